@@ -1,0 +1,84 @@
+//! Dispatch of the CLI commands.
+
+use crate::cli::{Cli, Command};
+use crate::config::{self, Profile};
+use crate::error::{Failure, Result};
+use crate::{collect, connect, report};
+
+/// Pick the profile: `--profile` / `REDEYE_PROFILE`, else the file's
+/// `default_profile`, else zero-config mode from `REDIS_*` variables.
+/// Warnings (unknown keys, skip_verify) go to stderr.
+pub fn select_profile(cli: &Cli) -> Result<Profile> {
+    let loaded = config::load(cli.config.as_deref())?;
+    if let Some(l) = &loaded {
+        for w in &l.warnings {
+            eprintln!("{w}");
+        }
+    }
+    let lookup = &config::interp::env_lookup;
+    let name = cli
+        .profile
+        .clone()
+        .or_else(|| loaded.as_ref().and_then(|l| l.file.default_profile.clone()));
+    let profile = match (name, &loaded) {
+        (Some(name), Some(l)) => config::resolve(l, &name, lookup)?,
+        (Some(name), None) => {
+            let path = config::default_config_path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "the default location".into());
+            return Err(Failure::config(format!(
+                "profile '{name}' was asked for, but there is no config file at {path}; create one (see assets/config.example.yaml) or pass --config PATH"
+            )));
+        }
+        (None, _) => config::zero_config(lookup)?,
+    };
+    for w in connect::warnings(&profile) {
+        eprintln!("{w}");
+    }
+    Ok(profile)
+}
+
+pub async fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Some(Command::Profiles { json }) => {
+            let Some(loaded) = config::load(cli.config.as_deref())? else {
+                let path = config::default_config_path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                return Err(Failure::config(format!(
+                    "there is no config file at {path}; create one (see assets/config.example.yaml) or pass --config PATH"
+                )));
+            };
+            for w in &loaded.warnings {
+                eprintln!("{w}");
+            }
+            let list = config::summarize(&loaded, &config::interp::env_lookup);
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).expect("summary serialises")
+                );
+            } else {
+                print!("{}", report::profiles_text(&list));
+            }
+            Ok(())
+        }
+        Some(Command::Snapshot { json }) => {
+            let profile = select_profile(&cli)?;
+            let conn = connect::connect(&profile).await?;
+            let snap = collect::poll(&profile, &conn).await?;
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&snap).expect("snapshot serialises")
+                );
+            } else {
+                print!("{}", report::snapshot_text(&snap));
+            }
+            Ok(())
+        }
+        None => Err(Failure::config(
+            "the live dashboard is not in this version yet; use `redeye snapshot` (or --help for the commands)",
+        )),
+    }
+}

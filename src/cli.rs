@@ -1,0 +1,58 @@
+//! Command-line interface (clap derive).
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "redeye",
+    version,
+    about = "A terminal dashboard for the on-call engineers of a Redis-backed event system",
+    long_about = "redeye watches a Redis deployment (memory, clients, streams, consumer groups, \
+pending entries, dead letters) and helps fix stuck work.\n\n\
+Profiles live in a YAML file (default: ~/.config/redeye/config.yaml; see assets/config.example.yaml). \
+Without a profile, redeye connects in zero-config mode from REDIS_ADDR (or REDIS_HOST/REDIS_PORT), \
+REDIS_PASSWORD, REDIS_USERNAME, REDIS_DB and REDIS_TLS_* variables, defaulting to localhost:6379.",
+    after_help = "Examples:\n  redeye profiles\n  redeye --profile staging snapshot\n  redeye --profile staging snapshot --json | jq .streams\n  REDIS_ADDR=10.0.0.5:6380 redeye snapshot\n\nExit codes: 0 ok, 1 runtime failure (network, server, login), 2 configuration or usage error."
+)]
+pub struct Cli {
+    /// Profile to use (from the config file); without one, zero-config mode or the file's default_profile.
+    #[arg(
+        long,
+        short = 'p',
+        global = true,
+        env = "REDEYE_PROFILE",
+        value_name = "NAME"
+    )]
+    pub profile: Option<String>,
+
+    /// Profile file to read instead of the default location.
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        env = "REDEYE_CONFIG",
+        value_name = "PATH"
+    )]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the profiles in the config file (passwords are never shown).
+    Profiles {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Poll the server once and print a summary: server, memory, clients, stats,
+    /// persistence, keyspace, and every configured stream with its groups and DLQ.
+    Snapshot {
+        /// Print the snapshot as JSON (stable schema, see README) for jq, scripts and alerts.
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,222 @@
+//! The profile file as written: every scalar is kept as a template string and
+//! resolved (interpolated, parsed, validated) only for the profile in use.
+//!
+//! Keys the system's document has but redeye does not use are declared as
+//! `IgnoredAny`, so they are accepted silently; anything else is reported as an
+//! unknown key by the loader.
+
+use serde::de::{self, IgnoredAny, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A scalar as written in the file, before `${VAR}` interpolation.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Templ(pub String);
+
+impl fmt::Debug for Templ {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Templates may hold literal passwords: never show them.
+        f.write_str("Templ(..)")
+    }
+}
+
+impl<'de> Deserialize<'de> for Templ {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Templ;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Templ, E> {
+                Ok(Templ(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Templ, E> {
+                Ok(Templ(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Templ, E> {
+                Ok(Templ(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Templ, E> {
+                Ok(Templ(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Templ, E> {
+                Ok(Templ(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawFile {
+    pub default_profile: Option<String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, RawProfile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawProfile {
+    #[serde(default)]
+    pub redis: RawRedis,
+    pub read_only: Option<Templ>,
+    pub environment: Option<Templ>,
+    pub refresh: Option<Templ>,
+    pub theme: Option<Templ>,
+    /// Consumer that claims go to (used by the stream-operations commands).
+    pub claim_consumer: Option<Templ>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawRedis {
+    pub address: Option<Templ>,
+    pub password: Option<Templ>,
+    pub password_command: Option<Templ>,
+    pub username: Option<Templ>,
+    pub db: Option<Templ>,
+    #[serde(default)]
+    pub timeouts: RawTimeouts,
+    #[serde(default)]
+    pub tls: RawTls,
+    #[serde(default)]
+    pub sentinel: RawSentinel,
+    #[serde(default)]
+    pub cluster: RawCluster,
+    #[serde(default)]
+    pub elasticache: RawElasticache,
+    #[serde(default)]
+    pub rename_commands: BTreeMap<String, Templ>,
+    #[serde(default)]
+    pub streams: RawStreams,
+    /// Also accepted beside `streams:` (the document nests it inside).
+    pub dlq: Option<RawDlq>,
+    // In the document, not used by redeye.
+    pub pool: Option<IgnoredAny>,
+    pub pipeline: Option<IgnoredAny>,
+    pub circuit_breaker: Option<IgnoredAny>,
+    pub acl: Option<IgnoredAny>,
+    pub bind: Option<IgnoredAny>,
+    pub protected_mode: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawTimeouts {
+    pub connect: Option<Templ>,
+    pub read: Option<Templ>,
+    pub write: Option<Templ>,
+    pub idle: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawTls {
+    pub enabled: Option<Templ>,
+    pub cert_file: Option<Templ>,
+    pub key_file: Option<Templ>,
+    pub ca_file: Option<Templ>,
+    #[serde(default)]
+    pub options: RawTlsOptions,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawTlsOptions {
+    pub skip_verify: Option<Templ>,
+    pub server_name: Option<Templ>,
+    pub min_version: Option<Templ>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawSentinel {
+    pub enabled: Option<Templ>,
+    pub master_name: Option<Templ>,
+    #[serde(default)]
+    pub addresses: Vec<Templ>,
+    #[serde(default)]
+    pub options: RawSentinelOptions,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawSentinelOptions {
+    pub password: Option<Templ>,
+    pub username: Option<Templ>,
+    pub dial_timeout: Option<Templ>,
+    pub failover_timeout: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawCluster {
+    pub enabled: Option<Templ>,
+    #[serde(default)]
+    pub addresses: Vec<Templ>,
+    #[serde(default)]
+    pub options: RawClusterOptions,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawClusterOptions {
+    pub read_only: Option<Templ>,
+    pub max_redirects: Option<IgnoredAny>,
+    pub route_by_latency: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawElasticache {
+    pub enabled: Option<Templ>,
+    pub endpoint: Option<Templ>,
+    pub port: Option<Templ>,
+    pub auth_token: Option<Templ>,
+    #[serde(default)]
+    pub cluster_mode: RawElasticacheCluster,
+    #[serde(default)]
+    pub encryption: RawElasticacheEncryption,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawElasticacheCluster {
+    pub enabled: Option<Templ>,
+    pub configuration_endpoint: Option<Templ>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawElasticacheEncryption {
+    pub at_rest: Option<IgnoredAny>,
+    pub in_transit: Option<Templ>,
+}
+
+/// `streams:` as in the document: stream aliases (`webhook_events: "webhook-events"`)
+/// beside the reserved keys `consumer_groups`, `config` and `dlq`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawStreams {
+    #[serde(default)]
+    pub consumer_groups: BTreeMap<String, RawGroup>,
+    #[serde(default)]
+    pub config: RawStreamConfig,
+    pub dlq: Option<RawDlq>,
+    #[serde(flatten)]
+    pub names: BTreeMap<String, Templ>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawGroup {
+    pub stream: Option<Templ>,
+    pub start_id: Option<IgnoredAny>,
+    /// The group's name on the server when it differs from the key.
+    pub name: Option<Templ>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawStreamConfig {
+    pub max_len: Option<Templ>,
+    pub claim_min_idle: Option<Templ>,
+    pub block_duration: Option<IgnoredAny>,
+    pub batch_size: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawDlq {
+    pub enabled: Option<Templ>,
+    pub max_retries: Option<Templ>,
+    pub ttl: Option<Templ>,
+    /// Suffix that turns a stream name into its DLQ stream name (default `:dlq`).
+    pub suffix: Option<Templ>,
+}

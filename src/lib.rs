@@ -1,0 +1,16 @@
+//! redeye: a terminal dashboard for the on-call engineers of a Redis-backed
+//! event system. The binary is a thin shell over this library so that tests and
+//! benchmarks reach the internals.
+//!
+//! Data flows one way: `connect` → `collect` → `model` → output.
+
+pub mod app;
+pub mod cli;
+pub mod collect;
+pub mod config;
+pub mod connect;
+pub mod error;
+pub mod model;
+pub mod report;
+pub mod sanitize;
+pub mod secret;

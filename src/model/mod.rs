@@ -1,0 +1,206 @@
+//! The snapshot: what one collection pass knows about a Redis deployment.
+//! Plain data, serialisable as the stable `redeye snapshot --json` document.
+//! No I/O here.
+
+pub mod ids;
+
+use serde::Serialize;
+
+/// Version of the JSON document; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub schema: u32,
+    /// Unix time of the poll, in milliseconds.
+    pub taken_at_ms: u64,
+    pub profile: String,
+    pub endpoint: String,
+    pub mode: String,
+    /// Network round trips this poll took.
+    pub round_trips: u32,
+    pub server: Option<Server>,
+    pub memory: Option<Memory>,
+    pub clients: Option<Clients>,
+    pub stats: Option<Stats>,
+    pub persistence: Option<Persistence>,
+    pub keyspace: Vec<KeyspaceDb>,
+    pub config: Option<ServerConfig>,
+    pub streams: Vec<StreamInfo>,
+    /// Sections that could not be read, and why.
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Server {
+    pub version: String,
+    pub mode: String,
+    pub role: String,
+    pub uptime_seconds: u64,
+    pub os: String,
+    pub connected_replicas: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Memory {
+    pub used_bytes: u64,
+    pub rss_bytes: u64,
+    pub peak_bytes: u64,
+    pub fragmentation_ratio: f64,
+    /// 0 means no limit.
+    pub maxmemory_bytes: u64,
+    pub maxmemory_policy: String,
+    /// used / maxmemory in percent; null when there is no limit.
+    pub used_percent_of_max: Option<f64>,
+    pub evicted_keys: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Clients {
+    pub connected: u64,
+    pub blocked: u64,
+    pub rejected_connections: u64,
+    pub maxclients: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub ops_per_sec: u64,
+    pub total_commands: u64,
+    pub total_connections: u64,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    /// hits / (hits + misses); null before any lookup.
+    pub hit_rate: Option<f64>,
+    pub expired_keys: u64,
+    pub evicted_keys: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Persistence {
+    pub loading: bool,
+    pub aof_enabled: bool,
+    pub aof_rewrite_in_progress: bool,
+    pub aof_last_write_status: String,
+    pub aof_last_bgrewrite_status: String,
+    pub rdb_bgsave_in_progress: bool,
+    pub rdb_last_bgsave_status: String,
+    pub rdb_changes_since_last_save: u64,
+    pub rdb_last_save_time: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyspaceDb {
+    pub db: u32,
+    pub keys: u64,
+    pub expires: u64,
+    pub avg_ttl_ms: u64,
+}
+
+/// Settings read with CONFIG GET (through the profile's rename map).
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerConfig {
+    pub slowlog_log_slower_than_us: Option<i64>,
+    pub slowlog_max_len: Option<u64>,
+    pub appendonly: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamInfo {
+    pub name: String,
+    /// False when the key does not exist (the rest is then empty).
+    pub exists: bool,
+    pub length: u64,
+    pub first_id: Option<String>,
+    pub last_id: Option<String>,
+    pub last_generated_id: Option<String>,
+    pub max_deleted_entry_id: Option<String>,
+    pub entries_added: Option<u64>,
+    pub groups: Vec<GroupInfo>,
+    pub dlq: Option<DlqInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupInfo {
+    pub name: String,
+    /// Named in the profile (as opposed to found on the server).
+    pub configured: bool,
+    /// False for a configured group that does not exist on the server.
+    pub exists: bool,
+    pub consumers: u64,
+    pub pending: u64,
+    pub last_delivered_id: Option<String>,
+    pub entries_read: Option<u64>,
+    /// Entries not yet delivered to the group. Null when Redis cannot tell.
+    pub lag: Option<u64>,
+    /// Why `lag` is null.
+    pub lag_unavailable_reason: Option<String>,
+    /// Lowest pending id (XPENDING summary), for configured groups.
+    pub oldest_pending_id: Option<String>,
+    /// Milliseconds between the oldest pending entry's creation and the poll.
+    pub oldest_pending_age_ms: Option<u64>,
+    /// Age of the last-delivered-id at the poll, in milliseconds.
+    pub last_delivered_age_ms: Option<u64>,
+    /// Pending entries per consumer (XPENDING summary), largest first.
+    pub pending_by_consumer: Vec<ConsumerPending>,
+    /// Aggregates over XINFO CONSUMERS, for configured groups.
+    pub consumer_summary: Option<ConsumerSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsumerPending {
+    pub consumer: String,
+    pub pending: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsumerSummary {
+    pub total: u64,
+    pub with_pending: u64,
+    /// Idle longer than the profile's `claim_min_idle`.
+    pub idle_over_claim_min_idle: u64,
+    pub idle_over_claim_min_idle_without_pending: u64,
+    pub max_idle_ms: u64,
+    pub min_idle_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DlqInfo {
+    pub stream: String,
+    pub length: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// ACL denies the command to this user.
+    NotPermitted,
+    /// The profile disables the command (rename_commands: "").
+    Disabled,
+    /// Any other error from the server.
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// What is missing from the snapshot because of this (e.g. "server", "stream webhook_events").
+    pub section: String,
+    pub command: String,
+    pub kind: ProblemKind,
+    pub message: String,
+}
+
+/// Hit rate from counters; `None` before any lookup.
+pub fn hit_rate(hits: u64, misses: u64) -> Option<f64> {
+    let total = hits + misses;
+    (total > 0).then(|| hits as f64 / total as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hit_rate_is_none_without_lookups() {
+        assert_eq!(super::hit_rate(0, 0), None);
+        assert_eq!(super::hit_rate(3, 1), Some(0.75));
+    }
+}

@@ -1,0 +1,308 @@
+//! Plain-text rendering of a snapshot and of the profile list, for
+//! `redeye snapshot` and `redeye profiles`. Every string from Redis is sanitised.
+
+use crate::config::ProfileSummary;
+use crate::model::{GroupInfo, Snapshot};
+use crate::sanitize::text as clean;
+use std::fmt::Write;
+use std::time::Duration;
+
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// `1234567` -> `1,234,567`.
+pub fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A short age like `3d 4h`, `12m 5s`, `850ms`.
+pub fn age(ms: u64) -> String {
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let secs = ms / 1000;
+    let (d, h, m, s) = (secs / 86400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else if m > 0 {
+        format!("{m}m {s}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+pub fn duration(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+pub fn snapshot_text(s: &Snapshot) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "redeye snapshot · profile {} · {} · {}",
+        clean(&s.profile),
+        s.endpoint,
+        s.mode
+    );
+    if let Some(sv) = &s.server {
+        let _ = writeln!(
+            o,
+            "server       redis {} · {} · role {} · up {} · replicas {}",
+            clean(&sv.version),
+            clean(&sv.mode),
+            clean(&sv.role),
+            age(sv.uptime_seconds * 1000),
+            sv.connected_replicas
+        );
+    }
+    if let Some(m) = &s.memory {
+        let max = if m.maxmemory_bytes == 0 {
+            "no maxmemory".to_string()
+        } else {
+            format!(
+                "of {} ({:.1}%)",
+                bytes(m.maxmemory_bytes),
+                m.used_percent_of_max.unwrap_or(0.0)
+            )
+        };
+        let _ = writeln!(
+            o,
+            "memory       used {} {max} · rss {} · peak {} · fragmentation {:.2} · policy {} · evicted {}",
+            bytes(m.used_bytes),
+            bytes(m.rss_bytes),
+            bytes(m.peak_bytes),
+            m.fragmentation_ratio,
+            clean(&m.maxmemory_policy),
+            count(m.evicted_keys)
+        );
+    }
+    if let Some(c) = &s.clients {
+        let _ = writeln!(
+            o,
+            "clients      connected {} · blocked {} · rejected {}{}",
+            count(c.connected),
+            count(c.blocked),
+            count(c.rejected_connections),
+            c.maxclients
+                .map(|m| format!(" · max {}", count(m)))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(st) = &s.stats {
+        let hit = st
+            .hit_rate
+            .map(|r| format!("{:.1}%", r * 100.0))
+            .unwrap_or_else(|| "n/a (no lookups yet)".into());
+        let _ = writeln!(
+            o,
+            "stats        ops/s {} · commands {} · hit rate {hit} ({} hits, {} misses) · expired {}",
+            count(st.ops_per_sec),
+            count(st.total_commands),
+            count(st.keyspace_hits),
+            count(st.keyspace_misses),
+            count(st.expired_keys)
+        );
+    }
+    if let Some(p) = &s.persistence {
+        let aof = if p.aof_enabled {
+            format!(
+                "aof on (last write {}{})",
+                clean(&p.aof_last_write_status),
+                if p.aof_rewrite_in_progress {
+                    ", rewriting"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            "aof off".into()
+        };
+        let _ = writeln!(
+            o,
+            "persistence  {aof} · rdb last bgsave {}{} · {} changes since last save{}",
+            clean(&p.rdb_last_bgsave_status),
+            if p.rdb_bgsave_in_progress {
+                " (saving)"
+            } else {
+                ""
+            },
+            count(p.rdb_changes_since_last_save),
+            if p.loading { " · LOADING" } else { "" }
+        );
+    }
+    if s.server.is_some() {
+        let ks = if s.keyspace.is_empty() {
+            "empty".to_string()
+        } else {
+            s.keyspace
+                .iter()
+                .map(|d| {
+                    format!(
+                        "db{} {} keys ({} with TTL)",
+                        d.db,
+                        count(d.keys),
+                        count(d.expires)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" · ")
+        };
+        let _ = writeln!(o, "keyspace     {ks}");
+    }
+    if let Some(c) = &s.config {
+        let _ = writeln!(
+            o,
+            "config       slowlog-log-slower-than {} · slowlog-max-len {} · appendonly {}",
+            c.slowlog_log_slower_than_us
+                .map(|v| format!("{v}µs"))
+                .unwrap_or_else(|| "?".into()),
+            c.slowlog_max_len
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "?".into()),
+            c.appendonly
+                .as_deref()
+                .map(clean)
+                .unwrap_or_else(|| "?".into())
+        );
+    }
+    if !s.streams.is_empty() {
+        let _ = writeln!(o, "streams");
+    }
+    for st in &s.streams {
+        if !st.exists {
+            let _ = writeln!(o, "  {}  (does not exist)", clean(&st.name));
+        } else {
+            let _ = writeln!(
+                o,
+                "  {}  length {} · added {} · last id {}",
+                clean(&st.name),
+                count(st.length),
+                st.entries_added.map(count).unwrap_or_else(|| "?".into()),
+                st.last_id
+                    .as_deref()
+                    .map(clean)
+                    .unwrap_or_else(|| "-".into())
+            );
+        }
+        if let Some(d) = &st.dlq {
+            let _ = writeln!(
+                o,
+                "    dlq {}  length {}",
+                clean(&d.stream),
+                count(d.length)
+            );
+        }
+        for g in &st.groups {
+            let _ = writeln!(o, "    {}", group_line(g));
+        }
+    }
+    for p in &s.problems {
+        let _ = writeln!(o, "! {}: {}", clean(&p.section), p.message);
+    }
+    o
+}
+
+fn group_line(g: &GroupInfo) -> String {
+    if !g.exists {
+        return format!(
+            "group {}  (configured, does not exist on the server)",
+            clean(&g.name)
+        );
+    }
+    let lag = match g.lag {
+        Some(l) => count(l),
+        None => "n/a".into(),
+    };
+    let mut line = format!(
+        "group {}  consumers {} · pending {} · lag {lag} · last delivered {}",
+        clean(&g.name),
+        count(g.consumers),
+        count(g.pending),
+        g.last_delivered_id
+            .as_deref()
+            .map(clean)
+            .unwrap_or_else(|| "-".into())
+    );
+    if let Some(a) = g.oldest_pending_age_ms {
+        let _ = write!(line, " · oldest pending entry {} old", age(a));
+    }
+    if let Some(c) = &g.consumer_summary {
+        let _ = write!(
+            line,
+            " · consumers with pending {} · idle past claim_min_idle {} ({} holding nothing)",
+            count(c.with_pending),
+            count(c.idle_over_claim_min_idle),
+            count(c.idle_over_claim_min_idle_without_pending)
+        );
+    }
+    if let Some(r) = &g.lag_unavailable_reason {
+        let _ = write!(line, "\n      lag n/a: {r}");
+    }
+    line
+}
+
+pub fn profiles_text(list: &[ProfileSummary]) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{:<2}{:<16} {:<12} {:<11} {:<32} {:<4} {:<16} {:<18} ACCESS",
+        "", "PROFILE", "ENVIRONMENT", "MODE", "ENDPOINT", "TLS", "USER", "AUTH"
+    );
+    for p in list {
+        let _ = writeln!(
+            o,
+            "{:<2}{:<16} {:<12} {:<11} {:<32} {:<4} {:<16} {:<18} {}",
+            if p.default { "*" } else { "" },
+            p.name,
+            p.environment,
+            p.mode,
+            p.endpoint,
+            if p.tls { "yes" } else { "no" },
+            p.username.as_deref().unwrap_or("-"),
+            p.auth,
+            if p.read_only { "read-only" } else { "writable" }
+        );
+        if let Some(problem) = &p.problem {
+            let _ = writeln!(o, "    ! {problem}");
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers() {
+        assert_eq!(count(1234567), "1,234,567");
+        assert_eq!(count(12), "12");
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(age(90_061_000), "1d 1h");
+        assert_eq!(age(61_000), "1m 1s");
+        assert_eq!(age(15), "15ms");
+    }
+}
