@@ -803,7 +803,7 @@ fn resolve_raw(
 
     let tls = tls_enabled
         .unwrap_or(ca_file.is_some() || cert_file.is_some())
-        .then(|| TlsSettings {
+        .then_some(TlsSettings {
             ca_file,
             cert_file,
             key_file,
@@ -1085,7 +1085,10 @@ pub fn summarize(loaded: &Loaded, lookup: &dyn Fn(&str) -> Option<String>) -> Ve
             let is_default = loaded.file.default_profile.as_deref() == Some(name.as_str());
             let auth = if raw.redis.password_command.is_some() {
                 "password_command"
-            } else if raw.redis.password.is_some() || raw.redis.elasticache.auth_token.is_some() {
+            } else if [&raw.redis.password, &raw.redis.elasticache.auth_token]
+                .iter()
+                .any(|t| t.as_ref().is_some_and(|t| !t.0.trim().is_empty()))
+            {
                 "password (hidden)"
             } else {
                 "none"
@@ -1136,4 +1139,132 @@ pub fn summarize(loaded: &Loaded, lookup: &dyn Fn(&str) -> Option<String>) -> Ve
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(yaml: &str) -> Loaded {
+        parse(Path::new("t.yaml"), yaml).unwrap()
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn stream_aliases_groups_and_dlq_settings() {
+        let l = load(
+            r#"
+profiles:
+  p:
+    redis:
+      streams:
+        webhook_events: "webhook-events"
+        consumer_groups:
+          webhook-processors:
+            stream: webhook_events
+          agents:
+            stream: "agent:messages"
+        config:
+          claim_min_idle: 5s
+        dlq:
+          max_retries: 5
+          ttl: 24h
+"#,
+        );
+        let p = resolve(&l, "p", &no_env).unwrap();
+        let s = &p.streams;
+        assert_eq!(s.claim_min_idle, Duration::from_secs(5));
+        assert_eq!(s.dlq.max_retries, 5);
+        assert_eq!(s.dlq.ttl, Duration::from_secs(86400));
+        assert_eq!(s.dlq.stream_for("webhook-events"), "webhook-events:dlq");
+        let names: Vec<_> = s.streams.iter().map(|x| x.name.as_str()).collect();
+        assert_eq!(names, ["webhook-events", "agent:messages"]);
+        assert_eq!(s.streams[0].groups[0].name, "webhook-processors");
+        assert_eq!(s.streams[1].groups[0].name, "agents");
+    }
+
+    #[test]
+    fn defaults_are_the_documents() {
+        let p = resolve(
+            &load("profiles:\n  staging-eu: {}\n"),
+            "staging-eu",
+            &no_env,
+        )
+        .unwrap();
+        assert_eq!(p.environment, Environment::Staging);
+        assert!(
+            p.read_only,
+            "file profiles are read-only unless they say otherwise"
+        );
+        assert_eq!(p.refresh, Duration::from_secs(1));
+        assert_eq!(p.timeouts, Timeouts::default());
+        assert_eq!(
+            p.target,
+            Target::Standalone(Endpoint::parse("localhost:6379").unwrap())
+        );
+        assert_eq!(p.streams, StreamSettings::default());
+        assert_eq!(p.streams.claim_min_idle, Duration::from_secs(60));
+        assert_eq!(p.streams.dlq.ttl, Duration::from_secs(7 * 86400));
+    }
+
+    #[test]
+    fn interpolation_in_non_string_fields() {
+        let l = load(
+            "profiles:\n  p:\n    read_only: ${RO:-false}\n    redis:\n      db: ${REDIS_DB:-2}\n      tls:\n        enabled: ${TLS:-false}\n",
+        );
+        let p = resolve(&l, "p", &no_env).unwrap();
+        assert_eq!(p.db, 2);
+        assert!(p.tls.is_none());
+        assert!(!p.read_only);
+        let env = |k: &str| (k == "REDIS_DB").then(|| "5".to_string());
+        assert_eq!(resolve(&l, "p", &env).unwrap().db, 5);
+    }
+
+    #[test]
+    fn zero_config_is_writable_only_on_loopback() {
+        let env = |k: &str| (k == "REDIS_ADDR").then(|| "127.0.0.1:6390".to_string());
+        assert!(!zero_config(&env).unwrap().read_only);
+        let env = |k: &str| (k == "REDIS_ADDR").then(|| "10.0.0.5:6380".to_string());
+        let p = zero_config(&env).unwrap();
+        assert!(p.read_only);
+        assert_eq!(p.target.describe(), "10.0.0.5:6380");
+    }
+
+    #[test]
+    fn endpoints() {
+        assert_eq!(Endpoint::parse("h").unwrap().port, 6379);
+        assert_eq!(
+            Endpoint::parse("[::1]:7000").unwrap().to_string(),
+            "[::1]:7000"
+        );
+        assert!(Endpoint::parse("[::1]:7000").unwrap().is_loopback());
+        assert!(Endpoint::parse("h:0").is_err());
+        assert!(Endpoint::parse(":6379").is_err());
+        assert_eq!(
+            Endpoint::parse("redis://r.example:6380/").unwrap().host,
+            "r.example"
+        );
+    }
+
+    #[test]
+    fn command_names() {
+        let n = CommandNames::from_pairs([
+            ("config".to_string(), "CONFIG_x".to_string()),
+            ("FLUSHALL".to_string(), "".to_string()),
+        ]);
+        assert_eq!(n.resolve("CONFIG"), Some("CONFIG_x"));
+        assert_eq!(n.resolve("FLUSHALL"), None);
+        assert_eq!(n.resolve("INFO"), Some("INFO"));
+    }
+
+    #[test]
+    fn debug_of_a_profile_hides_the_password() {
+        let l = load("profiles:\n  p:\n    redis:\n      password: s3cr3t-value\n");
+        let p = resolve(&l, "p", &no_env).unwrap();
+        assert!(!format!("{p:?}").contains("s3cr3t-value"));
+        assert!(!format!("{l:?}").contains("s3cr3t-value"));
+    }
 }

@@ -5,7 +5,7 @@
 //! `IgnoredAny`, so they are accepted silently; anything else is reported as an
 //! unknown key by the loader.
 
-use serde::de::{self, IgnoredAny, Visitor};
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -46,6 +46,18 @@ impl<'de> Deserialize<'de> for Templ {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// A key the document has and redeye accepts without using. Deserialised with
+/// `deserialize_any` (unlike `serde::de::IgnoredAny`) so that it does not count
+/// as an unknown key; its value is dropped, so it cannot leak a secret.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IgnoredAny;
+
+impl<'de> Deserialize<'de> for IgnoredAny {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde_json::Value::deserialize(d).map(|_| IgnoredAny)
     }
 }
 

@@ -123,7 +123,7 @@ pub async fn connect_node(profile: &Profile, endpoint: &Endpoint) -> Result<Conn
             let stream = match tokio::time::timeout(limit, connector.connect(name, tcp)).await {
                 Err(_) => {
                     return Err(Failure::runtime(format!(
-                        "TLS handshake with {endpoint} did not finish within {}; is this a TLS port?",
+                        "TLS handshake with {endpoint} did not finish within {} (redis.timeouts.connect); is this a plain (non-TLS) port? use the TLS port or disable redis.tls",
                         humantime::format_duration(limit)
                     )));
                 }
@@ -154,7 +154,10 @@ pub async fn connect_node(profile: &Profile, endpoint: &Endpoint) -> Result<Conn
     let mut con = conn.con.clone();
     let ping = command(&conn.commands, "PING").unwrap_or_else(|| redis::cmd("PING"));
     let pong: std::result::Result<redis::Value, RedisError> = ping.query_async(&mut con).await;
-    if let Err(e) = pong {
+    // NOPERM means logged in but not allowed PING (e.g. a +@read user): fine.
+    if let Err(e) = pong
+        && e.code() != Some("NOPERM")
+    {
         return Err(session_error(
             &e,
             profile,
@@ -235,9 +238,17 @@ fn session_error(
     let code = e.code().unwrap_or("");
     let text = e.to_string();
     let has_password = profile.password.is_some();
-    if code == "WRONGPASS" || text.contains("WRONGPASS") {
+    if code == "WRONGPASS"
+        || text.contains("WRONGPASS")
+        || e.kind() == redis::ErrorKind::AuthenticationFailed
+    {
+        let why = if has_password {
+            "wrong password, no such (enabled) user, or the server has no password set"
+        } else {
+            "no such (enabled) user"
+        };
         return Failure::runtime(format!(
-            "Redis at {endpoint} rejected the login for user '{user}': wrong password, or no such (enabled) user; check redis.username and redis.password"
+            "Redis at {endpoint} rejected the login for user '{user}': {why}; check redis.username and redis.password"
         ));
     }
     if code == "NOAUTH" || text.contains("NOAUTH") {
@@ -245,14 +256,9 @@ fn session_error(
             "Redis at {endpoint} requires a password and the profile gives none; set redis.password (or REDIS_PASSWORD in zero-config mode)"
         ));
     }
-    if has_password && text.contains("without any password configured") {
-        return Failure::runtime(format!(
-            "Redis at {endpoint} has no password set but the profile sends one; remove redis.password or configure requirepass on the server"
-        ));
-    }
     if code == "NOPERM" || text.contains("NOPERM") {
         return Failure::runtime(format!(
-            "Redis at {endpoint}: user '{user}' may not run the connection setup ({}); grant it +ping +select +client|setinfo",
+            "Redis at {endpoint}: user '{user}' may not run the connection setup ({}); grant it +select +client|setinfo",
             crate::sanitize::text(e.detail().unwrap_or(&text))
         ));
     }

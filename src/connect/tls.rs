@@ -110,7 +110,14 @@ pub fn explain(err: &(dyn std::error::Error + 'static), endpoint: &str) -> Optio
         if let Some(r) = e.downcast_ref::<rustls::Error>() {
             return Some(explain_rustls(r, endpoint));
         }
-        cur = e.source();
+        // io::Error::source() skips the wrapped error itself: look inside.
+        cur = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
     }
     None
 }

@@ -1,0 +1,315 @@
+//! Test harness: real `redis-server` processes on free loopback ports in temp
+//! dirs, stopped (and the dir removed) when the handle drops, also when a test
+//! panics. No mocks.
+//!
+//! We do not use redis-rs's `redis-test` crate: it is built around redis-rs's
+//! own suite (module loading, cluster scripts) and generates certificates with
+//! the openssl CLI; this harness needs ACL users, renamed commands and rcgen
+//! certificates with a client identity, in ~200 lines.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+pub const ADMIN_PASSWORD: &str = "admin-s3cret-pw";
+pub const APP_PASSWORD: &str = "app-s3cret-pw";
+pub const READONLY_PASSWORD: &str = "ro-s3cret-pw";
+
+/// Certificates generated at test time: a CA, a server cert for localhost /
+/// 127.0.0.1, a client cert for mutual TLS, and an unrelated CA.
+pub struct Certs {
+    pub ca: PathBuf,
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+    pub other_ca: PathBuf,
+}
+
+impl Certs {
+    pub fn generate(dir: &Path) -> Certs {
+        use rcgen::{
+            BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+            IsCa, KeyPair,
+        };
+        let ca_params = |cn: &str| {
+            let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            p.distinguished_name.push(DnType::CommonName, cn);
+            p
+        };
+        let ca =
+            CertifiedIssuer::self_signed(ca_params("redeye test CA"), KeyPair::generate().unwrap())
+                .unwrap();
+        let other =
+            CertifiedIssuer::self_signed(ca_params("unrelated CA"), KeyPair::generate().unwrap())
+                .unwrap();
+        let mut sp =
+            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        sp.distinguished_name.push(DnType::CommonName, "localhost");
+        sp.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let skey = KeyPair::generate().unwrap();
+        let scert = sp.signed_by(&skey, &ca).unwrap();
+        let mut cp = CertificateParams::new(Vec::<String>::new()).unwrap();
+        cp.distinguished_name
+            .push(DnType::CommonName, "redeye-client");
+        cp.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let ckey = KeyPair::generate().unwrap();
+        let ccert = cp.signed_by(&ckey, &ca).unwrap();
+        let write = |name: &str, pem: String| {
+            let p = dir.join(name);
+            std::fs::write(&p, pem).unwrap();
+            p
+        };
+        Certs {
+            ca: write("ca.crt", ca.pem()),
+            server_cert: write("server.crt", scert.pem()),
+            server_key: write("server.key", skey.serialize_pem()),
+            client_cert: write("client.crt", ccert.pem()),
+            client_key: write("client.key", ckey.serialize_pem()),
+            other_ca: write("other-ca.crt", other.pem()),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Builder {
+    requirepass: Option<String>,
+    acl_users: bool,
+    tls: Option<&'static str>,
+    renames: Vec<(String, String)>,
+    extra: Vec<String>,
+}
+
+impl Builder {
+    /// `requirepass` for the default user.
+    pub fn password(mut self) -> Self {
+        self.requirepass = Some(ADMIN_PASSWORD.into());
+        self
+    }
+
+    /// The document's ACL users: app_user (+@all -flushdb -flushall -config) and readonly_user (+@read).
+    pub fn acl_users(mut self) -> Self {
+        self.acl_users = true;
+        self
+    }
+
+    /// A TLS port beside the plain one; `auth_clients` is `no`, `yes` or `optional`.
+    pub fn tls(mut self, auth_clients: &'static str) -> Self {
+        self.tls = Some(auth_clients);
+        self
+    }
+
+    pub fn rename(mut self, command: &str, to: &str) -> Self {
+        self.renames.push((command.into(), to.into()));
+        self
+    }
+
+    pub fn conf(mut self, line: &str) -> Self {
+        self.extra.push(line.into());
+        self
+    }
+
+    pub fn start(self) -> Server {
+        for _ in 0..5 {
+            if let Some(s) = self.try_start() {
+                return s;
+            }
+        }
+        panic!("redis-server did not start after 5 attempts");
+    }
+
+    fn try_start(&self) -> Option<Server> {
+        let dir = tempfile::Builder::new()
+            .prefix("redeye-test-")
+            .tempdir()
+            .unwrap();
+        let port = free_port();
+        let tls_port = self.tls.map(|_| free_port());
+        let certs = self.tls.map(|_| Certs::generate(dir.path()));
+        let mut conf = format!(
+            "port {port}\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndir {}\nlogfile {}\ndaemonize no\nprotected-mode no\n",
+            dir.path().display(),
+            dir.path().join("redis.log").display()
+        );
+        if let Some(pw) = &self.requirepass {
+            conf += &format!("requirepass {pw}\n");
+        }
+        if self.acl_users {
+            conf += &format!(
+                "user app_user on >{APP_PASSWORD} ~* &* +@all -flushdb -flushall -config\n\
+                 user readonly_user on >{READONLY_PASSWORD} ~* &* +@read\n"
+            );
+        }
+        if let (Some(auth), Some(tp), Some(c)) = (self.tls, tls_port, &certs) {
+            conf += &format!(
+                "tls-port {tp}\ntls-cert-file {}\ntls-key-file {}\ntls-ca-cert-file {}\ntls-auth-clients {auth}\n",
+                c.server_cert.display(),
+                c.server_key.display(),
+                c.ca.display()
+            );
+        }
+        for (cmd, to) in &self.renames {
+            conf += &format!("rename-command {cmd} \"{to}\"\n");
+        }
+        for l in &self.extra {
+            conf += l;
+            conf.push('\n');
+        }
+        let conf_path = dir.path().join("redis.conf");
+        std::fs::File::create(&conf_path)
+            .unwrap()
+            .write_all(conf.as_bytes())
+            .unwrap();
+        let child = Command::new("redis-server")
+            .arg(&conf_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be on PATH (apt-get install redis-server)");
+        let mut server = Server {
+            port,
+            tls_port,
+            certs,
+            password: self.requirepass.clone(),
+            child,
+            dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(Some(_)) = server.child.try_wait() {
+                // Most likely a port was taken between probing and binding: retry.
+                return None;
+            }
+            // The log line, not a TCP probe: a probe could reach another test's server.
+            if server.log().contains("Ready to accept connections") {
+                return Some(server);
+            }
+            if Instant::now() > deadline {
+                panic!("redis-server did not listen within 10s: {}", server.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+pub struct Server {
+    pub port: u16,
+    pub tls_port: Option<u16>,
+    pub certs: Option<Certs>,
+    password: Option<String>,
+    child: Child,
+    pub dir: TempDir,
+}
+
+impl Server {
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    pub fn plain() -> Server {
+        Builder::default().start()
+    }
+
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn tls_addr(&self) -> String {
+        format!("127.0.0.1:{}", self.tls_port.expect("server has TLS"))
+    }
+
+    pub fn certs(&self) -> &Certs {
+        self.certs.as_ref().expect("server has TLS")
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default()
+    }
+
+    /// An admin connection over the plain port, for setting up data.
+    pub fn client(&self) -> redis::Connection {
+        let url = match &self.password {
+            Some(pw) => format!("redis://:{pw}@127.0.0.1:{}/", self.port),
+            None => format!("redis://127.0.0.1:{}/", self.port),
+        };
+        redis::Client::open(url).unwrap().get_connection().unwrap()
+    }
+
+    /// Run one command as admin; panics on error.
+    pub fn run(&self, args: &[&str]) -> redis::Value {
+        let mut cmd = redis::cmd(args[0]);
+        for a in &args[1..] {
+            cmd.arg(*a);
+        }
+        cmd.query(&mut self.client()).unwrap()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A home for one test: an isolated HOME/XDG dir and optional profile file.
+pub struct Home {
+    pub dir: TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home {
+            dir: tempfile::Builder::new()
+                .prefix("redeye-home-")
+                .tempdir()
+                .unwrap(),
+        }
+    }
+
+    /// Write a profile file into the temp dir and return its path.
+    pub fn config(&self, yaml: &str) -> PathBuf {
+        let p = self.dir.path().join("config.yaml");
+        std::fs::write(&p, yaml).unwrap();
+        p
+    }
+
+    /// The built binary with a clean environment (no REDIS_*/REDEYE_* leaking in).
+    pub fn redeye(&self) -> assert_cmd::Command {
+        let mut c = assert_cmd::Command::cargo_bin("redeye").unwrap();
+        c.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("xdg-config"))
+            .env("XDG_DATA_HOME", self.dir.path().join("xdg-data"))
+            .timeout(Duration::from_secs(60));
+        c
+    }
+}
+
+/// stdout/stderr of a finished command as text.
+pub fn out(o: &std::process::Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
