@@ -77,6 +77,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Some(Command::Demo(args)) => crate::demo::run(args).await,
         None => Err(Failure::config(
             "the live dashboard is not in this version yet; use `redeye snapshot` (or --help for the commands)",
         )),

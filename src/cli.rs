@@ -13,7 +13,7 @@ pending entries, dead letters) and helps fix stuck work.\n\n\
 Profiles live in a YAML file (default: ~/.config/redeye/config.yaml; see assets/config.example.yaml). \
 Without a profile, redeye connects in zero-config mode from REDIS_ADDR (or REDIS_HOST/REDIS_PORT), \
 REDIS_PASSWORD, REDIS_USERNAME, REDIS_DB and REDIS_TLS_* variables, defaulting to localhost:6379.",
-    after_help = "Examples:\n  redeye profiles\n  redeye --profile staging snapshot\n  redeye --profile staging snapshot --json | jq .streams\n  REDIS_ADDR=10.0.0.5:6380 redeye snapshot\n\nExit codes: 0 ok, 1 runtime failure (network, server, login), 2 configuration or usage error."
+    after_help = "Examples:\n  redeye demo\n  redeye profiles\n  redeye --profile staging snapshot\n  redeye --profile staging snapshot --json | jq .streams\n  REDIS_ADDR=10.0.0.5:6380 redeye snapshot\n\nExit codes: 0 ok, 1 runtime failure (network, server, login), 2 configuration or usage error."
 )]
 pub struct Cli {
     /// Profile to use (from the config file); without one, zero-config mode or the file's default_profile.
@@ -55,4 +55,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Start a private redis-server with a realistic event-system workload and watch it
+    /// (needs redis-server on PATH); or, with --workload-only, load a local Redis you name.
+    Demo(crate::demo::DemoArgs),
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod connect;
+pub mod demo;
 pub mod error;
 pub mod model;
 pub mod report;

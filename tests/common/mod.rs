@@ -1,6 +1,7 @@
 //! Test harness: real `redis-server` processes on free loopback ports in temp
 //! dirs, stopped (and the dir removed) when the handle drops, also when a test
-//! panics. No mocks.
+//! panics. No mocks. The process handling is the library's own
+//! (`redeye::demo::server`), shared with `redeye demo`.
 //!
 //! We do not use redis-rs's `redis-test` crate: it is built around redis-rs's
 //! own suite (module loading, cluster scripts) and generates certificates with
@@ -9,11 +10,9 @@
 
 #![allow(dead_code)]
 
-use std::io::Write;
-use std::net::TcpListener;
+use redeye::demo::server::RedisProcess;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tempfile::TempDir;
 
 pub const ADMIN_PASSWORD: &str = "admin-s3cret-pw";
@@ -116,85 +115,45 @@ impl Builder {
     }
 
     pub fn start(self) -> Server {
-        for _ in 0..5 {
-            if let Some(s) = self.try_start() {
-                return s;
+        let tls_port = std::cell::Cell::new(None);
+        let certs = std::cell::RefCell::new(None);
+        let proc = RedisProcess::start(&|_port, dir| {
+            let mut conf = Vec::new();
+            if let Some(pw) = &self.requirepass {
+                conf.push(format!("requirepass {pw}"));
             }
-        }
-        panic!("redis-server did not start after 5 attempts");
-    }
-
-    fn try_start(&self) -> Option<Server> {
-        let dir = tempfile::Builder::new()
-            .prefix("redeye-test-")
-            .tempdir()
-            .unwrap();
-        let port = free_port();
-        let tls_port = self.tls.map(|_| free_port());
-        let certs = self.tls.map(|_| Certs::generate(dir.path()));
-        let mut conf = format!(
-            "port {port}\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndir {}\nlogfile {}\ndaemonize no\nprotected-mode no\n",
-            dir.path().display(),
-            dir.path().join("redis.log").display()
-        );
-        if let Some(pw) = &self.requirepass {
-            conf += &format!("requirepass {pw}\n");
-        }
-        if self.acl_users {
-            conf += &format!(
-                "user app_user on >{APP_PASSWORD} ~* &* +@all -flushdb -flushall -config\n\
-                 user readonly_user on >{READONLY_PASSWORD} ~* &* +@read\n"
-            );
-        }
-        if let (Some(auth), Some(tp), Some(c)) = (self.tls, tls_port, &certs) {
-            conf += &format!(
-                "tls-port {tp}\ntls-cert-file {}\ntls-key-file {}\ntls-ca-cert-file {}\ntls-auth-clients {auth}\n",
-                c.server_cert.display(),
-                c.server_key.display(),
-                c.ca.display()
-            );
-        }
-        for (cmd, to) in &self.renames {
-            conf += &format!("rename-command {cmd} \"{to}\"\n");
-        }
-        for l in &self.extra {
-            conf += l;
-            conf.push('\n');
-        }
-        let conf_path = dir.path().join("redis.conf");
-        std::fs::File::create(&conf_path)
-            .unwrap()
-            .write_all(conf.as_bytes())
-            .unwrap();
-        let child = Command::new("redis-server")
-            .arg(&conf_path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server must be on PATH (apt-get install redis-server)");
-        let mut server = Server {
-            port,
-            tls_port,
-            certs,
+            if self.acl_users {
+                conf.push(format!(
+                    "user app_user on >{APP_PASSWORD} ~* &* +@all -flushdb -flushall -config"
+                ));
+                conf.push(format!(
+                    "user readonly_user on >{READONLY_PASSWORD} ~* &* +@read"
+                ));
+            }
+            if let Some(auth) = self.tls {
+                let c = Certs::generate(dir);
+                let tp = free_port();
+                conf.push(format!("tls-port {tp}"));
+                conf.push(format!("tls-cert-file {}", c.server_cert.display()));
+                conf.push(format!("tls-key-file {}", c.server_key.display()));
+                conf.push(format!("tls-ca-cert-file {}", c.ca.display()));
+                conf.push(format!("tls-auth-clients {auth}"));
+                tls_port.set(Some(tp));
+                *certs.borrow_mut() = Some(c);
+            }
+            for (cmd, to) in &self.renames {
+                conf.push(format!("rename-command {cmd} \"{to}\""));
+            }
+            conf.extend(self.extra.iter().cloned());
+            conf
+        })
+        .expect("redis-server starts");
+        Server {
+            port: proc.port,
+            tls_port: tls_port.get(),
+            certs: certs.into_inner(),
             password: self.requirepass.clone(),
-            child,
-            dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(Some(_)) = server.child.try_wait() {
-                // Most likely a port was taken between probing and binding: retry.
-                return None;
-            }
-            // The log line, not a TCP probe: a probe could reach another test's server.
-            if server.log().contains("Ready to accept connections") {
-                return Some(server);
-            }
-            if Instant::now() > deadline {
-                panic!("redis-server did not listen within 10s: {}", server.log());
-            }
-            std::thread::sleep(Duration::from_millis(20));
+            proc,
         }
     }
 }
@@ -204,8 +163,7 @@ pub struct Server {
     pub tls_port: Option<u16>,
     pub certs: Option<Certs>,
     password: Option<String>,
-    child: Child,
-    pub dir: TempDir,
+    proc: RedisProcess,
 }
 
 impl Server {
@@ -230,7 +188,7 @@ impl Server {
     }
 
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default()
+        self.proc.log()
     }
 
     /// An admin connection over the plain port, for setting up data.
@@ -252,24 +210,11 @@ impl Server {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.proc.pid()
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use redeye::demo::server::free_port;
 
 /// A home for one test: an isolated HOME/XDG dir and optional profile file.
 pub struct Home {
