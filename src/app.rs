@@ -77,9 +77,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Demo(args)) => crate::demo::run(args).await,
-        None => Err(Failure::config(
-            "the live dashboard is not in this version yet; use `redeye snapshot` (or --help for the commands)",
-        )),
+        Some(Command::Demo(args)) => crate::demo::run(args, cli.theme.as_deref()).await,
+        None => {
+            let profile = select_profile(&cli)?;
+            let theme = crate::ui::run::theme_for(cli.theme.as_deref(), &profile)?;
+            let config = cli.config.clone();
+            let switcher: crate::ui::run::Switcher = Box::new(move |name: &str| {
+                let loaded = config::load(config.as_deref())?.ok_or_else(|| {
+                    Failure::config("there is no profile file to switch profiles in")
+                })?;
+                config::resolve(&loaded, name, &config::interp::env_lookup)
+            });
+            crate::ui::run::run(profile, theme, Some(switcher)).await
+        }
     }
 }

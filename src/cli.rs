@@ -13,7 +13,7 @@ pending entries, dead letters) and helps fix stuck work.\n\n\
 Profiles live in a YAML file (default: ~/.config/redeye/config.yaml; see assets/config.example.yaml). \
 Without a profile, redeye connects in zero-config mode from REDIS_ADDR (or REDIS_HOST/REDIS_PORT), \
 REDIS_PASSWORD, REDIS_USERNAME, REDIS_DB and REDIS_TLS_* variables, defaulting to localhost:6379.",
-    after_help = "Examples:\n  redeye demo\n  redeye profiles\n  redeye --profile staging snapshot\n  redeye --profile staging snapshot --json | jq .streams\n  REDIS_ADDR=10.0.0.5:6380 redeye snapshot\n\nExit codes: 0 ok, 1 runtime failure (network, server, login), 2 configuration or usage error."
+    after_help = "Examples:\n  redeye demo\n  redeye --profile production          # the live dashboard\n  redeye profiles\n  redeye --profile staging snapshot\n  redeye --profile staging snapshot --json | jq .streams\n  REDIS_ADDR=10.0.0.5:6380 redeye snapshot\n\nExit codes: 0 ok, 1 runtime failure (network, server, login), 2 configuration or usage error."
 )]
 pub struct Cli {
     /// Profile to use (from the config file); without one, zero-config mode or the file's default_profile.
@@ -35,6 +35,10 @@ pub struct Cli {
         value_name = "PATH"
     )]
     pub config: Option<PathBuf>,
+
+    /// Colour theme: dark, light, high-contrast, or a theme file path (NO_COLOR turns colours off).
+    #[arg(long, global = true, env = "REDEYE_THEME", value_name = "THEME")]
+    pub theme: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -15,3 +15,4 @@ pub mod model;
 pub mod report;
 pub mod sanitize;
 pub mod secret;
+pub mod ui;

@@ -313,7 +313,7 @@ fn demo_server_and_temp_dir_are_gone_after_sigterm_and_after_duration() {
         let bin = assert_cmd::cargo::cargo_bin("redeye");
         let duration = if stop == "sigterm" { "120s" } else { "3s" };
         let mut child = std::process::Command::new(bin)
-            .args(["demo", "--duration", duration, "--rate", "20"])
+            .args(["demo", "--print", "--duration", duration, "--rate", "20"])
             .env("HOME", home.dir.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())

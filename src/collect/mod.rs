@@ -1,27 +1,90 @@
 //! One poll = one pipelined round trip per node. The plan lists every command
-//! the snapshot needs; replies are matched back to the plan and parsed by pure
-//! functions. A command that fails (ACL, renamed away, missing key) costs only
-//! its own section.
+//! the open panes need; replies are matched back to the plan and parsed by
+//! pure functions. A command that fails (ACL, renamed away, missing key) costs
+//! only its own section.
 
+pub mod collector;
 pub mod info;
+pub mod parse;
 pub mod streams;
 
-use crate::config::Profile;
+use crate::config::{Profile, StreamSpec};
 use crate::connect::Conn;
 use crate::error::{Failure, Result};
-use crate::model::{DlqInfo, GroupInfo, Problem, ProblemKind, ServerConfig, Snapshot, StreamInfo};
+use crate::model::{
+    DlqInfo, EntryPage, GroupInfo, PendingPage, Problem, ProblemKind, ServerConfig, Snapshot,
+    StreamInfo,
+};
 use redis::{RedisError, Value};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Which consumers to list with XINFO CONSUMERS (heavy on groups with thousands).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsumerScope {
+    /// Every configured group (one-off snapshot).
+    Configured,
+    /// Only this (stream, group): the one whose pending view is open.
+    Group(String, String),
+    None,
+}
+
+/// What one poll asks for, beyond the always-on sections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollRequest {
+    /// Streams to watch: configured first, then discovered.
+    pub streams: Vec<StreamSpec>,
+    /// Number of SLOWLOG entries to read (0: none).
+    pub slowlog: u32,
+    pub consumers: ConsumerScope,
+    /// CLIENT LIST (clients pane open); rows kept at most.
+    pub client_list: Option<usize>,
+    /// XPENDING extended form: (stream, group, after id ("-" = start), count).
+    pub pending_page: Option<(String, String, String, u32)>,
+    /// Newest DLQ entries: (dlq stream, before id ("+" = newest), count).
+    pub dlq_page: Option<(String, String, u32)>,
+    /// One SCAN step for stream discovery: (cursor, count).
+    pub discover: Option<(u64, u32)>,
+}
+
+impl PollRequest {
+    /// What `redeye snapshot` reads.
+    pub fn snapshot(profile: &Profile) -> Self {
+        PollRequest {
+            streams: profile.streams.streams.clone(),
+            slowlog: 10,
+            consumers: ConsumerScope::Configured,
+            client_list: None,
+            pending_page: None,
+            dlq_page: None,
+            discover: None,
+        }
+    }
+}
+
+/// The result of a poll: the snapshot, and what discovery found.
+pub struct PollOutcome {
+    pub snapshot: Snapshot,
+    /// Next SCAN cursor (0 = a full pass finished) and stream names found by this step.
+    pub discovered: Option<(u64, Vec<String>)>,
+    /// Bytes of the request sent.
+    pub request_bytes: usize,
+}
 
 /// What one pipelined command is for.
 enum Slot {
     Info,
     ConfigGet,
+    SlowlogGet,
+    SlowlogLen,
+    ClientList,
     Stream(usize),
     Groups(usize),
     Pending(usize, String),
     Consumers(usize, String),
     DlqLen(usize),
+    PendingPage,
+    DlqPage,
+    Scan,
 }
 
 impl Slot {
@@ -29,11 +92,30 @@ impl Slot {
         match self {
             Slot::Info => "INFO",
             Slot::ConfigGet => "CONFIG",
-            Slot::Stream(_) => "XINFO",
-            Slot::Groups(_) => "XINFO",
-            Slot::Pending(..) => "XPENDING",
-            Slot::Consumers(..) => "XINFO",
+            Slot::SlowlogGet | Slot::SlowlogLen => "SLOWLOG",
+            Slot::ClientList => "CLIENT",
+            Slot::Stream(_) | Slot::Groups(_) | Slot::Consumers(..) => "XINFO",
+            Slot::Pending(..) | Slot::PendingPage => "XPENDING",
             Slot::DlqLen(_) => "XLEN",
+            Slot::DlqPage => "XREVRANGE",
+            Slot::Scan => "SCAN",
+        }
+    }
+
+    fn section(&self, req: &PollRequest, dlq: &crate::config::DlqSettings) -> String {
+        match self {
+            Slot::Info => "server, memory, clients, stats, persistence, keyspace".into(),
+            Slot::ConfigGet => "config".into(),
+            Slot::SlowlogGet | Slot::SlowlogLen => "slowlog".into(),
+            Slot::ClientList => "client list".into(),
+            Slot::Stream(i) | Slot::Groups(i) => format!("stream {}", req.streams[*i].name),
+            Slot::Pending(i, g) | Slot::Consumers(i, g) => {
+                format!("stream {} group {g}", req.streams[*i].name)
+            }
+            Slot::DlqLen(i) => format!("dlq {}", dlq.stream_for(&req.streams[*i].name)),
+            Slot::PendingPage => "pending entries".into(),
+            Slot::DlqPage => "dlq entries".into(),
+            Slot::Scan => "stream discovery".into(),
         }
     }
 }
@@ -49,19 +131,22 @@ pub fn now_ms() -> u64 {
 fn plan(
     profile: &Profile,
     conn: &Conn,
+    req: &PollRequest,
     problems: &mut Vec<Problem>,
 ) -> (redis::Pipeline, Vec<Slot>) {
     let mut pipe = redis::pipe();
     let mut slots = Vec::new();
-    let mut add = |slot: Slot, build: &dyn Fn(redis::Cmd) -> redis::Cmd, section: String| match conn
-        .cmd(slot.command())
-    {
-        Some(c) => {
-            pipe.add_command(build(c));
+    let dlq = &profile.streams.dlq;
+    let mut add = |slot: Slot, args: Vec<String>| match conn.cmd(slot.command()) {
+        Some(mut c) => {
+            for a in args {
+                c.arg(a);
+            }
+            pipe.add_command(c);
             slots.push(slot);
         }
         None => problems.push(Problem {
-            section,
+            section: slot.section(req, dlq),
             command: slot.command().to_string(),
             kind: ProblemKind::Disabled,
             message: format!(
@@ -70,71 +155,97 @@ fn plan(
             ),
         }),
     };
-    add(
-        Slot::Info,
-        &|c| c,
-        "server, memory, clients, stats, persistence, keyspace".into(),
-    );
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    add(Slot::Info, vec![]);
     add(
         Slot::ConfigGet,
-        &|mut c| {
-            c.arg("GET")
-                .arg("slowlog-log-slower-than")
-                .arg("slowlog-max-len")
-                .arg("appendonly");
-            c
-        },
-        "config".into(),
+        s(&[
+            "GET",
+            "slowlog-log-slower-than",
+            "slowlog-max-len",
+            "appendonly",
+        ]),
     );
-    for (i, spec) in profile.streams.streams.iter().enumerate() {
+    if req.slowlog > 0 {
+        add(
+            Slot::SlowlogGet,
+            vec!["GET".into(), req.slowlog.to_string()],
+        );
+        add(Slot::SlowlogLen, s(&["LEN"]));
+    }
+    if req.client_list.is_some() {
+        add(Slot::ClientList, s(&["LIST"]));
+    }
+    for (i, spec) in req.streams.iter().enumerate() {
         let name = spec.name.clone();
-        let section = format!("stream {name}");
-        add(
-            Slot::Stream(i),
-            &|mut c| {
-                c.arg("STREAM").arg(&name);
-                c
-            },
-            section.clone(),
-        );
-        add(
-            Slot::Groups(i),
-            &|mut c| {
-                c.arg("GROUPS").arg(&name);
-                c
-            },
-            section.clone(),
-        );
+        add(Slot::Stream(i), vec!["STREAM".into(), name.clone()]);
+        add(Slot::Groups(i), vec!["GROUPS".into(), name.clone()]);
         for g in &spec.groups {
-            let group = g.name.clone();
             add(
-                Slot::Pending(i, group.clone()),
-                &|mut c| {
-                    c.arg(&name).arg(&group);
-                    c
-                },
-                format!("{section} group {group}"),
+                Slot::Pending(i, g.name.clone()),
+                vec![name.clone(), g.name.clone()],
             );
-            add(
-                Slot::Consumers(i, group.clone()),
-                &|mut c| {
-                    c.arg("CONSUMERS").arg(&name).arg(&group);
-                    c
-                },
-                format!("{section} group {group}"),
-            );
+            let wanted = match &req.consumers {
+                ConsumerScope::Configured => true,
+                ConsumerScope::Group(st, gr) => st == &name && gr == &g.name,
+                ConsumerScope::None => false,
+            };
+            if wanted {
+                add(
+                    Slot::Consumers(i, g.name.clone()),
+                    vec!["CONSUMERS".into(), name.clone(), g.name.clone()],
+                );
+            }
         }
-        if profile.streams.dlq.enabled {
-            let dlq = profile.streams.dlq.stream_for(&name);
-            add(
-                Slot::DlqLen(i),
-                &|mut c| {
-                    c.arg(&dlq);
-                    c
-                },
-                format!("dlq {dlq}"),
-            );
+        if dlq.enabled {
+            add(Slot::DlqLen(i), vec![dlq.stream_for(&name)]);
         }
+    }
+    if let Some((stream, group, after, count)) = &req.pending_page {
+        let start = if after == "-" {
+            "-".to_string()
+        } else {
+            format!("({after}")
+        };
+        add(
+            Slot::PendingPage,
+            vec![
+                stream.clone(),
+                group.clone(),
+                start,
+                "+".into(),
+                count.to_string(),
+            ],
+        );
+    }
+    if let Some((stream, before, count)) = &req.dlq_page {
+        let end = if before == "+" {
+            "+".to_string()
+        } else {
+            format!("({before}")
+        };
+        add(
+            Slot::DlqPage,
+            vec![
+                stream.clone(),
+                end,
+                "-".into(),
+                "COUNT".into(),
+                count.to_string(),
+            ],
+        );
+    }
+    if let Some((cursor, count)) = req.discover {
+        add(
+            Slot::Scan,
+            vec![
+                cursor.to_string(),
+                "COUNT".into(),
+                count.to_string(),
+                "TYPE".into(),
+                "stream".into(),
+            ],
+        );
     }
     (pipe, slots)
 }
@@ -142,7 +253,7 @@ fn plan(
 fn problem_for(err: &RedisError, slot: &Slot, section: String, user: &str) -> Problem {
     let text = err.to_string();
     let not_permitted = err.code() == Some("NOPERM") || text.contains("NOPERM");
-    let unknown = err.code() == Some("ERR") && text.contains("unknown command");
+    let unknown = text.contains("unknown command");
     let (kind, message) = if not_permitted {
         (
             ProblemKind::NotPermitted,
@@ -175,10 +286,34 @@ fn is_no_group(err: &RedisError) -> bool {
     err.code() == Some("NOGROUP") || err.to_string().contains("NOGROUP")
 }
 
-/// One collection pass: one pipelined round trip.
+fn empty_stream(spec: &StreamSpec, configured: bool) -> StreamInfo {
+    StreamInfo {
+        name: spec.name.clone(),
+        configured,
+        exists: false,
+        length: 0,
+        first_id: None,
+        last_id: None,
+        last_generated_id: None,
+        max_deleted_entry_id: None,
+        entries_added: None,
+        groups: Vec::new(),
+        dlq: None,
+    }
+}
+
+/// One collection pass as `redeye snapshot` does it.
 pub async fn poll(profile: &Profile, conn: &Conn) -> Result<Snapshot> {
+    poll_with(profile, conn, &PollRequest::snapshot(profile))
+        .await
+        .map(|o| o.snapshot)
+}
+
+/// One collection pass: exactly one pipelined round trip.
+pub async fn poll_with(profile: &Profile, conn: &Conn, req: &PollRequest) -> Result<PollOutcome> {
     let mut problems = Vec::new();
-    let (pipe, slots) = plan(profile, conn, &mut problems);
+    let (pipe, slots) = plan(profile, conn, req, &mut problems);
+    let request_bytes = pipe.get_packed_pipeline().len();
     let mut con = conn.con.clone();
     let replies: Vec<redis::RedisResult<Value>> = if slots.is_empty() {
         Vec::new()
@@ -196,6 +331,7 @@ pub async fn poll(profile: &Profile, conn: &Conn) -> Result<Snapshot> {
             })?
     };
     let now = now_ms();
+    let configured = |name: &str| profile.streams.streams.iter().any(|s| s.name == name);
     let mut snap = Snapshot {
         schema: crate::model::SCHEMA_VERSION,
         taken_at_ms: now,
@@ -210,44 +346,22 @@ pub async fn poll(profile: &Profile, conn: &Conn) -> Result<Snapshot> {
         persistence: None,
         keyspace: Vec::new(),
         config: None,
-        streams: profile
-            .streams
+        streams: req
             .streams
             .iter()
-            .map(|s| StreamInfo {
-                name: s.name.clone(),
-                exists: false,
-                length: 0,
-                first_id: None,
-                last_id: None,
-                last_generated_id: None,
-                max_deleted_entry_id: None,
-                entries_added: None,
-                groups: Vec::new(),
-                dlq: None,
-            })
+            .map(|s| empty_stream(s, configured(&s.name)))
             .collect(),
+        slowlog: None,
+        client_list: None,
+        pending_page: None,
+        dlq_page: None,
         problems,
     };
+    let mut discovered = None;
+    let mut slowlog_len = 0;
     let claim_ms = profile.streams.claim_min_idle.as_millis() as u64;
+    let dlq = &profile.streams.dlq;
     for (slot, reply) in slots.iter().zip(replies) {
-        let section = |slot: &Slot| match slot {
-            Slot::Info => "server, memory, clients, stats, persistence, keyspace".to_string(),
-            Slot::ConfigGet => "config".to_string(),
-            Slot::Stream(i) | Slot::Groups(i) => {
-                format!("stream {}", profile.streams.streams[*i].name)
-            }
-            Slot::Pending(i, g) | Slot::Consumers(i, g) => {
-                format!("stream {} group {g}", profile.streams.streams[*i].name)
-            }
-            Slot::DlqLen(i) => format!(
-                "dlq {}",
-                profile
-                    .streams
-                    .dlq
-                    .stream_for(&profile.streams.streams[*i].name)
-            ),
-        };
         let v = match reply {
             Ok(v) => v,
             Err(e) => {
@@ -263,9 +377,13 @@ pub async fn poll(profile: &Profile, conn: &Conn) -> Result<Snapshot> {
                             s.groups.push(missing_group(g));
                         }
                     }
-                    _ => snap
-                        .problems
-                        .push(problem_for(&e, slot, section(slot), &conn.user)),
+                    Slot::PendingPage | Slot::DlqPage if is_no_group(&e) || is_no_such_key(&e) => {}
+                    _ => snap.problems.push(problem_for(
+                        &e,
+                        slot,
+                        slot.section(req, dlq),
+                        &conn.user,
+                    )),
                 }
                 continue;
             }
@@ -295,22 +413,24 @@ pub async fn poll(profile: &Profile, conn: &Conn) -> Result<Snapshot> {
                     appendonly: get("appendonly"),
                 });
             }
+            Slot::SlowlogGet => snap.slowlog = Some(parse::slowlog(&v, 0)),
+            Slot::SlowlogLen => slowlog_len = streams::int(&v).unwrap_or(0),
+            Slot::ClientList => {
+                let text = streams::text(&v).unwrap_or_default();
+                snap.client_list = Some(parse::client_list(&text, req.client_list.unwrap_or(500)));
+            }
             Slot::Stream(i) => {
-                let dlq = snap.streams[*i].dlq.take();
-                let groups = std::mem::take(&mut snap.streams[*i].groups);
-                let mut s = streams::stream(&profile.streams.streams[*i].name, &v);
-                s.dlq = dlq;
-                s.groups = groups;
+                let mut s = streams::stream(&req.streams[*i].name, &v);
+                s.configured = snap.streams[*i].configured;
+                s.dlq = snap.streams[*i].dlq.take();
+                s.groups = std::mem::take(&mut snap.streams[*i].groups);
                 snap.streams[*i] = s;
             }
             Slot::Groups(i) => {
                 let s = &mut snap.streams[*i];
                 let mut found = streams::groups(&v, s, now);
                 for g in &mut found {
-                    g.configured = profile.streams.streams[*i]
-                        .groups
-                        .iter()
-                        .any(|c| c.name == g.name);
+                    g.configured = req.streams[*i].groups.iter().any(|c| c.name == g.name);
                 }
                 s.groups = found;
             }
@@ -325,19 +445,37 @@ pub async fn poll(profile: &Profile, conn: &Conn) -> Result<Snapshot> {
                 }
             }
             Slot::DlqLen(i) => {
-                let name = profile
-                    .streams
-                    .dlq
-                    .stream_for(&profile.streams.streams[*i].name);
                 snap.streams[*i].dlq = Some(DlqInfo {
-                    stream: name,
+                    stream: dlq.stream_for(&req.streams[*i].name),
                     length: streams::int(&v).unwrap_or(0),
                 });
             }
+            Slot::PendingPage => {
+                if let Some((stream, group, after, _)) = &req.pending_page {
+                    snap.pending_page = Some(PendingPage {
+                        stream: stream.clone(),
+                        group: group.clone(),
+                        after: after.clone(),
+                        entries: parse::pending_entries(&v),
+                    });
+                }
+            }
+            Slot::DlqPage => {
+                if let Some((stream, _, _)) = &req.dlq_page {
+                    snap.dlq_page = Some(EntryPage {
+                        stream: stream.clone(),
+                        entries: parse::entries(&v),
+                    });
+                }
+            }
+            Slot::Scan => discovered = parse::scan(&v),
         }
     }
+    if let Some(sl) = &mut snap.slowlog {
+        sl.len = slowlog_len;
+    }
     // Configured groups the server does not have.
-    for (i, spec) in profile.streams.streams.iter().enumerate() {
+    for (i, spec) in req.streams.iter().enumerate() {
         let s = &mut snap.streams[i];
         for g in &spec.groups {
             if !s.groups.iter().any(|x| x.name == g.name) {
@@ -345,7 +483,11 @@ pub async fn poll(profile: &Profile, conn: &Conn) -> Result<Snapshot> {
             }
         }
     }
-    Ok(snap)
+    Ok(PollOutcome {
+        snapshot: snap,
+        discovered,
+        request_bytes,
+    })
 }
 
 fn missing_group(name: &str) -> GroupInfo {

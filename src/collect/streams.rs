@@ -62,6 +62,7 @@ pub fn stream(name: &str, v: &Value) -> StreamInfo {
     let s = |k: &str| field(&p, k).and_then(text);
     StreamInfo {
         name: name.to_string(),
+        configured: false,
         exists: true,
         length: field(&p, "length").and_then(int).unwrap_or(0),
         first_id: field(&p, "first-entry").and_then(entry_id),

@@ -405,6 +405,7 @@ pub struct Profile {
     pub timeouts: Timeouts,
     pub commands: CommandNames,
     pub streams: StreamSettings,
+    pub alerts: crate::model::alerts::Thresholds,
 }
 
 impl Profile {
@@ -426,6 +427,7 @@ impl Profile {
             timeouts: Timeouts::default(),
             commands: CommandNames::default(),
             streams: StreamSettings::default(),
+            alerts: crate::model::alerts::Thresholds::defaults(Duration::from_secs(60)),
         }
     }
 }
@@ -852,6 +854,7 @@ fn resolve_raw(
     let commands = CommandNames::from_pairs(renames);
 
     let streams = resolve_streams(&r, raw)?;
+    let alerts = resolve_alerts(&r, raw, streams.claim_min_idle)?;
 
     let read_only = match r.bool(&raw.read_only, "read_only")? {
         Some(v) => v,
@@ -878,7 +881,59 @@ fn resolve_raw(
         timeouts,
         commands,
         streams,
+        alerts,
     })
+}
+
+fn resolve_alerts(
+    r: &Resolver,
+    raw: &RawProfile,
+    claim_min_idle: Duration,
+) -> Result<crate::model::alerts::Thresholds> {
+    let mut t = crate::model::alerts::Thresholds::defaults(claim_min_idle);
+    let Some(a) = &raw.alerts else { return Ok(t) };
+    let num = |v: &Option<Templ>, key: &str| -> Result<Option<f64>> {
+        match r.s(v, &format!("alerts.{key}"))? {
+            None => Ok(None),
+            Some(s) => s.parse::<f64>().map(Some).map_err(|_| {
+                r.fail(
+                    &format!("alerts.{key}"),
+                    format_args!("is `{s}`, not a number"),
+                )
+            }),
+        }
+    };
+    macro_rules! set {
+        ($field:ident, f64) => {
+            if let Some(v) = num(&a.$field, stringify!($field))? {
+                t.$field = v;
+            }
+        };
+        ($field:ident, u64) => {
+            if let Some(v) = r.uint(&a.$field, concat!("alerts.", stringify!($field)))? {
+                t.$field = v;
+            }
+        };
+        ($field:ident, dur) => {
+            if let Some(v) = r.duration(&a.$field, concat!("alerts.", stringify!($field)))? {
+                t.$field = v;
+            }
+        };
+    }
+    set!(memory_warn_pct, f64);
+    set!(memory_crit_pct, f64);
+    set!(fragmentation_warn, f64);
+    set!(fragmentation_crit, f64);
+    set!(evictions_warn_per_s, f64);
+    set!(lag_warn, u64);
+    set!(lag_crit, u64);
+    set!(pending_warn, u64);
+    set!(pending_crit, u64);
+    set!(oldest_pending_warn, dur);
+    set!(oldest_pending_crit, dur);
+    set!(dlq_warn, u64);
+    set!(slowlog_warn_new, u64);
+    Ok(t)
 }
 
 fn resolve_streams(r: &Resolver, raw: &RawProfile) -> Result<StreamSettings> {

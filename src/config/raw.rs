@@ -78,6 +78,25 @@ pub struct RawProfile {
     pub theme: Option<Templ>,
     /// Consumer that claims go to (used by the stream-operations commands).
     pub claim_consumer: Option<Templ>,
+    pub alerts: Option<RawAlerts>,
+}
+
+/// Alert thresholds (see `model::alerts::Thresholds`).
+#[derive(Debug, Default, Deserialize)]
+pub struct RawAlerts {
+    pub memory_warn_pct: Option<Templ>,
+    pub memory_crit_pct: Option<Templ>,
+    pub fragmentation_warn: Option<Templ>,
+    pub fragmentation_crit: Option<Templ>,
+    pub evictions_warn_per_s: Option<Templ>,
+    pub lag_warn: Option<Templ>,
+    pub lag_crit: Option<Templ>,
+    pub pending_warn: Option<Templ>,
+    pub pending_crit: Option<Templ>,
+    pub oldest_pending_warn: Option<Templ>,
+    pub oldest_pending_crit: Option<Templ>,
+    pub dlq_warn: Option<Templ>,
+    pub slowlog_warn_new: Option<Templ>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -31,6 +31,9 @@ pub struct DemoArgs {
     /// Idle time after which the task sweeper claims and retries a pending entry.
     #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
     pub claim_min_idle: Duration,
+    /// Print a snapshot every 5s instead of opening the dashboard (for logs and CI).
+    #[arg(long, conflicts_with = "workload_only")]
+    pub print: bool,
     /// How long agent_messages has no reader (its lag grows meanwhile).
     #[arg(long, default_value = "45s", value_parser = humantime::parse_duration)]
     pub agent_reader_delay: Duration,
@@ -92,7 +95,7 @@ async fn stop_signal(duration: Option<Duration>) -> &'static str {
     }
 }
 
-pub async fn run(args: &DemoArgs) -> Result<()> {
+pub async fn run(args: &DemoArgs, theme: Option<&str>) -> Result<()> {
     let settings = args.settings()?;
     if args.workload_only {
         let addr = args.address.as_deref().ok_or_else(|| {
@@ -141,13 +144,30 @@ pub async fn run(args: &DemoArgs) -> Result<()> {
     );
     let endpoint = Endpoint::parse(&server.addr()).expect("own address parses");
     let profile = demo_profile(endpoint, &settings);
-    let result = show(&profile, settings, args.duration).await;
+    let result = if args.print {
+        show(&profile, settings, args.duration).await
+    } else {
+        dashboard(&profile, settings, theme).await
+    };
     drop(server); // stop it and remove its dir on every path out of here
     eprintln!("redeye demo: server stopped and its temp dir removed");
     result
 }
 
-/// Until the dashboard exists: print a snapshot every few seconds.
+/// The dashboard on the demo server, with the workload running behind it.
+async fn dashboard(
+    profile: &Profile,
+    settings: workload::Settings,
+    theme: Option<&str>,
+) -> Result<()> {
+    let mut tasks = workload::start(profile, settings).await?;
+    let theme = crate::ui::run::theme_for(theme, profile)?;
+    let result = crate::ui::run::run(profile.clone(), theme, None).await;
+    tasks.abort_all();
+    result
+}
+
+/// `--print`: a snapshot every few seconds, for logs.
 async fn show(
     profile: &Profile,
     settings: workload::Settings,

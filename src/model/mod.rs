@@ -2,6 +2,8 @@
 //! Plain data, serialisable as the stable `redeye snapshot --json` document.
 //! No I/O here.
 
+pub mod alerts;
+pub mod history;
 pub mod ids;
 
 use serde::Serialize;
@@ -27,8 +29,120 @@ pub struct Snapshot {
     pub keyspace: Vec<KeyspaceDb>,
     pub config: Option<ServerConfig>,
     pub streams: Vec<StreamInfo>,
+    /// Latest slow commands (SLOWLOG GET), newest first.
+    pub slowlog: Option<Slowlog>,
+    /// CLIENT LIST, only while the clients pane is open (bounded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_list: Option<ClientList>,
+    /// One page of XPENDING entries, only while a pending view is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_page: Option<PendingPage>,
+    /// One page of DLQ entries, only while the DLQ pane is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dlq_page: Option<EntryPage>,
     /// Sections that could not be read, and why.
     pub problems: Vec<Problem>,
+}
+
+/// Raw bytes from Redis; serialised as (lossy) UTF-8, displayed via `sanitize::bytes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&String::from_utf8_lossy(&self.0))
+    }
+}
+
+impl Bytes {
+    pub fn display(&self) -> String {
+        crate::sanitize::bytes(&self.0)
+    }
+
+    pub fn as_str_lossy(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Slowlog {
+    /// SLOWLOG LEN: entries the server keeps.
+    pub len: u64,
+    pub entries: Vec<SlowEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlowEntry {
+    pub id: u64,
+    /// Unix seconds.
+    pub time: u64,
+    pub duration_us: u64,
+    pub args: Vec<Bytes>,
+    pub client_addr: String,
+    pub client_name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientList {
+    /// Clients the server reported (all of them).
+    pub total: usize,
+    /// The first rows, bounded.
+    pub rows: Vec<ClientRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientRow {
+    pub id: u64,
+    pub addr: String,
+    pub name: String,
+    pub user: String,
+    pub age_s: u64,
+    pub idle_s: u64,
+    pub cmd: String,
+    pub db: u64,
+    pub flags: String,
+    /// Output buffer memory (omem), bytes.
+    pub omem: u64,
+    pub tot_mem: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingPage {
+    pub stream: String,
+    pub group: String,
+    /// The page starts after this id (exclusive); "-" for the first page.
+    pub after: String,
+    pub entries: Vec<PendingEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingEntry {
+    pub id: String,
+    pub consumer: String,
+    pub idle_ms: u64,
+    pub deliveries: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryPage {
+    pub stream: String,
+    /// Newest first.
+    pub entries: Vec<StreamEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamEntry {
+    pub id: String,
+    pub fields: Vec<(Bytes, Bytes)>,
+}
+
+impl StreamEntry {
+    pub fn field(&self, name: &str) -> Option<&Bytes> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k.0 == name.as_bytes())
+            .map(|(_, v)| v)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -108,6 +222,8 @@ pub struct ServerConfig {
 #[derive(Debug, Clone, Serialize)]
 pub struct StreamInfo {
     pub name: String,
+    /// Named in the profile (false: found by discovery).
+    pub configured: bool,
     /// False when the key does not exist (the rest is then empty).
     pub exists: bool,
     pub length: u64,

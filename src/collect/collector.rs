@@ -1,0 +1,319 @@
+//! The collector task: owns the connection, polls on its own clock, and sends
+//! immutable snapshots to the UI over a channel. The UI never awaits Redis.
+//!
+//! On error it keeps nothing half-done: the UI keeps the last snapshot and
+//! marks it stale; the collector reconnects with exponential backoff.
+
+use super::{ConsumerScope, PollRequest, poll_with};
+use crate::config::{Profile, StreamSpec};
+use crate::connect::{self, Conn};
+use crate::model::Snapshot;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// What the open panes need beyond the always-on sections.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Needs {
+    pub client_list: bool,
+    /// The group whose pending view is open: its consumers and a page of entries.
+    pub pending: Option<(String, String, String)>,
+    /// The DLQ stream whose entries are shown, and the id to page before.
+    pub dlq: Option<(String, String)>,
+}
+
+#[derive(Debug)]
+pub enum ToCollector {
+    Refresh,
+    Pause(bool),
+    Interval(Duration),
+    Needs(Needs),
+    /// Read one entry (the message body behind a pending id).
+    Fetch {
+        stream: String,
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum FromCollector {
+    Connected,
+    Snapshot(Arc<Snapshot>),
+    /// Connection lost or not yet made; `attempt` counts reconnection tries.
+    Failed {
+        error: String,
+        attempt: u32,
+        retry_in: Duration,
+    },
+    /// The answer to a `Fetch`: `None` when the entry no longer exists.
+    Entry {
+        stream: String,
+        id: String,
+        entry: Option<crate::model::StreamEntry>,
+    },
+}
+
+/// Tuning of discovery and paging.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Poll every Nth tick with one SCAN step (COUNT `scan_count`) while a pass runs.
+    pub discover_every: u64,
+    pub scan_count: u32,
+    /// Pause between two full discovery passes.
+    pub discover_pause: Duration,
+    /// Streams watched at most (configured + discovered).
+    pub max_streams: usize,
+    pub page_size: u32,
+    pub client_rows: usize,
+    pub slowlog: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            discover_every: 5,
+            scan_count: 1000,
+            discover_pause: Duration::from_secs(30),
+            max_streams: 2000,
+            page_size: 200,
+            client_rows: 1000,
+            slowlog: 32,
+        }
+    }
+}
+
+pub struct Handle {
+    pub tx: mpsc::UnboundedSender<ToCollector>,
+    pub rx: mpsc::Receiver<FromCollector>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub fn spawn(profile: Profile, limits: Limits) -> Handle {
+    let (tx, cmd_rx) = mpsc::unbounded_channel();
+    let (ev_tx, rx) = mpsc::channel(8);
+    let task = tokio::spawn(run(profile, limits, cmd_rx, ev_tx));
+    Handle { tx, rx, task }
+}
+
+struct State {
+    profile: Profile,
+    limits: Limits,
+    interval: Duration,
+    paused: bool,
+    needs: Needs,
+    discovered: Vec<String>,
+    cursor: Option<u64>,
+    next_pass: Instant,
+    tick: u64,
+}
+
+impl State {
+    fn request(&mut self) -> PollRequest {
+        let mut streams = self.profile.streams.streams.clone();
+        for d in &self.discovered {
+            if streams.len() >= self.limits.max_streams {
+                break;
+            }
+            streams.push(StreamSpec {
+                name: d.clone(),
+                groups: Vec::new(),
+            });
+        }
+        self.tick += 1;
+        let discover = if self.tick.is_multiple_of(self.limits.discover_every) {
+            match self.cursor {
+                Some(c) => Some((c, self.limits.scan_count)),
+                None if Instant::now() >= self.next_pass => Some((0, self.limits.scan_count)),
+                None => None,
+            }
+        } else {
+            None
+        };
+        let (consumers, pending_page) = match &self.needs.pending {
+            Some((s, g, after)) => (
+                ConsumerScope::Group(s.clone(), g.clone()),
+                Some((s.clone(), g.clone(), after.clone(), self.limits.page_size)),
+            ),
+            None => (ConsumerScope::None, None),
+        };
+        PollRequest {
+            streams,
+            slowlog: self.limits.slowlog,
+            consumers,
+            client_list: self.needs.client_list.then_some(self.limits.client_rows),
+            pending_page,
+            dlq_page: self
+                .needs
+                .dlq
+                .as_ref()
+                .map(|(s, before)| (s.clone(), before.clone(), self.limits.page_size)),
+            discover,
+        }
+    }
+
+    fn discovered(&mut self, cursor: u64, keys: Vec<String>) {
+        let suffix = &self.profile.streams.dlq.suffix;
+        for k in keys {
+            let configured = self.profile.streams.streams.iter().any(|s| s.name == k);
+            // DLQ streams are shown with their stream, not as streams of their own.
+            let is_dlq = !suffix.is_empty() && k.ends_with(suffix.as_str());
+            if !configured && !is_dlq && !self.discovered.contains(&k) {
+                self.discovered.push(k);
+            }
+        }
+        self.discovered.sort();
+        self.cursor = (cursor != 0).then_some(cursor);
+        if cursor == 0 {
+            self.next_pass = Instant::now() + self.limits.discover_pause;
+        }
+    }
+
+    fn apply(&mut self, cmd: ToCollector) -> bool {
+        match cmd {
+            ToCollector::Refresh => true,
+            ToCollector::Pause(p) => {
+                self.paused = p;
+                !p
+            }
+            ToCollector::Interval(d) => {
+                self.interval = d;
+                false
+            }
+            ToCollector::Needs(n) => {
+                let changed = n != self.needs;
+                self.needs = n;
+                changed
+            }
+            ToCollector::Fetch { .. } => false,
+        }
+    }
+}
+
+async fn run(
+    profile: Profile,
+    limits: Limits,
+    mut cmds: mpsc::UnboundedReceiver<ToCollector>,
+    events: mpsc::Sender<FromCollector>,
+) {
+    let mut st = State {
+        interval: profile.refresh,
+        profile,
+        limits,
+        paused: false,
+        needs: Needs::default(),
+        discovered: Vec::new(),
+        cursor: None,
+        next_pass: Instant::now(),
+        tick: 0,
+    };
+    let mut conn: Option<Conn> = None;
+    let mut attempt: u32 = 0;
+    loop {
+        let mut wait = st.interval;
+        if conn.is_none() {
+            match connect::connect(&st.profile).await {
+                Ok(c) => {
+                    conn = Some(c);
+                    attempt = 0;
+                    if events.send(FromCollector::Connected).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    attempt += 1;
+                    wait = backoff(attempt);
+                    let msg = FromCollector::Failed {
+                        error: e.to_string(),
+                        attempt,
+                        retry_in: wait,
+                    };
+                    if events.send(msg).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        if let Some(c) = &conn
+            && !st.paused
+        {
+            let req = st.request();
+            match poll_with(&st.profile, c, &req).await {
+                Ok(outcome) => {
+                    if let Some((cursor, keys)) = outcome.discovered {
+                        st.discovered(cursor, keys);
+                    }
+                    if events
+                        .send(FromCollector::Snapshot(Arc::new(outcome.snapshot)))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    conn = None;
+                    attempt += 1;
+                    wait = backoff(attempt);
+                    let msg = FromCollector::Failed {
+                        error: e.to_string(),
+                        attempt,
+                        retry_in: wait,
+                    };
+                    if events.send(msg).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        // Wait for the next tick, or a command that wants a poll now.
+        let deadline = Instant::now() + wait;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(deadline) => break,
+                cmd = cmds.recv() => match cmd {
+                    None => return,
+                    Some(ToCollector::Fetch { stream, id }) => {
+                        if let Some(c) = &conn {
+                            let entry = fetch(c, &stream, &id).await;
+                            if events.send(FromCollector::Entry { stream, id, entry }).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Some(cmd) => if st.apply(cmd) && conn.is_some() { break },
+                },
+            }
+        }
+    }
+}
+
+async fn fetch(c: &Conn, stream: &str, id: &str) -> Option<crate::model::StreamEntry> {
+    let mut cmd = c.cmd("XRANGE")?;
+    cmd.arg(stream).arg(id).arg(id);
+    let v: redis::Value = cmd.query_async(&mut c.con.clone()).await.ok()?;
+    super::parse::entries(&v).into_iter().next()
+}
+
+/// 250ms, 500ms, 1s, ... up to 10s.
+pub fn backoff(attempt: u32) -> Duration {
+    let ms = 250u64.saturating_mul(1 << attempt.saturating_sub(1).min(6));
+    Duration::from_millis(ms.min(10_000))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_grows_and_caps() {
+        use super::backoff;
+        assert_eq!(backoff(1).as_millis(), 250);
+        assert_eq!(backoff(2).as_millis(), 500);
+        assert_eq!(backoff(20).as_millis(), 10_000);
+    }
+}

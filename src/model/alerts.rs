@@ -1,0 +1,183 @@
+//! Alert levels from a snapshot, its rates and the profile's thresholds.
+
+use super::Snapshot;
+use super::history::Rates;
+use serde::Serialize;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Warn,
+    Crit,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Alert {
+    pub level: Level,
+    /// What it is about: "memory", "stream webhook_events/webhook_workers", ...
+    pub subject: String,
+    pub text: String,
+}
+
+/// Thresholds; every one can be overridden per profile under `alerts:`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thresholds {
+    pub memory_warn_pct: f64,
+    pub memory_crit_pct: f64,
+    pub fragmentation_warn: f64,
+    pub fragmentation_crit: f64,
+    /// Fragmentation is only judged above this RSS (tiny instances always look fragmented).
+    pub fragmentation_min_rss: u64,
+    pub evictions_warn_per_s: f64,
+    pub lag_warn: u64,
+    pub lag_crit: u64,
+    pub pending_warn: u64,
+    pub pending_crit: u64,
+    pub oldest_pending_warn: Duration,
+    pub oldest_pending_crit: Duration,
+    pub dlq_warn: u64,
+    pub slowlog_warn_new: u64,
+}
+
+impl Thresholds {
+    /// Defaults; the oldest-pending thresholds follow `claim_min_idle`.
+    pub fn defaults(claim_min_idle: Duration) -> Self {
+        Thresholds {
+            memory_warn_pct: 80.0,
+            memory_crit_pct: 95.0,
+            fragmentation_warn: 1.5,
+            fragmentation_crit: 3.0,
+            fragmentation_min_rss: 64 * 1024 * 1024,
+            evictions_warn_per_s: 0.0,
+            lag_warn: 1_000,
+            lag_crit: 10_000,
+            pending_warn: 100,
+            pending_crit: 1_000,
+            oldest_pending_warn: claim_min_idle,
+            oldest_pending_crit: claim_min_idle * 10,
+            dlq_warn: 1,
+            slowlog_warn_new: 1,
+        }
+    }
+}
+
+fn level(v: f64, warn: f64, crit: f64) -> Option<Level> {
+    if v >= crit {
+        Some(Level::Crit)
+    } else if v >= warn {
+        Some(Level::Warn)
+    } else {
+        None
+    }
+}
+
+/// Active alerts, critical first.
+pub fn evaluate(s: &Snapshot, r: &Rates, t: &Thresholds) -> Vec<Alert> {
+    let mut out = Vec::new();
+    let mut add = |level: Level, subject: String, text: String| {
+        out.push(Alert {
+            level,
+            subject,
+            text,
+        })
+    };
+    if let Some(m) = &s.memory {
+        if let Some(pct) = m.used_percent_of_max
+            && let Some(l) = level(pct, t.memory_warn_pct, t.memory_crit_pct)
+        {
+            add(
+                l,
+                "memory".into(),
+                format!("memory at {pct:.0}% of maxmemory"),
+            );
+        }
+        if m.rss_bytes >= t.fragmentation_min_rss
+            && let Some(l) = level(
+                m.fragmentation_ratio,
+                t.fragmentation_warn,
+                t.fragmentation_crit,
+            )
+        {
+            add(
+                l,
+                "memory".into(),
+                format!("fragmentation ratio {:.2}", m.fragmentation_ratio),
+            );
+        }
+    }
+    if r.evicted_per_s > t.evictions_warn_per_s {
+        add(
+            Level::Warn,
+            "memory".into(),
+            format!("evicting {:.0} keys/s", r.evicted_per_s),
+        );
+    }
+    if r.rejected_new > 0 {
+        add(
+            Level::Crit,
+            "clients".into(),
+            format!("{} connections rejected since last poll", r.rejected_new),
+        );
+    }
+    for st in &s.streams {
+        for g in &st.groups {
+            if !g.exists {
+                continue;
+            }
+            let subject = format!("{}/{}", st.name, g.name);
+            if let Some(lag) = g.lag
+                && let Some(l) = level(lag as f64, t.lag_warn as f64, t.lag_crit as f64)
+            {
+                add(l, subject.clone(), format!("lag {lag}"));
+            }
+            if let Some(l) = level(
+                g.pending as f64,
+                t.pending_warn as f64,
+                t.pending_crit as f64,
+            ) {
+                add(l, subject.clone(), format!("{} pending", g.pending));
+            }
+            if let Some(age) = g.oldest_pending_age_ms
+                && let Some(l) = level(
+                    age as f64,
+                    t.oldest_pending_warn.as_millis() as f64,
+                    t.oldest_pending_crit.as_millis() as f64,
+                )
+            {
+                add(
+                    l,
+                    subject,
+                    format!("oldest pending entry {}s old", age / 1000),
+                );
+            }
+        }
+        if let Some(d) = &st.dlq
+            && d.length >= t.dlq_warn
+        {
+            let growth = r.dlq_growth.get(&d.stream).copied().unwrap_or(0);
+            if growth > 0 {
+                add(
+                    Level::Crit,
+                    format!("dlq {}", d.stream),
+                    format!("{} dead letters, +{growth} since last poll", d.length),
+                );
+            } else {
+                add(
+                    Level::Warn,
+                    format!("dlq {}", d.stream),
+                    format!("{} dead letters", d.length),
+                );
+            }
+        }
+    }
+    if r.slowlog_new >= t.slowlog_warn_new && t.slowlog_warn_new > 0 {
+        add(
+            Level::Warn,
+            "slowlog".into(),
+            format!("{} new slow commands", r.slowlog_new),
+        );
+    }
+    out.sort_by_key(|a| std::cmp::Reverse(a.level));
+    out
+}

@@ -1,0 +1,184 @@
+//! Bounded history and rates derived from deltas between polls. Memory stays
+//! flat however long redeye runs: every series is a fixed-size ring, and
+//! per-stream series are dropped when the stream disappears.
+
+use super::Snapshot;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// Samples kept per series (at 1s refresh: 10 minutes).
+pub const CAPACITY: usize = 600;
+
+#[derive(Debug, Clone)]
+pub struct Ring<T> {
+    buf: VecDeque<T>,
+    cap: usize,
+}
+
+impl<T: Copy> Ring<T> {
+    pub fn new(cap: usize) -> Self {
+        Ring {
+            buf: VecDeque::with_capacity(cap),
+            cap,
+        }
+    }
+
+    pub fn push(&mut self, v: T) {
+        if self.buf.len() == self.cap {
+            self.buf.pop_front();
+        }
+        self.buf.push_back(v);
+    }
+
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    pub fn last(&self) -> Option<T> {
+        self.buf.back().copied()
+    }
+
+    /// The newest `n` samples, oldest first.
+    pub fn tail(&self, n: usize) -> Vec<T> {
+        let skip = self.buf.len().saturating_sub(n);
+        self.buf.iter().skip(skip).copied().collect()
+    }
+}
+
+impl<T: Copy> Default for Ring<T> {
+    fn default() -> Self {
+        Ring::new(CAPACITY)
+    }
+}
+
+/// Per-second rates from the last two polls.
+#[derive(Debug, Clone, Default)]
+pub struct Rates {
+    pub evicted_per_s: f64,
+    pub expired_per_s: f64,
+    /// Rejected connections since the previous poll.
+    pub rejected_new: u64,
+    /// New SLOWLOG entries since the previous poll.
+    pub slowlog_new: u64,
+    /// Entries added per second, by stream.
+    pub added_per_s: HashMap<String, f64>,
+    /// DLQ length change since the previous poll, by DLQ stream.
+    pub dlq_growth: HashMap<String, i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StreamSeries {
+    pub length: Ring<u64>,
+    pub added_per_s: Ring<u64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    pub ops: Ring<u64>,
+    pub used_memory: Ring<u64>,
+    pub connected: Ring<u64>,
+    pub blocked: Ring<u64>,
+    pub evicted_per_s: Ring<u64>,
+    pub expired_per_s: Ring<u64>,
+    pub streams: HashMap<String, StreamSeries>,
+    pub rates: Rates,
+    /// Highest slowlog id seen so far (to mark new entries).
+    pub slowlog_seen: Option<u64>,
+    prev: Option<Arc<Snapshot>>,
+}
+
+impl History {
+    pub fn push(&mut self, snap: Arc<Snapshot>) {
+        let mut rates = Rates::default();
+        if let Some(prev) = &self.prev {
+            let secs =
+                (snap.taken_at_ms.saturating_sub(prev.taken_at_ms) as f64 / 1000.0).max(0.001);
+            if let (Some(a), Some(b)) = (&prev.stats, &snap.stats) {
+                rates.evicted_per_s = b.evicted_keys.saturating_sub(a.evicted_keys) as f64 / secs;
+                rates.expired_per_s = b.expired_keys.saturating_sub(a.expired_keys) as f64 / secs;
+            }
+            if let (Some(a), Some(b)) = (&prev.clients, &snap.clients) {
+                rates.rejected_new = b
+                    .rejected_connections
+                    .saturating_sub(a.rejected_connections);
+            }
+            for s in &snap.streams {
+                if let Some(p) = prev.streams.iter().find(|p| p.name == s.name) {
+                    if let (Some(a), Some(b)) = (p.entries_added, s.entries_added) {
+                        rates
+                            .added_per_s
+                            .insert(s.name.clone(), b.saturating_sub(a) as f64 / secs);
+                    }
+                    if let (Some(a), Some(b)) = (&p.dlq, &s.dlq) {
+                        rates
+                            .dlq_growth
+                            .insert(b.stream.clone(), b.length as i64 - a.length as i64);
+                    }
+                }
+            }
+        }
+        if let Some(sl) = &snap.slowlog {
+            let newest = sl.entries.first().map(|e| e.id);
+            rates.slowlog_new = match self.slowlog_seen {
+                Some(seen) => sl.entries.iter().filter(|e| e.id > seen).count() as u64,
+                None => 0,
+            };
+            if let Some(n) = newest {
+                self.slowlog_seen = Some(self.slowlog_seen.map_or(n, |s| s.max(n)));
+            }
+        }
+        if let Some(st) = &snap.stats {
+            self.ops.push(st.ops_per_sec);
+        }
+        if let Some(m) = &snap.memory {
+            self.used_memory.push(m.used_bytes);
+        }
+        if let Some(c) = &snap.clients {
+            self.connected.push(c.connected);
+            self.blocked.push(c.blocked);
+        }
+        self.evicted_per_s.push(rates.evicted_per_s.round() as u64);
+        self.expired_per_s.push(rates.expired_per_s.round() as u64);
+        self.streams
+            .retain(|name, _| snap.streams.iter().any(|s| &s.name == name));
+        for s in &snap.streams {
+            let series = self.streams.entry(s.name.clone()).or_default();
+            series.length.push(s.length);
+            series.added_per_s.push(
+                rates
+                    .added_per_s
+                    .get(&s.name)
+                    .copied()
+                    .unwrap_or(0.0)
+                    .round() as u64,
+            );
+        }
+        self.rates = rates;
+        self.prev = Some(snap);
+    }
+
+    pub fn latest(&self) -> Option<&Arc<Snapshot>> {
+        self.prev.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_is_bounded() {
+        let mut r = Ring::new(3);
+        for i in 0..10u64 {
+            r.push(i);
+        }
+        assert_eq!(r.len(), 3);
+        assert_eq!(r.tail(5), vec![7, 8, 9]);
+        assert_eq!(r.tail(2), vec![8, 9]);
+        assert_eq!(r.last(), Some(9));
+    }
+}

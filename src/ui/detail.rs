@@ -1,0 +1,188 @@
+//! Detail popups: every field, JSON pretty-printed, binary shown safely.
+
+use crate::model::{ClientRow, SlowEntry, Snapshot, StreamEntry};
+use crate::report::{age, count};
+use crate::sanitize;
+use crate::ui::app::{Popup, ProfileInfo, StreamRow};
+
+/// Lines for one field value: JSON objects/arrays pretty-printed, the rest sanitised.
+fn value_lines(name: &str, raw: &[u8]) -> Vec<String> {
+    if let Ok(text) = std::str::from_utf8(raw) {
+        let t = text.trim_start();
+        if (t.starts_with('{') || t.starts_with('['))
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(text)
+        {
+            let pretty = serde_json::to_string_pretty(&v).unwrap_or_default();
+            let mut out = vec![format!("{}:", sanitize::text(name))];
+            out.extend(pretty.lines().map(|l| format!("  {}", sanitize::text(l))));
+            return out;
+        }
+    }
+    vec![format!(
+        "{}: {}",
+        sanitize::text(name),
+        sanitize::bytes(raw)
+    )]
+}
+
+pub fn entry(title: &str, e: &StreamEntry) -> Popup {
+    let mut lines = vec![format!("id: {}", sanitize::text(&e.id))];
+    if let Some((ms, _)) = crate::model::ids::parse(&e.id) {
+        lines.push(format!(
+            "created: {} (unix ms {ms})",
+            humantime::format_rfc3339_millis(
+                std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms)
+            )
+        ));
+    }
+    lines.push(String::new());
+    for (k, v) in &e.fields {
+        lines.extend(value_lines(&k.as_str_lossy(), &v.0));
+    }
+    Popup {
+        title: sanitize::text(title),
+        lines,
+        scroll: 0,
+    }
+}
+
+pub fn slow(e: &SlowEntry) -> Popup {
+    let mut lines = vec![
+        format!("id: {}", e.id),
+        format!(
+            "time: {}",
+            humantime::format_rfc3339_seconds(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(e.time)
+            )
+        ),
+        format!("duration: {} µs", count(e.duration_us)),
+        format!(
+            "client: {} {}",
+            sanitize::text(&e.client_addr),
+            sanitize::text(&e.client_name)
+        ),
+        String::new(),
+        "arguments:".into(),
+    ];
+    for (i, a) in e.args.iter().enumerate() {
+        lines.push(format!("  [{i}] {}", a.display()));
+    }
+    Popup {
+        title: format!("slow command {}", e.id),
+        lines,
+        scroll: 0,
+    }
+}
+
+pub fn client(c: &ClientRow) -> Popup {
+    Popup {
+        title: format!("client {}", c.id),
+        lines: vec![
+            format!("addr: {}", sanitize::text(&c.addr)),
+            format!("name: {}", sanitize::text(&c.name)),
+            format!("user: {}", sanitize::text(&c.user)),
+            format!(
+                "age: {}  idle: {}",
+                age(c.age_s * 1000),
+                age(c.idle_s * 1000)
+            ),
+            format!("db: {}  flags: {}", c.db, sanitize::text(&c.flags)),
+            format!("last command: {}", sanitize::text(&c.cmd)),
+            format!(
+                "output buffer: {} B  total memory: {} B",
+                count(c.omem),
+                count(c.tot_mem)
+            ),
+        ],
+        scroll: 0,
+    }
+}
+
+pub fn stream_group(snap: &Snapshot, r: &StreamRow, profile: &ProfileInfo) -> Popup {
+    let s = &snap.streams[r.stream];
+    let mut lines = vec![format!(
+        "stream: {}{}",
+        sanitize::text(&s.name),
+        if s.configured { "" } else { " (discovered)" }
+    )];
+    if !s.exists {
+        lines.push("the stream does not exist on the server".into());
+    } else {
+        lines.push(format!("length: {}", count(s.length)));
+        lines.push(format!(
+            "entries added: {}",
+            s.entries_added.map(count).unwrap_or_else(|| "?".into())
+        ));
+        lines.push(format!(
+            "first id: {}",
+            s.first_id.as_deref().unwrap_or("-")
+        ));
+        lines.push(format!("last id: {}", s.last_id.as_deref().unwrap_or("-")));
+        lines.push(format!(
+            "max deleted id: {}",
+            s.max_deleted_entry_id.as_deref().unwrap_or("-")
+        ));
+    }
+    if let Some(d) = &s.dlq {
+        lines.push(format!(
+            "dead-letter queue: {} ({} entries)",
+            sanitize::text(&d.stream),
+            count(d.length)
+        ));
+    }
+    if let Some(g) = r.group.map(|gi| &s.groups[gi]) {
+        lines.push(String::new());
+        lines.push(format!("group: {}", sanitize::text(&g.name)));
+        if !g.exists {
+            lines.push("the group is configured but does not exist on the server".into());
+        } else {
+            lines.push(format!("consumers: {}", count(g.consumers)));
+            if let Some(c) = &g.consumer_summary {
+                lines.push(format!(
+                    "  {} hold pending entries; {} idle longer than claim_min_idle ({} of them hold nothing: prunable)",
+                    count(c.with_pending),
+                    count(c.idle_over_claim_min_idle),
+                    count(c.idle_over_claim_min_idle_without_pending)
+                ));
+            }
+            lines.push(format!("pending: {}", count(g.pending)));
+            match (g.lag, &g.lag_unavailable_reason) {
+                (Some(l), _) => lines.push(format!("lag: {}", count(l))),
+                (None, Some(why)) => lines.push(format!("lag: n/a — {why}")),
+                (None, None) => lines.push("lag: n/a".into()),
+            }
+            lines.push(format!(
+                "entries read: {}",
+                g.entries_read
+                    .map(count)
+                    .unwrap_or_else(|| "unknown".into())
+            ));
+            lines.push(format!(
+                "last delivered: {}{}",
+                g.last_delivered_id.as_deref().unwrap_or("-"),
+                g.last_delivered_age_ms
+                    .map(|a| format!(" ({} ago)", age(a)))
+                    .unwrap_or_default()
+            ));
+            if let Some(a) = g.oldest_pending_age_ms {
+                lines.push(format!(
+                    "oldest pending entry: {} old (claim_min_idle {})",
+                    age(a),
+                    humantime::format_duration(profile.claim_min_idle)
+                ));
+            }
+            for c in g.pending_by_consumer.iter().take(10) {
+                lines.push(format!(
+                    "  {} holds {}",
+                    sanitize::text(&c.consumer),
+                    count(c.pending)
+                ));
+            }
+        }
+    }
+    Popup {
+        title: "stream detail".into(),
+        lines,
+        scroll: 0,
+    }
+}

@@ -1,0 +1,126 @@
+//! Clients: connected / blocked / rejected with history, and CLIENT LIST
+//! (fetched only while this pane is open, bounded), sortable and filterable.
+
+use super::{block, cut, table};
+use crate::report::{age, count};
+use crate::sanitize;
+use crate::ui::app::{App, Pane};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::widgets::{Row, Sparkline};
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let [top, list] = Layout::vertical([Constraint::Length(5), Constraint::Fill(1)]).areas(area);
+    let [conn, blocked] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(top);
+    let c = app.snapshot().and_then(|s| s.clients.as_ref());
+    let w = conn.width.saturating_sub(2) as usize;
+    let connected = app.history.connected.tail(w);
+    f.render_widget(
+        Sparkline::default()
+            .data(&connected)
+            .style(Style::default().fg(app.theme.sparkline))
+            .block(block(
+                app,
+                match c {
+                    Some(c) => format!(
+                        "connected {} · rejected {}",
+                        count(c.connected),
+                        count(c.rejected_connections)
+                    ),
+                    None => "connected".into(),
+                },
+                false,
+            )),
+        conn,
+    );
+    let b = app.history.blocked.tail(w);
+    f.render_widget(
+        Sparkline::default()
+            .data(&b)
+            .style(app.theme.warn())
+            .block(block(
+                app,
+                format!(
+                    "blocked {}",
+                    c.map(|c| count(c.blocked)).unwrap_or_default()
+                ),
+                false,
+            )),
+        blocked,
+    );
+    let Some(cl) = app.snapshot().and_then(|s| s.client_list.as_ref()) else {
+        let msg =
+            super::problem(app, "client list").unwrap_or_else(|| "loading CLIENT LIST…".into());
+        super::empty(f, list, app, "clients".into(), &msg, app.theme.dim());
+        return;
+    };
+    let rows = app.client_rows();
+    let wide = list.width >= 110;
+    let table_rows: Vec<Row> = rows
+        .iter()
+        .map(|c| {
+            let style = if c.flags.contains('b') {
+                app.theme.accent()
+            } else {
+                Style::default()
+            };
+            let mut cells = vec![sanitize::text(&c.addr), cut(&sanitize::text(&c.name), 32)];
+            if wide {
+                cells.push(cut(&sanitize::text(&c.user), 14));
+            }
+            cells.extend([
+                age(c.age_s * 1000),
+                age(c.idle_s * 1000),
+                cut(&sanitize::text(&c.cmd), 16),
+            ]);
+            if wide {
+                cells.push(c.db.to_string());
+            }
+            cells.push(count(c.omem));
+            Row::new(cells).style(style)
+        })
+        .collect();
+    let shown = if cl.total > cl.rows.len() {
+        format!("first {} of {}", cl.rows.len(), count(cl.total as u64))
+    } else {
+        count(cl.total as u64)
+    };
+    table(
+        f,
+        list,
+        app,
+        format!(
+            "CLIENT LIST ({shown}) · sort: {}",
+            Pane::Clients.sorts()[app.sort(Pane::Clients)]
+        ),
+        if wide {
+            &["ADDR", "NAME", "USER", "AGE", "IDLE", "CMD", "DB", "OBUF"]
+        } else {
+            &["ADDR", "NAME", "AGE", "IDLE", "CMD", "OBUF"]
+        },
+        table_rows,
+        &if wide {
+            vec![
+                Constraint::Length(21),
+                Constraint::Fill(2),
+                Constraint::Length(14),
+                Constraint::Length(7),
+                Constraint::Length(7),
+                Constraint::Fill(1),
+                Constraint::Length(3),
+                Constraint::Length(7),
+            ]
+        } else {
+            vec![
+                Constraint::Length(21),
+                Constraint::Fill(2),
+                Constraint::Length(6),
+                Constraint::Length(6),
+                Constraint::Length(11),
+                Constraint::Length(6),
+            ]
+        },
+        Some(app.selected(Pane::Clients)),
+    );
+}

@@ -1,0 +1,121 @@
+//! Dead-letter queues: each DLQ with size and growth; the selected DLQ's
+//! entries (newest first) with original stream and id, error, retry count,
+//! failed at and age versus dlq.ttl. Enter shows the whole entry.
+
+use super::{block, cut, table};
+use crate::report::{age, count};
+use crate::sanitize;
+use crate::ui::app::{App, Pane};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row};
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let list = app.dlq_streams();
+    let current = app.current_dlq();
+    let h = (list.len() as u16 + 2).clamp(3, 8);
+    let [top, entries] = Layout::vertical([Constraint::Length(h), Constraint::Fill(1)]).areas(area);
+    let lines: Vec<Line> = if list.is_empty() {
+        vec![Line::styled(
+            "no DLQ streams (dlq.enabled is off, or no streams)",
+            t.dim(),
+        )]
+    } else {
+        list.iter()
+            .map(|(stream, name, len)| {
+                let growth = app.history.rates.dlq_growth.get(name).copied().unwrap_or(0);
+                let sel = Some(name) == current.as_ref();
+                Line::from(vec![
+                    Span::styled(if sel { "▶ " } else { "  " }, t.accent()),
+                    Span::styled(
+                        sanitize::text(name),
+                        if sel {
+                            t.title()
+                        } else {
+                            ratatui::style::Style::default()
+                        },
+                    ),
+                    Span::raw(format!("  {} entries", count(*len))),
+                    Span::styled(
+                        if growth != 0 {
+                            format!(" ({growth:+} since last poll)")
+                        } else {
+                            String::new()
+                        },
+                        if growth > 0 { t.crit() } else { t.dim() },
+                    ),
+                    Span::styled(format!("  of {}", sanitize::text(stream)), t.dim()),
+                ])
+            })
+            .collect()
+    };
+    f.render_widget(
+        Paragraph::new(lines).block(block(
+            app,
+            format!(
+                "dead-letter queues · ttl {} · [ ] switch",
+                humantime::format_duration(app.profile.dlq_ttl)
+            ),
+            false,
+        )),
+        top,
+    );
+    let ttl_ms = app.profile.dlq_ttl.as_millis() as u64;
+    let now = app.snapshot().map(|s| s.taken_at_ms).unwrap_or(app.now_ms);
+    let rows = app.dlq_rows();
+    let table_rows: Vec<Row> = rows
+        .iter()
+        .map(|e| {
+            let get = |k: &str| e.field(k).map(|v| v.display()).unwrap_or_default();
+            let entry_age = crate::model::ids::age_ms(&e.id, now).unwrap_or(0);
+            let style = if entry_age > ttl_ms {
+                t.dim()
+            } else {
+                ratatui::style::Style::default()
+            };
+            let failed_at = get("failed_at")
+                .parse::<u64>()
+                .map(|s| age(now.saturating_sub(s * 1000)) + " ago")
+                .unwrap_or_else(|_| "-".into());
+            Row::new(vec![
+                sanitize::text(&e.id),
+                cut(
+                    &format!("{} {}", get("original_stream"), get("original_id")),
+                    40,
+                ),
+                cut(&get("error"), 60),
+                get("retry_count"),
+                failed_at,
+                format!(
+                    "{}{}",
+                    age(entry_age),
+                    if entry_age > ttl_ms { " expired" } else { "" }
+                ),
+            ])
+            .style(style)
+        })
+        .collect();
+    let page = app.dlq_before.len() + 1;
+    table(
+        f,
+        entries,
+        app,
+        format!(
+            "{} · newest first · page {page}",
+            current.as_deref().map(sanitize::text).unwrap_or_default()
+        ),
+        &["ID", "ORIGINAL", "ERROR", "RETRIES", "FAILED", "AGE"],
+        table_rows,
+        &[
+            Constraint::Length(16),
+            Constraint::Fill(2),
+            Constraint::Fill(3),
+            Constraint::Length(7),
+            Constraint::Length(10),
+            Constraint::Length(12),
+        ],
+        Some(app.selected(Pane::Dlq)),
+    );
+}

@@ -1,0 +1,126 @@
+//! Memory: used / rss / peak / maxmemory gauge, fragmentation, policy,
+//! evictions and expirations per second, and history.
+
+use super::block;
+use crate::report::{bytes, count};
+use crate::sanitize;
+use crate::ui::app::App;
+use crate::ui::render::level_style;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Gauge, Paragraph, Sparkline};
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let Some(m) = app.snapshot().and_then(|s| s.memory.as_ref()) else {
+        let msg = super::problem(app, "memory").unwrap_or_else(|| "waiting for data…".into());
+        super::empty(f, area, app, "memory".into(), &msg, app.theme.dim());
+        return;
+    };
+    let [gauge, facts, hist, evict] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(6),
+        Constraint::Fill(1),
+        Constraint::Length(5),
+    ])
+    .areas(area);
+    let (ratio, label) = match m.used_percent_of_max {
+        Some(p) => (
+            (p / 100.0).clamp(0.0, 1.0),
+            format!(
+                "{} of {} ({p:.1}%)",
+                bytes(m.used_bytes),
+                bytes(m.maxmemory_bytes)
+            ),
+        ),
+        None => (
+            0.0,
+            format!("{} used, no maxmemory set", bytes(m.used_bytes)),
+        ),
+    };
+    let style = match m.used_percent_of_max {
+        Some(p) => level_style(
+            app,
+            p,
+            app.thresholds.memory_warn_pct,
+            app.thresholds.memory_crit_pct,
+        ),
+        None => Style::default(),
+    };
+    f.render_widget(
+        Gauge::default()
+            .ratio(ratio)
+            .label(label)
+            .gauge_style(Style::default().fg(app.theme.gauge))
+            .style(style)
+            .block(block(app, "used / maxmemory".into(), false)),
+        gauge,
+    );
+    let r = &app.history.rates;
+    let lines = vec![
+        Line::raw(format!("used       {}", bytes(m.used_bytes))),
+        Line::raw(format!(
+            "rss        {}   peak {}",
+            bytes(m.rss_bytes),
+            bytes(m.peak_bytes)
+        )),
+        Line::styled(
+            format!("frag ratio {:.2}", m.fragmentation_ratio),
+            if m.rss_bytes >= app.thresholds.fragmentation_min_rss {
+                level_style(
+                    app,
+                    m.fragmentation_ratio,
+                    app.thresholds.fragmentation_warn,
+                    app.thresholds.fragmentation_crit,
+                )
+            } else {
+                Style::default()
+            },
+        ),
+        Line::raw(format!(
+            "policy     {}   evicted {} ({:.0}/s)   expired/s {:.0}",
+            sanitize::text(&m.maxmemory_policy),
+            count(m.evicted_keys),
+            r.evicted_per_s,
+            r.expired_per_s
+        )),
+    ];
+    f.render_widget(
+        Paragraph::new(lines).block(block(app, "memory".into(), false)),
+        facts,
+    );
+    let w = hist.width.saturating_sub(2) as usize;
+    let data = app.history.used_memory.tail(w);
+    let max = data.iter().copied().max().unwrap_or(0);
+    let min = data.iter().copied().min().unwrap_or(0);
+    // Show variation, not the absolute level: subtract the window's minimum.
+    let rel: Vec<u64> = data.iter().map(|v| v - min + 1).collect();
+    f.render_widget(
+        Sparkline::default()
+            .data(&rel)
+            .style(Style::default().fg(app.theme.sparkline))
+            .block(block(
+                app,
+                format!(
+                    "used memory, last {} polls ({} – {})",
+                    data.len(),
+                    bytes(min),
+                    bytes(max)
+                ),
+                false,
+            )),
+        hist,
+    );
+    let ev = app
+        .history
+        .evicted_per_s
+        .tail(evict.width.saturating_sub(2) as usize);
+    f.render_widget(
+        Sparkline::default()
+            .data(&ev)
+            .style(app.theme.warn())
+            .block(block(app, "evictions per second".into(), false)),
+        evict,
+    );
+}

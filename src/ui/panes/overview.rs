@@ -1,0 +1,316 @@
+//! The default screen: alerts, ops, memory, clients, the worst streams, DLQs and
+//! the latest slow commands, tiled to fit 80x24 and to use a large terminal.
+
+use super::{block, cut};
+use crate::model::alerts::Level;
+use crate::report::{age, bytes, count};
+use crate::sanitize;
+use crate::ui::app::App;
+use crate::ui::render::level_style;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Sparkline, Table};
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let alerts_h = (app.alerts.len() as u16 + 2).clamp(3, 6);
+    let [alerts, tiles, rest] = Layout::vertical([
+        Constraint::Length(alerts_h),
+        Constraint::Length(5),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    draw_alerts(f, alerts, app);
+    let [ops, mem, cli] = Layout::horizontal([Constraint::Ratio(1, 3); 3]).areas(tiles);
+    draw_ops(f, ops, app);
+    draw_memory(f, mem, app);
+    draw_clients(f, cli, app);
+    if area.width >= 120 {
+        let [streams, side] =
+            Layout::horizontal([Constraint::Fill(1), Constraint::Length(54)]).areas(rest);
+        draw_streams(f, streams, app);
+        draw_side(f, side, app);
+    } else {
+        let [streams, side] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(5)]).areas(rest);
+        draw_streams(f, streams, app);
+        draw_side(f, side, app);
+    }
+}
+
+fn draw_alerts(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let lines: Vec<Line> = if app.snapshot().is_none() {
+        vec![Line::styled("waiting for the first poll…", t.dim())]
+    } else if app.alerts.is_empty() {
+        vec![Line::styled("no alerts", t.ok())]
+    } else {
+        app.alerts
+            .iter()
+            .map(|a| {
+                let (mark, style) = match a.level {
+                    Level::Crit => ("CRIT", t.crit()),
+                    Level::Warn => ("WARN", t.warn()),
+                };
+                Line::from(vec![
+                    Span::styled(format!("{mark} "), style),
+                    Span::styled(sanitize::text(&a.subject), t.accent()),
+                    Span::raw(format!("  {}", sanitize::text(&a.text))),
+                ])
+            })
+            .collect()
+    };
+    let title = format!("alerts ({})", app.alerts.len());
+    f.render_widget(
+        Paragraph::new(lines).block(block(app, title, app.tile == 0)),
+        area,
+    );
+}
+
+fn draw_ops(f: &mut Frame, area: Rect, app: &App) {
+    let snap = app.snapshot();
+    let ops = snap.and_then(|s| s.stats.as_ref());
+    let title = match ops {
+        Some(s) => format!(
+            "ops/s {} · hit {}",
+            count(s.ops_per_sec),
+            s.hit_rate
+                .map(|r| format!("{:.1}%", r * 100.0))
+                .unwrap_or_else(|| "n/a".into())
+        ),
+        None => "ops/s".into(),
+    };
+    let inner_w = area.width.saturating_sub(2) as usize;
+    let data = app.history.ops.tail(inner_w);
+    let spark = Sparkline::default()
+        .data(&data)
+        .style(ratatui::style::Style::default().fg(app.theme.sparkline))
+        .block(block(app, title, app.tile == 1));
+    f.render_widget(spark, area);
+}
+
+fn draw_memory(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let lines = match app.snapshot().and_then(|s| s.memory.as_ref()) {
+        None => vec![Line::styled(
+            super::problem(app, "memory").unwrap_or_else(|| "no data".into()),
+            t.dim(),
+        )],
+        Some(m) => {
+            let pct = m.used_percent_of_max;
+            let used = match pct {
+                Some(p) => Span::styled(
+                    format!(
+                        "{} / {} ({p:.0}%)",
+                        bytes(m.used_bytes),
+                        bytes(m.maxmemory_bytes)
+                    ),
+                    level_style(
+                        app,
+                        p,
+                        app.thresholds.memory_warn_pct,
+                        app.thresholds.memory_crit_pct,
+                    ),
+                ),
+                None => Span::raw(format!("{} (no maxmemory)", bytes(m.used_bytes))),
+            };
+            vec![
+                Line::from(used),
+                Line::raw(format!(
+                    "rss {} · frag {:.2}",
+                    bytes(m.rss_bytes),
+                    m.fragmentation_ratio
+                )),
+                Line::from(vec![
+                    Span::raw("evicted "),
+                    Span::styled(
+                        format!("{:.0}/s", app.history.rates.evicted_per_s),
+                        if app.history.rates.evicted_per_s > 0.0 {
+                            t.warn()
+                        } else {
+                            t.dim()
+                        },
+                    ),
+                    Span::raw(format!(" · {}", sanitize::text(&m.maxmemory_policy))),
+                ]),
+            ]
+        }
+    };
+    f.render_widget(
+        Paragraph::new(lines).block(block(app, "memory".into(), app.tile == 2)),
+        area,
+    );
+}
+
+fn draw_clients(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let lines = match app.snapshot().and_then(|s| s.clients.as_ref()) {
+        None => vec![Line::styled("no data", t.dim())],
+        Some(c) => vec![
+            Line::raw(format!(
+                "connected {}{}",
+                count(c.connected),
+                c.maxclients
+                    .map(|m| format!(" / {}", count(m)))
+                    .unwrap_or_default()
+            )),
+            Line::raw(format!("blocked {}", count(c.blocked))),
+            Line::from(vec![
+                Span::raw("rejected "),
+                Span::styled(
+                    format!(
+                        "{} (+{})",
+                        count(c.rejected_connections),
+                        app.history.rates.rejected_new
+                    ),
+                    if app.history.rates.rejected_new > 0 {
+                        t.crit()
+                    } else {
+                        t.dim()
+                    },
+                ),
+            ]),
+        ],
+    };
+    f.render_widget(
+        Paragraph::new(lines).block(block(app, "clients".into(), app.tile == 3)),
+        area,
+    );
+}
+
+fn draw_streams(f: &mut Frame, area: Rect, app: &App) {
+    let Some(snap) = app.snapshot() else {
+        f.render_widget(block(app, "streams".into(), app.tile == 0), area);
+        return;
+    };
+    let rows = app.stream_rows();
+    let name_w = (area.width as usize).saturating_sub(40).max(16);
+    let table_rows: Vec<Row> =
+        rows.iter()
+            .map(|r| {
+                let s = &snap.streams[r.stream];
+                let g = r.group.map(|gi| &s.groups[gi]);
+                let name = match g {
+                    Some(g) => format!("{}/{}", sanitize::text(&s.name), sanitize::text(&g.name)),
+                    None => sanitize::text(&s.name),
+                };
+                let (lag, lag_style) = match g.map(|g| (g.exists, g.lag)) {
+                    Some((true, Some(l))) => (
+                        count(l),
+                        level_style(
+                            app,
+                            l as f64,
+                            app.thresholds.lag_warn as f64,
+                            app.thresholds.lag_crit as f64,
+                        ),
+                    ),
+                    Some((true, None)) => ("n/a".into(), app.theme.dim()),
+                    Some((false, _)) => ("no group".into(), app.theme.warn()),
+                    None => ("-".into(), app.theme.dim()),
+                };
+                let pending = g.map(|g| g.pending).unwrap_or(0);
+                let oldest = g.and_then(|g| g.oldest_pending_age_ms);
+                Row::new(vec![
+                    ratatui::widgets::Cell::from(cut(&name, name_w)),
+                    ratatui::widgets::Cell::from(lag).style(lag_style),
+                    ratatui::widgets::Cell::from(count(pending)).style(level_style(
+                        app,
+                        pending as f64,
+                        app.thresholds.pending_warn as f64,
+                        app.thresholds.pending_crit as f64,
+                    )),
+                    ratatui::widgets::Cell::from(oldest.map(age).unwrap_or_else(|| "-".into()))
+                        .style(level_style(
+                            app,
+                            oldest.unwrap_or(0) as f64,
+                            app.thresholds.oldest_pending_warn.as_millis() as f64,
+                            app.thresholds.oldest_pending_crit.as_millis() as f64,
+                        )),
+                ])
+            })
+            .collect();
+    let table = Table::new(
+        table_rows,
+        [
+            Constraint::Fill(1),
+            Constraint::Length(9),
+            Constraint::Length(9),
+            Constraint::Length(10),
+        ],
+    )
+    .header(Row::new(["STREAM/GROUP", "LAG", "PENDING", "OLDEST"]).style(app.theme.title()))
+    .block(block(
+        app,
+        format!("streams ({}) — worst first", snap.streams.len()),
+        app.tile == 0,
+    ));
+    f.render_widget(table, area);
+}
+
+fn draw_side(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let [dlq, slow] = if area.width >= 100 || area.height < 8 {
+        Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(area)
+    } else {
+        Layout::vertical([Constraint::Ratio(1, 2); 2]).areas(area)
+    };
+    let dlqs = app.dlq_streams();
+    let mut dl: Vec<Line> = dlqs
+        .iter()
+        .filter(|(_, _, n)| *n > 0)
+        .map(|(_, name, n)| {
+            let growth = app.history.rates.dlq_growth.get(name).copied().unwrap_or(0);
+            Line::from(vec![
+                Span::raw(format!("{} ", sanitize::text(name))),
+                Span::styled(count(*n), if growth > 0 { t.crit() } else { t.warn() }),
+                Span::styled(
+                    if growth > 0 {
+                        format!(" +{growth}")
+                    } else {
+                        String::new()
+                    },
+                    t.crit(),
+                ),
+            ])
+        })
+        .collect();
+    if dl.is_empty() {
+        dl.push(Line::styled("all dead-letter queues empty", t.ok()));
+    }
+    f.render_widget(
+        Paragraph::new(dl).block(block(app, "dead letters".into(), app.tile == 4)),
+        dlq,
+    );
+    let sl: Vec<Line> = match app.snapshot().and_then(|s| s.slowlog.as_ref()) {
+        None => vec![Line::styled(
+            super::problem(app, "slowlog").unwrap_or_else(|| "no data".into()),
+            t.dim(),
+        )],
+        Some(s) if s.entries.is_empty() => vec![Line::styled("no slow commands", t.ok())],
+        Some(s) => s
+            .entries
+            .iter()
+            .map(|e| {
+                let cmd = e
+                    .args
+                    .iter()
+                    .take(2)
+                    .map(|a| a.display())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let new = app.slowlog_seen.is_some_and(|seen| e.id > seen);
+                Line::from(vec![
+                    Span::styled(
+                        format!("{:>7.1}ms ", e.duration_us as f64 / 1000.0),
+                        if new { t.warn() } else { t.dim() },
+                    ),
+                    Span::raw(cut(&cmd, 30)),
+                ])
+            })
+            .collect(),
+    };
+    f.render_widget(
+        Paragraph::new(sl).block(block(app, "slow commands".into(), app.tile == 4)),
+        slow,
+    );
+}

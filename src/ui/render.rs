@@ -1,0 +1,249 @@
+//! Drawing the whole screen from [`App`] state: pure, no I/O, no awaiting.
+
+use crate::report::{age, duration};
+use crate::sanitize;
+use crate::ui::app::{App, ConnState, InputKind, Pane};
+use crate::ui::panes;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let [header, tabs, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
+    draw_header(f, header, app);
+    draw_tabs(f, tabs, app);
+    match app.pane {
+        Pane::Overview => panes::overview::draw(f, body, app),
+        Pane::Memory => panes::memory::draw(f, body, app),
+        Pane::Clients => panes::clients::draw(f, body, app),
+        Pane::Streams => panes::streams::draw(f, body, app),
+        Pane::Pending => panes::pending::draw(f, body, app),
+        Pane::Dlq => panes::dlq::draw(f, body, app),
+        Pane::Slowlog => panes::slowlog::draw(f, body, app),
+    }
+    draw_footer(f, footer, app);
+    if let Some(p) = &app.popup {
+        draw_popup(f, app, &p.title, &p.lines, p.scroll);
+    }
+    if app.help {
+        let lines = help_lines(app.pane);
+        draw_popup(f, app, &format!("keys — {}", app.pane.title()), &lines, 0);
+    }
+}
+
+fn draw_header(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let band = t.header(app.profile.environment);
+    let snap = app.snapshot();
+    // Most important first: a narrow terminal cuts from the right.
+    let mut spans = vec![Span::styled(
+        format!(
+            " {} · {} ",
+            sanitize::text(&app.profile.name),
+            app.profile.environment
+        ),
+        band,
+    )];
+    if app.profile.read_only {
+        spans.push(Span::styled(
+            " READ-ONLY ",
+            t.warn().add_modifier(Modifier::REVERSED),
+        ));
+    }
+    let state = match &app.conn {
+        ConnState::Connecting => Span::styled(" connecting… ", t.warn()),
+        ConnState::Failed {
+            attempt, since_ms, ..
+        } => Span::styled(
+            format!(
+                " STALE since {} · reconnecting, attempt {attempt} ",
+                // The age of what is on screen, not of the failure.
+                age(app
+                    .data_age_ms()
+                    .unwrap_or(app.now_ms.saturating_sub(*since_ms)))
+            ),
+            t.crit(),
+        ),
+        ConnState::Live if app.is_stale() => Span::styled(
+            format!(" STALE since {} ", age(app.data_age_ms().unwrap_or(0))),
+            t.crit(),
+        ),
+        ConnState::Live if app.paused => Span::styled(" PAUSED ", t.warn()),
+        ConnState::Live => Span::styled(" ● live ", t.ok()),
+    };
+    spans.push(state);
+    spans.push(Span::styled(
+        format!("every {} ", duration(app.interval)),
+        t.dim(),
+    ));
+    spans.push(Span::raw(format!(
+        "{} ",
+        sanitize::text(&app.profile.endpoint)
+    )));
+    if let Some(sv) = snap.and_then(|s| s.server.as_ref()) {
+        spans.push(Span::styled(
+            format!(
+                "redis {} {} · up {} ",
+                sanitize::text(&sv.version),
+                sanitize::text(&sv.role),
+                age(sv.uptime_seconds * 1000)
+            ),
+            t.dim(),
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    for (i, p) in Pane::ALL.iter().enumerate() {
+        let style = if *p == app.pane {
+            t.selected()
+        } else {
+            t.dim()
+        };
+        spans.push(Span::styled(format!(" {} {} ", i + 1, p.title()), style));
+    }
+    let crit = app
+        .alerts
+        .iter()
+        .filter(|a| a.level == crate::model::alerts::Level::Crit)
+        .count();
+    let warn = app.alerts.len() - crit;
+    if crit > 0 {
+        spans.push(Span::styled(format!(" ▲{crit} "), t.crit()));
+    }
+    if warn > 0 {
+        spans.push(Span::styled(format!(" △{warn} "), t.warn()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let line = if let Some(input) = &app.input {
+        let prefix = match input.kind {
+            InputKind::Filter => "/",
+            InputKind::Command => ":",
+        };
+        Line::from(vec![
+            Span::styled(prefix, t.accent()),
+            Span::raw(sanitize::text(&input.text)),
+            Span::styled("█", t.accent()),
+        ])
+    } else if let Some(s) = &app.status {
+        Line::from(Span::styled(sanitize::text(s), t.warn()))
+    } else if let ConnState::Failed { error, .. } = &app.conn {
+        Line::from(Span::styled(sanitize::text(error), t.crit()))
+    } else {
+        let filter = app.filter(app.pane);
+        let mut spans = vec![Span::styled(
+            "q quit  ? help  Tab/1-7 panes  Enter open  / filter  s sort  p pause  r refresh  +/- interval  : command",
+            t.dim(),
+        )];
+        if !filter.is_empty() {
+            spans.insert(
+                0,
+                Span::styled(format!("filter: {}  ", sanitize::text(filter)), t.accent()),
+            );
+        }
+        Line::from(spans)
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_popup(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: usize) {
+    let area = f.area();
+    let w = (area.width.saturating_sub(4)).min(110);
+    let h = (area.height.saturating_sub(4))
+        .min(lines.len() as u16 + 2)
+        .max(3);
+    let popup = Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w,
+        height: h,
+    };
+    f.render_widget(Clear, popup);
+    let text: Vec<Line> = lines
+        .iter()
+        .skip(scroll)
+        .map(|l| Line::raw(l.clone()))
+        .collect();
+    let more = if lines.len() > (h as usize).saturating_sub(2) {
+        format!(" {}/{} · j/k scroll · Esc close ", scroll + 1, lines.len())
+    } else {
+        " Esc close ".to_string()
+    };
+    let block = Block::bordered()
+        .title(Span::styled(format!(" {title} "), app.theme.title()))
+        .title_bottom(Line::from(Span::styled(more, app.theme.dim())).right_aligned());
+    f.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
+        popup,
+    );
+}
+
+pub fn help_lines(pane: Pane) -> Vec<String> {
+    let mut l: Vec<String> = [
+        "q            quit (Esc closes popups first)",
+        "?            this help",
+        "Tab S-Tab    next / previous pane;  1-7 jump to a pane",
+        "j k ↓ ↑      move;  PgDn PgUp page;  g G first / last",
+        "Enter        drill in / open / zoom;  Esc back",
+        "/            filter (Esc clears);  s  cycle sort",
+        "p            pause polling;  r refresh now;  + - refresh interval",
+        ":            command: :profile NAME, :streams, :dlq, :q",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    l.push(String::new());
+    let specific: &[&str] = match pane {
+        Pane::Overview => &["j k          select a tile;  Enter zooms it to its pane"],
+        Pane::Streams => &[
+            "Enter        pending view of the selected group",
+            "i            detail: lag reason, consumers, last delivered",
+            "s            sort: backlog, lag, pending, oldest pending, name",
+        ],
+        Pane::Pending => &[
+            "Enter        message body of the selected entry",
+            "PgDn at end  next page;  PgUp at top  previous page",
+            "yellow       idle longer than claim_min_idle (claimable)",
+            "red          delivered more than dlq.max_retries times (poison)",
+            "c a R D A    claim, autoclaim, requeue, dead-letter, ack (reserved)",
+            "space        mark (reserved)",
+        ],
+        Pane::Dlq => &[
+            "[ ]          previous / next DLQ stream",
+            "Enter        the whole dead letter, JSON pretty-printed",
+            "PgDn at end  older entries",
+            "R x P        requeue, delete, purge expired (reserved)",
+        ],
+        Pane::Slowlog => &["Enter        all arguments of the command;  s  newest / slowest"],
+        Pane::Clients => &["Enter        client detail;  s  sort: idle, age, output buffer, name"],
+        Pane::Memory => &["(history of used memory and evictions)"],
+    };
+    l.extend(specific.iter().map(|s| s.to_string()));
+    l
+}
+
+/// Style for a value against warn/crit thresholds.
+pub fn level_style(app: &App, v: f64, warn: f64, crit: f64) -> Style {
+    if v >= crit {
+        app.theme.crit()
+    } else if v >= warn {
+        app.theme.warn()
+    } else {
+        Style::default()
+    }
+}

@@ -1,0 +1,121 @@
+//! The event loop: selects over terminal events, collector messages and a
+//! render tick. Rendering never awaits Redis; the collector task does.
+
+use crate::collect::collector::{self, FromCollector, Limits, Needs, ToCollector};
+use crate::config::Profile;
+use crate::error::{Failure, Result};
+use crate::ui::app::{App, Effect, ProfileInfo};
+use crate::ui::render;
+use crate::ui::theme::Theme;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use std::time::Duration;
+
+/// Resolves `:profile NAME` into a profile.
+pub type Switcher = Box<dyn Fn(&str) -> Result<Profile> + Send>;
+
+/// The theme for a profile: `--theme`, else the profile's `theme:`, else dark; NO_COLOR wins.
+pub fn theme_for(cli_theme: Option<&str>, profile: &Profile) -> Result<Theme> {
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return Ok(Theme::monochrome());
+    }
+    Theme::load(cli_theme.or(profile.theme.as_deref()).unwrap_or("dark"))
+}
+
+pub async fn run(profile: Profile, theme: Theme, switcher: Option<Switcher>) -> Result<()> {
+    let mut terminal = ratatui::try_init().map_err(|e| {
+        Failure::runtime(format!(
+            "cannot open the terminal ({e}); run redeye in an interactive terminal"
+        ))
+    })?;
+    let result = event_loop(&mut terminal, profile, theme, switcher).await;
+    ratatui::restore();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    profile: Profile,
+    theme: Theme,
+    switcher: Option<Switcher>,
+) -> Result<()> {
+    let mut events = EventStream::new();
+    let mut handle = collector::spawn(profile.clone(), Limits::default());
+    let mut app = App::new(ProfileInfo::of(&profile), theme, profile.refresh);
+    app.thresholds = profile.alerts.clone();
+    let mut sent_needs = Needs::default();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| Failure::runtime(format!("cannot watch SIGTERM: {e}")))?;
+    loop {
+        app.now_ms = crate::collect::now_ms();
+        terminal
+            .draw(|f| render::draw(f, &app))
+            .map_err(|e| Failure::runtime(format!("cannot draw to the terminal: {e}")))?;
+        let mut effects = Vec::new();
+        #[cfg(unix)]
+        let sigterm = term.recv();
+        #[cfg(not(unix))]
+        let sigterm = std::future::pending::<Option<()>>();
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => effects = app.handle_key(k),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(Failure::runtime(format!("terminal input failed: {e}"))),
+                None => return Ok(()),
+            },
+            msg = handle.rx.recv() => match msg {
+                Some(FromCollector::Snapshot(s)) => app.on_snapshot(s),
+                Some(FromCollector::Failed { error, attempt, .. }) => app.on_failure(error, attempt),
+                Some(FromCollector::Connected) => {}
+                Some(FromCollector::Entry { stream, id, entry }) => app.show_entry(&stream, &id, entry),
+                None => return Err(Failure::runtime("the collector stopped unexpectedly")),
+            },
+            _ = tick.tick() => {}
+            _ = ctrl_c() => return Ok(()),
+            _ = sigterm => return Ok(()),
+        }
+        for e in effects {
+            match e {
+                Effect::Quit => return Ok(()),
+                Effect::Refresh => send(&handle, ToCollector::Refresh),
+                Effect::Pause(p) => send(&handle, ToCollector::Pause(p)),
+                Effect::Interval(d) => send(&handle, ToCollector::Interval(d)),
+                Effect::FetchEntry { stream, id } => {
+                    send(&handle, ToCollector::Fetch { stream, id })
+                }
+                Effect::SwitchProfile(name) => match switcher.as_ref().map(|s| s(&name)) {
+                    Some(Ok(p)) => {
+                        let theme = app.theme.clone();
+                        handle = collector::spawn(p.clone(), Limits::default());
+                        app = App::new(ProfileInfo::of(&p), theme, p.refresh);
+                        app.thresholds = p.alerts.clone();
+                        app.status = Some(format!("switched to profile '{}'", p.name));
+                        sent_needs = Needs::default();
+                    }
+                    Some(Err(e)) => app.status = Some(e.to_string()),
+                    None => {
+                        app.status = Some("this session has no profile file to switch in".into())
+                    }
+                },
+            }
+        }
+        let needs = app.needs();
+        if needs != sent_needs {
+            send(&handle, ToCollector::Needs(needs.clone()));
+            sent_needs = needs;
+        }
+    }
+}
+
+async fn ctrl_c() {
+    // In raw mode Ctrl-C arrives as a key; this covers a signal sent from outside.
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+fn send(h: &collector::Handle, cmd: ToCollector) {
+    let _ = h.tx.send(cmd);
+}
