@@ -6,4 +6,5 @@ pub mod detail;
 pub mod panes;
 pub mod render;
 pub mod run;
+pub mod sample;
 pub mod theme;

@@ -65,6 +65,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let ttl_ms = app.profile.dlq_ttl.as_millis() as u64;
     let now = app.snapshot().map(|s| s.taken_at_ms).unwrap_or(app.now_ms);
     let rows = app.dlq_rows();
+    let wide = entries.width >= 120;
     let table_rows: Vec<Row> = rows
         .iter()
         .map(|e| {
@@ -79,22 +80,29 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 .parse::<u64>()
                 .map(|s| age(now.saturating_sub(s * 1000)) + " ago")
                 .unwrap_or_else(|_| "-".into());
-            Row::new(vec![
-                sanitize::text(&e.id),
-                cut(
-                    &format!("{} {}", get("original_stream"), get("original_id")),
-                    40,
-                ),
-                cut(&get("error"), 60),
-                get("retry_count"),
-                failed_at,
-                format!(
-                    "{}{}",
-                    age(entry_age),
-                    if entry_age > ttl_ms { " expired" } else { "" }
-                ),
-            ])
-            .style(style)
+            let expired = if entry_age > ttl_ms { " expired" } else { "" };
+            let cells = if wide {
+                vec![
+                    sanitize::text(&e.id),
+                    cut(
+                        &format!("{} {}", get("original_stream"), get("original_id")),
+                        48,
+                    ),
+                    cut(&get("error"), 80),
+                    get("retry_count"),
+                    failed_at,
+                    format!("{}{expired}", age(entry_age)),
+                ]
+            } else {
+                vec![
+                    sanitize::text(&e.id),
+                    get("original_id"),
+                    get("error"),
+                    get("retry_count"),
+                    format!("{}{expired}", age(entry_age)),
+                ]
+            };
+            Row::new(cells).style(style)
         })
         .collect();
     let page = app.dlq_before.len() + 1;
@@ -106,16 +114,30 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             "{} · newest first · page {page}",
             current.as_deref().map(sanitize::text).unwrap_or_default()
         ),
-        &["ID", "ORIGINAL", "ERROR", "RETRIES", "FAILED", "AGE"],
+        if wide {
+            &["ID", "ORIGINAL", "ERROR", "RETRIES", "FAILED", "AGE"]
+        } else {
+            &["ID", "ORIGINAL ID", "ERROR", "TRIES", "AGE"]
+        },
         table_rows,
-        &[
-            Constraint::Length(16),
-            Constraint::Fill(2),
-            Constraint::Fill(3),
-            Constraint::Length(7),
-            Constraint::Length(10),
-            Constraint::Length(12),
-        ],
+        &if wide {
+            vec![
+                Constraint::Length(16),
+                Constraint::Fill(2),
+                Constraint::Fill(3),
+                Constraint::Length(7),
+                Constraint::Length(12),
+                Constraint::Length(16),
+            ]
+        } else {
+            vec![
+                Constraint::Length(15),
+                Constraint::Length(15),
+                Constraint::Fill(1),
+                Constraint::Length(5),
+                Constraint::Length(9),
+            ]
+        },
         Some(app.selected(Pane::Dlq)),
     );
 }

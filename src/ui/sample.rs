@@ -1,0 +1,255 @@
+//! A deterministic, realistic snapshot for render tests and benchmarks:
+//! the demo's streams plus `extra` generated streams, with every optional
+//! section filled, at a fixed time.
+
+use crate::model::*;
+
+pub const NOW_MS: u64 = 1_795_000_000_000;
+
+fn b(s: &str) -> Bytes {
+    Bytes(s.as_bytes().to_vec())
+}
+
+fn group(name: &str, pending: u64, lag: Option<u64>, oldest_s: u64) -> GroupInfo {
+    GroupInfo {
+        name: name.into(),
+        configured: true,
+        exists: true,
+        consumers: 1412,
+        pending,
+        last_delivered_id: Some(format!("{}-0", NOW_MS - 2_000)),
+        entries_read: lag.map(|_| 90_000),
+        lag,
+        lag_unavailable_reason: lag.is_none().then(|| {
+            "entries were deleted (XDEL) after the group's last-delivered-id, so Redis cannot count the undelivered entries".into()
+        }),
+        oldest_pending_id: Some(format!("{}-0", NOW_MS - oldest_s * 1000)),
+        oldest_pending_age_ms: Some(oldest_s * 1000),
+        last_delivered_age_ms: Some(2_000),
+        pending_by_consumer: vec![ConsumerPending {
+            consumer: "consumer-1795000000000123456".into(),
+            pending: pending.min(20),
+        }],
+        consumer_summary: Some(ConsumerSummary {
+            total: 1412,
+            with_pending: 37,
+            idle_over_claim_min_idle: 1398,
+            idle_over_claim_min_idle_without_pending: 1361,
+            max_idle_ms: 3_600_000,
+            min_idle_ms: 12,
+        }),
+    }
+}
+
+fn stream(name: &str, length: u64, groups: Vec<GroupInfo>, dlq: u64) -> StreamInfo {
+    StreamInfo {
+        name: name.into(),
+        configured: true,
+        exists: true,
+        length,
+        first_id: Some(format!("{}-0", NOW_MS - 3_600_000)),
+        last_id: Some(format!("{}-0", NOW_MS - 1_000)),
+        last_generated_id: Some(format!("{}-0", NOW_MS - 1_000)),
+        max_deleted_entry_id: Some("0-0".into()),
+        entries_added: Some(length + 17),
+        groups,
+        dlq: Some(DlqInfo {
+            stream: format!("{name}:dlq"),
+            length: dlq,
+        }),
+    }
+}
+
+/// A snapshot at [`NOW_MS`]; `shift` moves counters so two samples give rates.
+pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
+    let now = NOW_MS + shift * 1000;
+    let mut streams = vec![
+        stream(
+            "webhook_events",
+            48_211 + shift * 40,
+            vec![group("webhook_workers", 1_318, Some(2_406), 1_900)],
+            12,
+        ),
+        stream(
+            "task_events",
+            9_140 + shift * 10,
+            vec![group("task_workers", 42, Some(0), 14)],
+            57 + shift * 3,
+        ),
+        stream(
+            "agent_messages",
+            3_377 + shift * 2,
+            vec![group("agent_workers", 0, None, 0)],
+            0,
+        ),
+    ];
+    streams[2].groups[0].oldest_pending_age_ms = None;
+    for i in 0..extra_streams {
+        let mut s = stream(
+            &format!("tenant:{i:04}:events"),
+            1_000 + i as u64,
+            vec![group(
+                "workers",
+                (i % 50) as u64,
+                Some((i * 7 % 300) as u64),
+                (i % 90) as u64,
+            )],
+            0,
+        );
+        s.configured = false;
+        streams.push(s);
+    }
+    let entry = |id: u64, error: &str| StreamEntry {
+        id: format!("{}-0", NOW_MS - id * 60_000),
+        fields: vec![
+            (b("original_id"), b(&format!("{}-0", NOW_MS - id * 61_000))),
+            (b("original_stream"), b("task_events")),
+            (b("error"), b(error)),
+            (b("retry_count"), b("3")),
+            (
+                b("failed_at"),
+                b(&((NOW_MS - id * 60_000) / 1000).to_string()),
+            ),
+            (b("consumer_group"), b("task_workers")),
+            (b("consumer_id"), b("task-worker-2")),
+            (b("event_id"), b("evt_5f1c9a7e22b04d1e")),
+            (
+                b("payload"),
+                b(
+                    r#"{"action":"opened","repository":{"full_name":"acme/api","id":4242},"size":812}"#,
+                ),
+            ),
+        ],
+    };
+    Snapshot {
+        schema: SCHEMA_VERSION,
+        taken_at_ms: now,
+        profile: "production".into(),
+        endpoint: "10.0.4.21:6379".into(),
+        mode: "standalone".into(),
+        round_trips: 1,
+        server: Some(Server {
+            version: "7.0.15".into(),
+            mode: "standalone".into(),
+            role: "master".into(),
+            uptime_seconds: 1_209_600,
+            os: "Linux".into(),
+            connected_replicas: 2,
+        }),
+        memory: Some(Memory {
+            used_bytes: 1_717_986_918 + shift * 1_000_000,
+            rss_bytes: 2_040_109_465,
+            peak_bytes: 1_800_000_000,
+            fragmentation_ratio: 1.19,
+            maxmemory_bytes: 2_147_483_648,
+            maxmemory_policy: "allkeys-lru".into(),
+            used_percent_of_max: Some(80.0 + shift as f64 * 0.05),
+            evicted_keys: 120 + shift * 4,
+        }),
+        clients: Some(Clients {
+            connected: 412,
+            blocked: 38,
+            rejected_connections: 3,
+            maxclients: Some(10_000),
+        }),
+        stats: Some(Stats {
+            ops_per_sec: 18_400 + shift * 100,
+            total_commands: 9_811_223_004,
+            total_connections: 77_120,
+            keyspace_hits: 8_100_000,
+            keyspace_misses: 1_900_000,
+            hit_rate: Some(0.81),
+            expired_keys: 400_000 + shift * 30,
+            evicted_keys: 120 + shift * 4,
+        }),
+        persistence: Some(Persistence {
+            loading: false,
+            aof_enabled: true,
+            aof_rewrite_in_progress: false,
+            aof_last_write_status: "ok".into(),
+            aof_last_bgrewrite_status: "ok".into(),
+            rdb_bgsave_in_progress: false,
+            rdb_last_bgsave_status: "ok".into(),
+            rdb_changes_since_last_save: 8_812,
+            rdb_last_save_time: now / 1000 - 300,
+        }),
+        keyspace: vec![KeyspaceDb {
+            db: 0,
+            keys: 2_311_004,
+            expires: 2_100_311,
+            avg_ttl_ms: 3_400_000,
+        }],
+        config: Some(ServerConfig {
+            slowlog_log_slower_than_us: Some(10_000),
+            slowlog_max_len: Some(128),
+            appendonly: Some("yes".into()),
+        }),
+        streams,
+        slowlog: Some(Slowlog {
+            len: 128,
+            entries: (0..6u64)
+                .map(|i| SlowEntry {
+                    id: 900 + shift + 5 - i,
+                    time: now / 1000 - i * 40,
+                    duration_us: 12_000 + i * 7_331,
+                    args: vec![
+                        b(if i % 2 == 0 { "XRANGE" } else { "EVAL" }),
+                        b("webhook_events"),
+                        Bytes(vec![0xff, 0x1b, b'[', b'2', b'J']),
+                        b(&"x".repeat(90)),
+                    ],
+                    client_addr: "10.0.7.3:51234".into(),
+                    client_name: "webhook-worker-2".into(),
+                })
+                .collect(),
+        }),
+        client_list: Some(ClientList {
+            total: 412,
+            rows: (0..30u64)
+                .map(|i| ClientRow {
+                    id: 1000 + i,
+                    addr: format!("10.0.7.{}:{}", i % 9, 50_000 + i),
+                    name: if i % 3 == 0 {
+                        format!("webhook-worker-{i}")
+                    } else {
+                        String::new()
+                    },
+                    user: "app_user".into(),
+                    age_s: 86_400 - i * 100,
+                    idle_s: i * 13 % 600,
+                    cmd: if i % 4 == 0 {
+                        "xreadgroup".into()
+                    } else {
+                        "xack".into()
+                    },
+                    db: 0,
+                    flags: if i % 4 == 0 { "b".into() } else { "N".into() },
+                    omem: i * 1024 % 9000,
+                    tot_mem: 22_000 + i,
+                })
+                .collect(),
+        }),
+        pending_page: Some(PendingPage {
+            stream: "webhook_events".into(),
+            group: "webhook_workers".into(),
+            after: "-".into(),
+            entries: (0..40u64)
+                .map(|i| PendingEntry {
+                    id: format!("{}-{i}", NOW_MS - 1_900_000 + i * 1000),
+                    consumer: format!("consumer-17950000{:011}", i * 7919 % 100_000),
+                    idle_ms: 1_900_000 - i * 45_000,
+                    deliveries: 1 + i % 6,
+                })
+                .collect(),
+        }),
+        dlq_page: Some(EntryPage {
+            stream: "task_events:dlq".into(),
+            entries: vec![
+                entry(3, "tool execution timed out after 30s"),
+                entry(12, "upstream returned 502 Bad Gateway"),
+                entry(15_000, "payload validation failed: missing repository.id"),
+            ],
+        }),
+        problems: Vec::new(),
+    }
+}

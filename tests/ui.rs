@@ -1,0 +1,264 @@
+//! The dashboard, headless: every pane rendered with TestBackend at 80x24 and
+//! 200x60 (insta snapshots), and the keymap's behaviour.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use redeye::config::Environment;
+use redeye::ui::app::{App, Effect, Pane, ProfileInfo};
+use redeye::ui::sample::{NOW_MS, snapshot};
+use redeye::ui::theme::Theme;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn app() -> App {
+    let info = ProfileInfo {
+        name: "production".into(),
+        environment: Environment::Production,
+        endpoint: "10.0.4.21:6379".into(),
+        read_only: true,
+        claim_min_idle: Duration::from_secs(60),
+        max_retries: 3,
+        dlq_ttl: Duration::from_secs(7 * 86400),
+    };
+    let mut app = App::new(info, Theme::monochrome(), Duration::from_secs(1));
+    app.on_snapshot(Arc::new(snapshot(0, 0)));
+    app.on_snapshot(Arc::new(snapshot(0, 1)));
+    app.now_ms = NOW_MS + 1_200;
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn typed(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| redeye::ui::render::draw(f, app)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    assert!(
+        !out.contains('\x1b'),
+        "an escape sequence reached the screen"
+    );
+    out
+}
+
+fn open(app: &mut App, pane: Pane) {
+    match pane {
+        Pane::Pending => {
+            key(app, KeyCode::Char('4'));
+            key(app, KeyCode::Enter);
+        }
+        p => {
+            key(app, KeyCode::Char(char::from(b'1' + p.index() as u8)));
+        }
+    }
+    assert_eq!(app.pane, pane);
+}
+
+#[test]
+fn every_pane_at_80x24_and_200x60() {
+    for pane in Pane::ALL {
+        let mut a = app();
+        open(&mut a, pane);
+        for (w, h) in [(80, 24), (200, 60)] {
+            let screen = render(&a, w, h);
+            insta::assert_snapshot!(format!("{}_{w}x{h}", pane.title().to_lowercase()), screen);
+        }
+    }
+}
+
+#[test]
+fn header_shows_profile_state_and_read_only_at_80_columns() {
+    let a = app();
+    let screen = render(&a, 80, 24);
+    let header = screen.lines().next().unwrap();
+    assert!(header.contains("production · production"), "{header}");
+    assert!(header.contains("READ-ONLY"), "{header}");
+    assert!(header.contains("live"), "{header}");
+}
+
+#[test]
+fn stale_and_reconnecting_is_said_in_the_header() {
+    let mut a = app();
+    a.on_failure(
+        "lost Redis at 10.0.4.21:6379 while polling (timed out)".into(),
+        3,
+    );
+    a.now_ms = NOW_MS + 13_000;
+    let screen = render(&a, 80, 24);
+    let header = screen.lines().next().unwrap();
+    assert!(
+        header.contains("STALE since 12s") && header.contains("attempt 3"),
+        "{header}"
+    );
+    assert!(
+        screen.contains("lost Redis"),
+        "the error is shown in the footer"
+    );
+    // Data stays on screen and keys still work.
+    key(&mut a, KeyCode::Char('4'));
+    assert!(render(&a, 80, 24).contains("webhook_events"));
+}
+
+#[test]
+fn null_lag_is_na_never_zero_and_detail_gives_the_reason() {
+    let mut a = app();
+    open(&mut a, Pane::Streams);
+    let screen = render(&a, 200, 60);
+    let line = screen
+        .lines()
+        .find(|l| l.contains("agent_messages"))
+        .unwrap();
+    assert!(line.contains("n/a"), "{line}");
+    typed(&mut a, "/agent");
+    key(&mut a, KeyCode::Enter);
+    key(&mut a, KeyCode::Char('i'));
+    let popup = a.popup.as_ref().expect("detail popup");
+    assert!(
+        popup
+            .lines
+            .iter()
+            .any(|l| l.starts_with("lag: n/a — entries were deleted")),
+        "{:?}",
+        popup.lines
+    );
+}
+
+#[test]
+fn filter_sort_and_escape() {
+    let mut a = app();
+    a.on_snapshot(Arc::new(snapshot(20, 2)));
+    open(&mut a, Pane::Streams);
+    assert_eq!(a.stream_rows().len(), 23);
+    typed(&mut a, "/tenant:000");
+    assert_eq!(a.stream_rows().len(), 10);
+    key(&mut a, KeyCode::Enter); // keep the filter, leave input
+    assert_eq!(a.filter(Pane::Streams), "tenant:000");
+    key(&mut a, KeyCode::Esc); // clears the filter first
+    assert_eq!(a.stream_rows().len(), 23);
+    key(&mut a, KeyCode::Char('s'));
+    assert_eq!(a.sort(Pane::Streams), 1);
+    key(&mut a, KeyCode::Esc); // back to the overview
+    assert_eq!(a.pane, Pane::Overview);
+}
+
+#[test]
+fn drill_into_pending_and_fetch_a_message() {
+    let mut a = app();
+    open(&mut a, Pane::Pending);
+    assert_eq!(
+        a.drill,
+        Some(("webhook_events".into(), "webhook_workers".into()))
+    );
+    let needs = a.needs();
+    assert_eq!(
+        needs.pending,
+        Some((
+            "webhook_events".into(),
+            "webhook_workers".into(),
+            "-".into()
+        ))
+    );
+    assert_eq!(a.pending_rows().len(), 40);
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(matches!(&fx[..], [Effect::FetchEntry { stream, .. }] if stream == "webhook_events"));
+    // PgDn at the end asks for the next page, after the last id.
+    key(&mut a, KeyCode::Char('G'));
+    assert_eq!(key(&mut a, KeyCode::PageDown), vec![Effect::Refresh]);
+    assert!(a.needs().pending.unwrap().2.ends_with("-39"));
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.pane, Pane::Streams);
+}
+
+#[test]
+fn dlq_entry_popup_pretty_prints_json() {
+    let mut a = app();
+    open(&mut a, Pane::Dlq);
+    key(&mut a, KeyCode::Enter);
+    let p = a.popup.clone().expect("entry popup");
+    assert!(p.lines.iter().any(|l| l == "payload:"), "{:?}", p.lines);
+    assert!(
+        p.lines
+            .iter()
+            .any(|l| l.contains("\"full_name\": \"acme/api\""))
+    );
+    key(&mut a, KeyCode::Char('j'));
+    assert_eq!(a.popup.as_ref().unwrap().scroll, 1);
+    key(&mut a, KeyCode::Esc);
+    assert!(a.popup.is_none());
+    assert_eq!(a.pane, Pane::Dlq, "Esc closes the popup first");
+}
+
+#[test]
+fn quit_help_pause_interval_command_line() {
+    let mut a = app();
+    key(&mut a, KeyCode::Char('?'));
+    assert!(a.help);
+    assert_eq!(
+        key(&mut a, KeyCode::Char('q')),
+        vec![],
+        "q closes help first"
+    );
+    assert!(!a.help);
+    assert_eq!(key(&mut a, KeyCode::Char('p')), vec![Effect::Pause(true)]);
+    assert_eq!(
+        key(&mut a, KeyCode::Char('+')),
+        vec![Effect::Interval(Duration::from_secs(2))]
+    );
+    for _ in 0..10 {
+        key(&mut a, KeyCode::Char('-'));
+    }
+    assert_eq!(
+        a.interval,
+        Duration::from_millis(250),
+        "interval has a floor"
+    );
+    key(&mut a, KeyCode::Char(':'));
+    typed(&mut a, "profile staging");
+    assert_eq!(
+        key(&mut a, KeyCode::Enter),
+        vec![Effect::SwitchProfile("staging".into())]
+    );
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.pane, Pane::Memory);
+    key(&mut a, KeyCode::BackTab);
+    key(&mut a, KeyCode::BackTab);
+    assert_eq!(a.pane, Pane::Slowlog);
+    assert_eq!(key(&mut a, KeyCode::Char('q')), vec![Effect::Quit]);
+    assert_eq!(
+        a.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        vec![Effect::Quit]
+    );
+}
+
+#[test]
+fn write_keys_are_reserved_and_refused_on_read_only() {
+    let mut a = app();
+    open(&mut a, Pane::Pending);
+    key(&mut a, KeyCode::Char('c'));
+    assert!(a.status.as_deref().unwrap().contains("read-only"));
+}
+
+#[test]
+fn clients_list_is_only_requested_while_its_pane_is_open() {
+    let mut a = app();
+    assert!(!a.needs().client_list);
+    open(&mut a, Pane::Clients);
+    assert!(a.needs().client_list);
+    key(&mut a, KeyCode::Char('1'));
+    assert!(!a.needs().client_list);
+}
