@@ -115,9 +115,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             vec![
                 Constraint::Length(21),
                 Constraint::Fill(2),
-                Constraint::Length(6),
-                Constraint::Length(6),
-                Constraint::Length(11),
+                Constraint::Length(7),
+                Constraint::Length(7),
+                Constraint::Length(10),
                 Constraint::Length(6),
             ]
         },

@@ -1,0 +1,196 @@
+//! The collector against a real server: one round trip per poll, discovery,
+//! pane-dependent fetches, and staleness + reconnection when the server stalls.
+
+mod common;
+
+use common::Server;
+use redeye::collect::collector::{self, FromCollector, Limits, Needs, ToCollector};
+use redeye::collect::{ConsumerScope, PollRequest, poll_with};
+use redeye::config::{Endpoint, GroupSpec, Origin, Profile, StreamSpec};
+use std::time::Duration;
+
+fn profile(srv: &Server) -> Profile {
+    let mut p = Profile::local(
+        "t",
+        Origin::ZeroConfig,
+        Endpoint::parse(&srv.addr()).unwrap(),
+    );
+    p.timeouts.read = Duration::from_millis(400);
+    p.timeouts.connect = Duration::from_millis(400);
+    p.refresh = Duration::from_millis(100);
+    p.streams.streams = vec![StreamSpec {
+        name: "orders".into(),
+        groups: vec![GroupSpec {
+            name: "billing".into(),
+        }],
+    }];
+    p
+}
+
+async fn next_snapshot(h: &mut collector::Handle) -> std::sync::Arc<redeye::model::Snapshot> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), h.rx.recv())
+            .await
+            .expect("collector answers")
+        {
+            Some(FromCollector::Snapshot(s)) => return s,
+            Some(_) => continue,
+            None => panic!("collector ended"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn pane_needs_change_what_one_poll_reads() {
+    let srv = Server::plain();
+    for i in 0..30 {
+        srv.run(&["XADD", "orders", "*", "n", &i.to_string()]);
+    }
+    srv.run(&["XGROUP", "CREATE", "orders", "billing", "0"]);
+    srv.run(&[
+        "XREADGROUP",
+        "GROUP",
+        "billing",
+        "c1",
+        "COUNT",
+        "12",
+        "STREAMS",
+        "orders",
+        ">",
+    ]);
+    srv.run(&[
+        "XADD",
+        "orders:dlq",
+        "*",
+        "original_id",
+        "1-0",
+        "error",
+        "boom",
+    ]);
+    let p = profile(&srv);
+    let conn = redeye::connect::connect(&p).await.unwrap();
+    let req = PollRequest {
+        streams: p.streams.streams.clone(),
+        slowlog: 5,
+        consumers: ConsumerScope::Group("orders".into(), "billing".into()),
+        client_list: Some(10),
+        pending_page: Some(("orders".into(), "billing".into(), "-".into(), 5)),
+        dlq_page: Some(("orders:dlq".into(), "+".into(), 10)),
+        discover: Some((0, 1000)),
+    };
+    let out = poll_with(&p, &conn, &req).await.unwrap();
+    let s = &out.snapshot;
+    assert_eq!(s.round_trips, 1);
+    assert!(s.problems.is_empty(), "{:?}", s.problems);
+    let page = s.pending_page.as_ref().unwrap();
+    assert_eq!(page.entries.len(), 5);
+    assert!(
+        page.entries
+            .iter()
+            .all(|e| e.consumer == "c1" && e.deliveries == 1)
+    );
+    // The next page starts after the last id.
+    let req2 = PollRequest {
+        pending_page: Some((
+            "orders".into(),
+            "billing".into(),
+            page.entries[4].id.clone(),
+            100,
+        )),
+        ..req.clone()
+    };
+    let out2 = poll_with(&p, &conn, &req2).await.unwrap();
+    assert_eq!(out2.snapshot.pending_page.unwrap().entries.len(), 7);
+    assert_eq!(
+        s.dlq_page.as_ref().unwrap().entries[0]
+            .field("error")
+            .unwrap()
+            .display(),
+        "boom"
+    );
+    let cl = s.client_list.as_ref().unwrap();
+    assert!(
+        cl.rows.iter().any(|c| c.cmd == "client|list"),
+        "our own connection is listed"
+    );
+    assert!(s.slowlog.is_some());
+    let g = &s.streams[0].groups[0];
+    assert_eq!(g.consumer_summary.as_ref().unwrap().total, 1);
+    let (cursor, keys) = out.discovered.unwrap();
+    assert_eq!(cursor, 0);
+    assert!(keys.contains(&"orders".to_string()) && keys.contains(&"orders:dlq".to_string()));
+}
+
+#[tokio::test]
+async fn discovers_streams_and_keeps_dlqs_with_their_stream() {
+    let srv = Server::plain();
+    srv.run(&["XADD", "orders", "*", "a", "1"]);
+    srv.run(&["XADD", "agent:messages", "*", "a", "1"]);
+    srv.run(&["XADD", "agent:messages:dlq", "*", "a", "1"]);
+    srv.run(&["SET", "not-a-stream", "x"]);
+    let limits = Limits {
+        discover_every: 1,
+        ..Limits::default()
+    };
+    let mut h = collector::spawn(profile(&srv), limits);
+    let mut names = Vec::new();
+    for _ in 0..5 {
+        let s = next_snapshot(&mut h).await;
+        names = s
+            .streams
+            .iter()
+            .map(|s| (s.name.clone(), s.configured))
+            .collect();
+        if names.len() > 1 {
+            break;
+        }
+    }
+    assert_eq!(
+        names,
+        vec![
+            ("orders".to_string(), true),
+            ("agent:messages".to_string(), false)
+        ],
+        "discovered streams are added once, DLQ streams are not listed as streams"
+    );
+}
+
+#[tokio::test]
+async fn a_stalled_server_makes_data_stale_then_the_collector_reconnects() {
+    let srv = Server::plain();
+    let mut h = collector::spawn(profile(&srv), Limits::default());
+    next_snapshot(&mut h).await;
+    let pid = srv.pid().to_string();
+    std::process::Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .unwrap();
+    // The UI side is told, without waiting on the network itself.
+    let failed = loop {
+        match tokio::time::timeout(Duration::from_secs(10), h.rx.recv())
+            .await
+            .unwrap()
+        {
+            Some(FromCollector::Failed { error, attempt, .. }) => break (error, attempt),
+            Some(_) => continue,
+            None => panic!("collector ended"),
+        }
+    };
+    assert!(failed.0.contains(&srv.addr()), "{}", failed.0);
+    assert!(failed.1 >= 1);
+    // Commands are still accepted while it is down.
+    h.tx.send(ToCollector::Needs(Needs {
+        client_list: true,
+        ..Needs::default()
+    }))
+    .unwrap();
+    std::process::Command::new("kill")
+        .args(["-CONT", &pid])
+        .status()
+        .unwrap();
+    let s = next_snapshot(&mut h).await;
+    assert!(
+        s.client_list.is_some(),
+        "after reconnecting, the open pane's needs are served"
+    );
+}
