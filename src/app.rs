@@ -77,6 +77,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Some(Command::Bench(args)) => crate::bench::run(args).await,
         Some(Command::Demo(args)) => crate::demo::run(args, cli.theme.as_deref()).await,
         None => {
             let profile = select_profile(&cli)?;

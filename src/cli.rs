@@ -62,4 +62,7 @@ pub enum Command {
     /// Start a private redis-server with a realistic event-system workload and watch it
     /// (needs redis-server on PATH); or, with --workload-only, load a local Redis you name.
     Demo(crate::demo::DemoArgs),
+    /// Measure what one poll costs (round trips, server time, bytes) on a private
+    /// redis-server with 10 and 1,000 streams and 1,000 vs 1,000,000 other keys.
+    Bench(crate::bench::BenchArgs),
 }

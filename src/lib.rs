@@ -5,6 +5,7 @@
 //! Data flows one way: `connect` → `collect` → `model` → output.
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod collect;
 pub mod config;

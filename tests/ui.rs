@@ -262,3 +262,20 @@ fn clients_list_is_only_requested_while_its_pane_is_open() {
     key(&mut a, KeyCode::Char('1'));
     assert!(!a.needs().client_list);
 }
+
+#[test]
+fn long_tables_scroll_to_keep_the_selection_visible() {
+    let mut a = app();
+    a.on_snapshot(Arc::new(snapshot(1000, 2)));
+    open(&mut a, Pane::Streams);
+    key(&mut a, KeyCode::Char('s')); // lag
+    key(&mut a, KeyCode::Char('s')); // pending
+    key(&mut a, KeyCode::Char('s')); // oldest
+    key(&mut a, KeyCode::Char('s')); // name
+    key(&mut a, KeyCode::Char('G'));
+    let screen = render(&a, 80, 24);
+    assert!(screen.contains("webhook_events"), "last row by name is visible:\n{screen}");
+    assert!(!screen.contains("agent_messages"), "the first rows scrolled away:\n{screen}");
+    key(&mut a, KeyCode::Char('g'));
+    assert!(render(&a, 80, 24).contains("agent_messages"));
+}

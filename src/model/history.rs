@@ -106,8 +106,11 @@ impl History {
                     .rejected_connections
                     .saturating_sub(a.rejected_connections);
             }
+            // By name: a linear search per stream would be quadratic with thousands of streams.
+            let by_name: HashMap<&str, &super::StreamInfo> =
+                prev.streams.iter().map(|p| (p.name.as_str(), p)).collect();
             for s in &snap.streams {
-                if let Some(p) = prev.streams.iter().find(|p| p.name == s.name) {
+                if let Some(p) = by_name.get(s.name.as_str()) {
                     if let (Some(a), Some(b)) = (p.entries_added, s.entries_added) {
                         rates
                             .added_per_s
@@ -143,8 +146,10 @@ impl History {
         }
         self.evicted_per_s.push(rates.evicted_per_s.round() as u64);
         self.expired_per_s.push(rates.expired_per_s.round() as u64);
+        let present: std::collections::HashSet<&str> =
+            snap.streams.iter().map(|s| s.name.as_str()).collect();
         self.streams
-            .retain(|name, _| snap.streams.iter().any(|s| &s.name == name));
+            .retain(|name, _| present.contains(name.as_str()));
         for s in &snap.streams {
             let series = self.streams.entry(s.name.clone()).or_default();
             series.length.push(s.length);

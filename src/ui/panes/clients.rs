@@ -56,8 +56,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         return;
     };
     let rows = app.client_rows();
+    let range = super::window(rows.len(), app.selected(Pane::Clients), list);
     let wide = list.width >= 110;
-    let table_rows: Vec<Row> = rows
+    let table_rows: Vec<Row> = rows[range.clone()]
         .iter()
         .map(|c| {
             let style = if c.flags.contains('b') {
@@ -121,6 +122,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 Constraint::Length(6),
             ]
         },
-        Some(app.selected(Pane::Clients)),
+        Some(app.selected(Pane::Clients) - range.start),
     );
 }

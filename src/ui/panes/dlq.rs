@@ -65,8 +65,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let ttl_ms = app.profile.dlq_ttl.as_millis() as u64;
     let now = app.snapshot().map(|s| s.taken_at_ms).unwrap_or(app.now_ms);
     let rows = app.dlq_rows();
+    let range = super::window(rows.len(), app.selected(Pane::Dlq), entries);
     let wide = entries.width >= 120;
-    let table_rows: Vec<Row> = rows
+    let table_rows: Vec<Row> = rows[range.clone()]
         .iter()
         .map(|e| {
             let get = |k: &str| e.field(k).map(|v| v.display()).unwrap_or_default();
@@ -138,6 +139,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 Constraint::Length(9),
             ]
         },
-        Some(app.selected(Pane::Dlq)),
+        Some(app.selected(Pane::Dlq) - range.start),
     );
 }

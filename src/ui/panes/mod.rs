@@ -46,6 +46,17 @@ pub fn table(
     f.render_stateful_widget(t, area, &mut state);
 }
 
+/// The rows of a table that fit in `area` (borders and header take 3 lines),
+/// scrolled so that `selected` is visible. Only these rows are built: a pane
+/// with thousands of rows costs what a screenful costs.
+pub fn window(total: usize, selected: usize, area: Rect) -> std::ops::Range<usize> {
+    let fit = (area.height as usize).saturating_sub(3).max(1);
+    let start = selected
+        .min(total.saturating_sub(1))
+        .saturating_sub(fit - 1);
+    start..(start + fit).min(total)
+}
+
 /// A centred hint inside an area (no data yet, not permitted, ...).
 pub fn empty(f: &mut Frame, area: Rect, app: &App, title: String, msg: &str, style: Style) {
     let p = Paragraph::new(Line::from(Span::styled(msg.to_string(), style)))

@@ -47,6 +47,7 @@ fn draw_alerts(f: &mut Frame, area: Rect, app: &App) {
     } else {
         app.alerts
             .iter()
+            .take(area.height.saturating_sub(2) as usize)
             .map(|a| {
                 let (mark, style) = match a.level {
                     Level::Crit => ("CRIT", t.crit()),
@@ -185,50 +186,51 @@ fn draw_streams(f: &mut Frame, area: Rect, app: &App) {
     };
     let rows = app.stream_rows();
     let name_w = (area.width as usize).saturating_sub(40).max(16);
-    let table_rows: Vec<Row> =
-        rows.iter()
-            .map(|r| {
-                let s = &snap.streams[r.stream];
-                let g = r.group.map(|gi| &s.groups[gi]);
-                let name = match g {
-                    Some(g) => format!("{}/{}", sanitize::text(&s.name), sanitize::text(&g.name)),
-                    None => sanitize::text(&s.name),
-                };
-                let (lag, lag_style) = match g.map(|g| (g.exists, g.lag)) {
-                    Some((true, Some(l))) => (
-                        count(l),
-                        level_style(
-                            app,
-                            l as f64,
-                            app.thresholds.lag_warn as f64,
-                            app.thresholds.lag_crit as f64,
-                        ),
-                    ),
-                    Some((true, None)) => ("n/a".into(), app.theme.dim()),
-                    Some((false, _)) => ("no group".into(), app.theme.warn()),
-                    None => ("-".into(), app.theme.dim()),
-                };
-                let pending = g.map(|g| g.pending).unwrap_or(0);
-                let oldest = g.and_then(|g| g.oldest_pending_age_ms);
-                Row::new(vec![
-                    ratatui::widgets::Cell::from(cut(&name, name_w)),
-                    ratatui::widgets::Cell::from(lag).style(lag_style),
-                    ratatui::widgets::Cell::from(count(pending)).style(level_style(
+    let table_rows: Vec<Row> = rows[super::window(rows.len(), 0, area)]
+        .iter()
+        .map(|r| {
+            let s = &snap.streams[r.stream];
+            let g = r.group.map(|gi| &s.groups[gi]);
+            let name = match g {
+                Some(g) => format!("{}/{}", sanitize::text(&s.name), sanitize::text(&g.name)),
+                None => sanitize::text(&s.name),
+            };
+            let (lag, lag_style) = match g.map(|g| (g.exists, g.lag)) {
+                Some((true, Some(l))) => (
+                    count(l),
+                    level_style(
                         app,
-                        pending as f64,
-                        app.thresholds.pending_warn as f64,
-                        app.thresholds.pending_crit as f64,
-                    )),
-                    ratatui::widgets::Cell::from(oldest.map(age).unwrap_or_else(|| "-".into()))
-                        .style(level_style(
-                            app,
-                            oldest.unwrap_or(0) as f64,
-                            app.thresholds.oldest_pending_warn.as_millis() as f64,
-                            app.thresholds.oldest_pending_crit.as_millis() as f64,
-                        )),
-                ])
-            })
-            .collect();
+                        l as f64,
+                        app.thresholds.lag_warn as f64,
+                        app.thresholds.lag_crit as f64,
+                    ),
+                ),
+                Some((true, None)) => ("n/a".into(), app.theme.dim()),
+                Some((false, _)) => ("no group".into(), app.theme.warn()),
+                None => ("-".into(), app.theme.dim()),
+            };
+            let pending = g.map(|g| g.pending).unwrap_or(0);
+            let oldest = g.and_then(|g| g.oldest_pending_age_ms);
+            Row::new(vec![
+                ratatui::widgets::Cell::from(cut(&name, name_w)),
+                ratatui::widgets::Cell::from(lag).style(lag_style),
+                ratatui::widgets::Cell::from(count(pending)).style(level_style(
+                    app,
+                    pending as f64,
+                    app.thresholds.pending_warn as f64,
+                    app.thresholds.pending_crit as f64,
+                )),
+                ratatui::widgets::Cell::from(oldest.map(age).unwrap_or_else(|| "-".into())).style(
+                    level_style(
+                        app,
+                        oldest.unwrap_or(0) as f64,
+                        app.thresholds.oldest_pending_warn.as_millis() as f64,
+                        app.thresholds.oldest_pending_crit.as_millis() as f64,
+                    ),
+                ),
+            ])
+        })
+        .collect();
     let table = Table::new(
         table_rows,
         [
@@ -258,6 +260,7 @@ fn draw_side(f: &mut Frame, area: Rect, app: &App) {
     let mut dl: Vec<Line> = dlqs
         .iter()
         .filter(|(_, _, n)| *n > 0)
+        .take(dlq.height.saturating_sub(2) as usize)
         .map(|(_, name, n)| {
             let growth = app.history.rates.dlq_growth.get(name).copied().unwrap_or(0);
             Line::from(vec![

@@ -53,7 +53,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
 
     let claim = app.profile.claim_min_idle.as_millis() as u64;
     let rows = app.pending_rows();
-    let table_rows: Vec<Row> = rows
+    let range = super::window(rows.len(), app.selected(Pane::Pending), list);
+    let table_rows: Vec<Row> = rows[range.clone()]
         .iter()
         .map(|e| {
             let poison = e.deliveries > app.profile.max_retries;
@@ -100,6 +101,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             Constraint::Length(10),
             Constraint::Length(10),
         ],
-        Some(app.selected(Pane::Pending)),
+        Some(app.selected(Pane::Pending) - range.start),
     );
 }

@@ -20,8 +20,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let cmd_w = (area.width as usize)
         .saturating_sub(36 + client_w as usize)
         .max(20);
-    let rows: Vec<Row> = app
-        .slow_rows()
+    let all = app.slow_rows();
+    let range = super::window(all.len(), app.selected(Pane::Slowlog), area);
+    let rows: Vec<Row> = all[range.clone()]
         .iter()
         .map(|e| {
             let cmd = e
@@ -74,6 +75,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             Constraint::Fill(1),
             Constraint::Length(client_w),
         ],
-        Some(app.selected(Pane::Slowlog)),
+        Some(app.selected(Pane::Slowlog) - range.start),
     );
 }

@@ -24,9 +24,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         return;
     };
     let rows = app.stream_rows();
+    let range = super::window(rows.len(), app.selected(Pane::Streams), area);
     let th = &app.thresholds;
     let wide = area.width >= 120;
-    let table_rows: Vec<Row> = rows
+    let table_rows: Vec<Row> = rows[range.clone()]
         .iter()
         .map(|r| {
             let s = &snap.streams[r.stream];
@@ -157,6 +158,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         &header,
         table_rows,
         &widths,
-        Some(app.selected(Pane::Streams)),
+        Some(app.selected(Pane::Streams) - range.start),
     );
 }

@@ -1,0 +1,240 @@
+//! `redeye bench`: the per-poll cost of the collector, measured on a private
+//! redis-server: round trips (counted on the client), server time (INFO
+//! commandstats after CONFIG RESETSTAT) and bytes (INFO stats net counters),
+//! with 10 and 1,000 monitored streams and 1,000 vs 1,000,000 unrelated keys.
+
+use crate::collect::{ConsumerScope, PollRequest, poll_with};
+use crate::config::{Endpoint, GroupSpec, Origin, Profile, StreamSpec};
+use crate::connect::{self, Conn};
+use crate::demo::server::RedisProcess;
+use crate::error::{Failure, Result};
+use serde::Serialize;
+use std::time::Instant;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// Polls per scenario.
+    #[arg(long, default_value_t = 50)]
+    pub polls: u32,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Skip the 1,000,000-key scenarios (they take a few seconds to populate).
+    #[arg(long)]
+    pub quick: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub scenario: String,
+    pub streams: usize,
+    pub unrelated_keys: u64,
+    pub discovery_step: bool,
+    pub polls: u32,
+    pub round_trips_per_poll: f64,
+    pub commands_per_poll: f64,
+    pub server_us_per_poll: f64,
+    pub bytes_in_per_poll: f64,
+    pub bytes_out_per_poll: f64,
+    pub client_ms_per_poll: f64,
+}
+
+async fn q(c: &Conn, args: &[&str]) -> Result<redis::Value> {
+    let mut cmd = redis::cmd(args[0]);
+    for a in &args[1..] {
+        cmd.arg(*a);
+    }
+    cmd.query_async(&mut c.con.clone())
+        .await
+        .map_err(|e| Failure::runtime(format!("bench setup failed on {}: {e}", args[0])))
+}
+
+fn info_field(text: &str, key: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix(':')))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Sum of `usec=` and `calls=` over all commands in INFO commandstats.
+fn commandstats(text: &str) -> (f64, f64) {
+    let mut usec = 0.0;
+    let mut calls = 0.0;
+    for l in text.lines().filter(|l| l.starts_with("cmdstat_")) {
+        for part in l.split(':').nth(1).unwrap_or("").split(',') {
+            if let Some(v) = part.strip_prefix("usec=") {
+                usec += v.parse::<f64>().unwrap_or(0.0);
+            }
+            if let Some(v) = part.strip_prefix("calls=") {
+                calls += v.parse::<f64>().unwrap_or(0.0);
+            }
+        }
+    }
+    (usec, calls)
+}
+
+async fn setup_streams(c: &Conn, n: usize) -> Result<Vec<StreamSpec>> {
+    let mut specs = Vec::new();
+    let mut pipe = redis::pipe();
+    for i in 0..n {
+        let name = format!("bench:stream:{i:04}");
+        for j in 0..5 {
+            pipe.cmd("XADD")
+                .arg(&name)
+                .arg("*")
+                .arg("n")
+                .arg(j)
+                .ignore();
+        }
+        pipe.cmd("XGROUP")
+            .arg("CREATE")
+            .arg(&name)
+            .arg("workers")
+            .arg("0")
+            .ignore();
+        pipe.cmd("XREADGROUP")
+            .arg("GROUP")
+            .arg("workers")
+            .arg("c1")
+            .arg("COUNT")
+            .arg(2)
+            .arg("STREAMS")
+            .arg(&name)
+            .arg(">")
+            .ignore();
+        specs.push(StreamSpec {
+            name,
+            groups: vec![GroupSpec {
+                name: "workers".into(),
+            }],
+        });
+    }
+    pipe.query_async::<()>(&mut c.con.clone())
+        .await
+        .map_err(|e| Failure::runtime(format!("bench setup failed: {e}")))?;
+    Ok(specs)
+}
+
+async fn measure(
+    profile: &Profile,
+    conn: &Conn,
+    admin: &Conn,
+    req: &PollRequest,
+    polls: u32,
+    label: &str,
+    keys: u64,
+) -> Result<Row> {
+    q(admin, &["CONFIG", "RESETSTAT"]).await?;
+    let mut round_trips = 0u64;
+    let started = Instant::now();
+    for _ in 0..polls {
+        let out = poll_with(profile, conn, req).await?;
+        round_trips += u64::from(out.snapshot.round_trips);
+    }
+    let elapsed = started.elapsed();
+    let stats = crate::collect::streams::text(&q(admin, &["INFO", "commandstats"]).await?)
+        .unwrap_or_default();
+    let net =
+        crate::collect::streams::text(&q(admin, &["INFO", "stats"]).await?).unwrap_or_default();
+    let (usec, calls) = commandstats(&stats);
+    let p = f64::from(polls);
+    Ok(Row {
+        scenario: label.to_string(),
+        streams: req.streams.len(),
+        unrelated_keys: keys,
+        discovery_step: req.discover.is_some(),
+        polls,
+        round_trips_per_poll: round_trips as f64 / p,
+        commands_per_poll: calls / p,
+        server_us_per_poll: usec / p,
+        // The two INFO calls of the measurement are in these counters too: a few hundred bytes in all.
+        bytes_in_per_poll: info_field(&net, "total_net_input_bytes") / p,
+        bytes_out_per_poll: info_field(&net, "total_net_output_bytes") / p,
+        client_ms_per_poll: elapsed.as_secs_f64() * 1000.0 / p,
+    })
+}
+
+pub async fn run(args: &BenchArgs) -> Result<()> {
+    if args.polls == 0 {
+        return Err(Failure::config("--polls must be at least 1"));
+    }
+    let server = RedisProcess::start(&|_, _| vec!["enable-debug-command local".into()])?;
+    let endpoint = Endpoint::parse(&server.addr()).expect("own address");
+    let mut profile = Profile::local("bench", Origin::Demo, endpoint);
+    let admin = connect::connect(&profile).await?;
+    let mut rows = Vec::new();
+    let all = setup_streams(&admin, 1000).await?;
+    q(&admin, &["DEBUG", "POPULATE", "1000", "unrelated"]).await?;
+    let mut key_counts = vec![1_000u64];
+    if !args.quick {
+        key_counts.push(1_000_000);
+    }
+    for keys in key_counts {
+        if keys > 1_000 {
+            q(
+                &admin,
+                &["DEBUG", "POPULATE", &keys.to_string(), "unrelated"],
+            )
+            .await?;
+        }
+        for n in [10usize, 1000] {
+            profile.streams.streams = all[..n].to_vec();
+            let conn = connect::connect(&profile).await?;
+            // What the dashboard polls with the default panes (overview).
+            let base = PollRequest {
+                streams: profile.streams.streams.clone(),
+                slowlog: 32,
+                consumers: ConsumerScope::None,
+                client_list: None,
+                pending_page: None,
+                dlq_page: None,
+                discover: None,
+            };
+            let label = format!("{n} streams, {keys} other keys");
+            rows.push(measure(&profile, &conn, &admin, &base, args.polls, &label, keys).await?);
+            if n == 10 {
+                // A poll that also carries one discovery step (every 5th tick during a pass).
+                let with_scan = PollRequest {
+                    discover: Some((0, 1000)),
+                    ..base.clone()
+                };
+                let label = format!("{n} streams, {keys} other keys, + SCAN step");
+                rows.push(
+                    measure(
+                        &profile, &conn, &admin, &with_scan, args.polls, &label, keys,
+                    )
+                    .await?,
+                );
+            }
+        }
+    }
+    drop(server);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).expect("rows serialise")
+        );
+    } else {
+        println!(
+            "{:<42} {:>8} {:>9} {:>11} {:>11} {:>11} {:>10}",
+            "scenario", "rt/poll", "cmds/poll", "server µs", "bytes in", "bytes out", "client ms"
+        );
+        for r in &rows {
+            println!(
+                "{:<42} {:>8.2} {:>9.1} {:>11.1} {:>11.0} {:>11.0} {:>10.2}",
+                r.scenario,
+                r.round_trips_per_poll,
+                r.commands_per_poll,
+                r.server_us_per_poll,
+                r.bytes_in_per_poll,
+                r.bytes_out_per_poll,
+                r.client_ms_per_poll
+            );
+        }
+        println!(
+            "({} polls per scenario on a private redis-server; server µs from INFO commandstats)",
+            args.polls
+        );
+    }
+    Ok(())
+}
