@@ -218,6 +218,33 @@ pub fn snapshot_text(s: &Snapshot) -> String {
             let _ = writeln!(o, "    {}", group_line(g));
         }
     }
+    if let Some(sl) = &s.slowlog {
+        let _ = writeln!(o, "slowlog      {} entries kept", count(sl.len));
+        for e in sl.entries.iter().take(5) {
+            let cmd = e
+                .args
+                .iter()
+                .take(4)
+                .map(|a| {
+                    let t = a.display();
+                    if t.chars().count() > 40 {
+                        t.chars().take(39).collect::<String>() + "…"
+                    } else {
+                        t
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            let _ = writeln!(
+                o,
+                "  #{} {} µs  {cmd}  ({} {})",
+                e.id,
+                count(e.duration_us),
+                clean(&e.client_addr),
+                clean(&e.client_name)
+            );
+        }
+    }
     for p in &s.problems {
         let _ = writeln!(o, "! {}: {}", clean(&p.section), p.message);
     }

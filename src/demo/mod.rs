@@ -66,6 +66,7 @@ impl DemoArgs {
 pub fn demo_profile(endpoint: Endpoint, settings: &workload::Settings) -> Profile {
     let mut p = Profile::local("demo", Origin::Demo, endpoint);
     p.streams = workload::stream_settings(settings);
+    p.alerts = crate::model::alerts::Thresholds::defaults(settings.claim_min_idle);
     p
 }
 
