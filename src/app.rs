@@ -35,6 +35,10 @@ pub fn select_profile(cli: &Cli) -> Result<Profile> {
     for w in connect::warnings(&profile) {
         eprintln!("{w}");
     }
+    let mut profile = profile;
+    if cli.read_only {
+        profile.read_only = true;
+    }
     Ok(profile)
 }
 
@@ -78,6 +82,37 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Bench(args)) => crate::bench::run(args).await,
+        Some(Command::Claim { target, to, flags }) => {
+            crate::opscli::claim(&select_profile(&cli)?, target, to.as_deref(), flags).await
+        }
+        Some(Command::Requeue { target, flags }) => {
+            crate::opscli::requeue(&select_profile(&cli)?, target, flags).await
+        }
+        Some(Command::DeadLetter {
+            target,
+            dlq,
+            reason,
+            min_deliveries,
+            flags,
+        }) => {
+            crate::opscli::dead_letter(
+                &select_profile(&cli)?,
+                target,
+                dlq.as_deref(),
+                reason,
+                *min_deliveries,
+                flags,
+            )
+            .await
+        }
+        Some(Command::Ack { target, flags }) => {
+            crate::opscli::ack(&select_profile(&cli)?, target, flags).await
+        }
+        Some(Command::Dlq(cmd)) => crate::opscli::dlq(&select_profile(&cli)?, cmd).await,
+        Some(Command::Consumers(cmd)) => {
+            crate::opscli::consumers(&select_profile(&cli)?, cmd).await
+        }
+        Some(Command::Audit { tail, json }) => crate::opscli::audit(*tail, *json),
         Some(Command::Demo(args)) => crate::demo::run(args, cli.theme.as_deref()).await,
         None => {
             let profile = select_profile(&cli)?;

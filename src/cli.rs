@@ -36,6 +36,10 @@ pub struct Cli {
     )]
     pub config: Option<PathBuf>,
 
+    /// Refuse every write, whatever the profile says.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
     /// Colour theme: dark, light, high-contrast, or a theme file path (NO_COLOR turns colours off).
     #[arg(long, global = true, env = "REDEYE_THEME", value_name = "THEME")]
     pub theme: Option<String>,
@@ -65,4 +69,60 @@ pub enum Command {
     /// Measure what one poll costs (round trips, server time, bytes) on a private
     /// redis-server with 10 and 1,000 streams and 1,000 vs 1,000,000 other keys.
     Bench(crate::bench::BenchArgs),
+    /// Claim pending entries to a consumer (XCLAIM; with --all, XAUTOCLAIM), never one
+    /// idle less than --min-idle.
+    Claim {
+        #[command(flatten)]
+        target: crate::opscli::PendingTarget,
+        /// Consumer to claim to (default: the profile's claim_consumer, else oncall-$USER).
+        #[arg(long)]
+        to: Option<String>,
+        #[command(flatten)]
+        flags: crate::opscli::WriteFlags,
+    },
+    /// Put pending entries back at the tail of their stream and acknowledge the old ones (atomic per batch).
+    Requeue {
+        #[command(flatten)]
+        target: crate::opscli::PendingTarget,
+        #[command(flatten)]
+        flags: crate::opscli::WriteFlags,
+    },
+    /// Move pending entries to the DLQ with its metadata fields and acknowledge them (atomic per batch).
+    /// With --all: poison messages, delivered more than dlq.max_retries times.
+    DeadLetter {
+        #[command(flatten)]
+        target: crate::opscli::PendingTarget,
+        /// DLQ stream (default: <stream><dlq.suffix>).
+        #[arg(long)]
+        dlq: Option<String>,
+        /// Recorded in the entry's error field as "moved by redeye: <reason>".
+        #[arg(long, default_value = "poison message")]
+        reason: String,
+        /// Only entries delivered at least this many times.
+        #[arg(long)]
+        min_deliveries: Option<u64>,
+        #[command(flatten)]
+        flags: crate::opscli::WriteFlags,
+    },
+    /// Acknowledge pending entries without processing them (the work is then never done).
+    Ack {
+        #[command(flatten)]
+        target: crate::opscli::PendingTarget,
+        #[command(flatten)]
+        flags: crate::opscli::WriteFlags,
+    },
+    /// Dead-letter queue operations: requeue, delete, purge-expired.
+    #[command(subcommand)]
+    Dlq(crate::opscli::DlqCommand),
+    /// Consumer operations: prune.
+    #[command(subcommand)]
+    Consumers(crate::opscli::ConsumersCommand),
+    /// Print the audit log of writes (newest last).
+    Audit {
+        /// How many records (0: all).
+        #[arg(long, default_value_t = 50)]
+        tail: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }

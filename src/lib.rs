@@ -13,6 +13,8 @@ pub mod connect;
 pub mod demo;
 pub mod error;
 pub mod model;
+pub mod ops;
+pub mod opscli;
 pub mod report;
 pub mod sanitize;
 pub mod secret;

@@ -274,8 +274,14 @@ fn long_tables_scroll_to_keep_the_selection_visible() {
     key(&mut a, KeyCode::Char('s')); // name
     key(&mut a, KeyCode::Char('G'));
     let screen = render(&a, 80, 24);
-    assert!(screen.contains("webhook_events"), "last row by name is visible:\n{screen}");
-    assert!(!screen.contains("agent_messages"), "the first rows scrolled away:\n{screen}");
+    assert!(
+        screen.contains("webhook_events"),
+        "last row by name is visible:\n{screen}"
+    );
+    assert!(
+        !screen.contains("agent_messages"),
+        "the first rows scrolled away:\n{screen}"
+    );
     key(&mut a, KeyCode::Char('g'));
     assert!(render(&a, 80, 24).contains("agent_messages"));
 }

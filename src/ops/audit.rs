@@ -1,0 +1,102 @@
+//! The audit log: one JSON line per write, in the data directory. Never a
+//! password: records hold names, ids and counts only.
+
+use crate::error::{Failure, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Ids kept in one record at most (the count is always exact).
+pub const MAX_IDS: usize = 200;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Record {
+    pub time: String,
+    pub user: String,
+    pub host: String,
+    pub profile: String,
+    pub endpoint: String,
+    pub action: String,
+    pub stream: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    pub ids: Vec<String>,
+    pub ids_truncated: bool,
+    pub count: u64,
+    pub result: String,
+    pub details: BTreeMap<String, u64>,
+}
+
+pub fn path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "redeye").map(|d| d.data_dir().join("audit.log"))
+}
+
+pub fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+pub fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// Append one record. A write whose audit record cannot be written is reported.
+pub fn append(rec: &Record) -> Result<()> {
+    let p = path()
+        .ok_or_else(|| Failure::runtime("no data directory for the audit log (HOME unset?)"))?;
+    if let Some(dir) = p.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Failure::runtime(format!(
+                "cannot create {} for the audit log: {e}",
+                dir.display()
+            ))
+        })?;
+    }
+    let line = serde_json::to_string(rec).expect("record serialises");
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&p)
+        .map_err(|e| Failure::runtime(format!("cannot open the audit log {}: {e}", p.display())))?;
+    writeln!(f, "{line}")
+        .map_err(|e| Failure::runtime(format!("cannot write the audit log {}: {e}", p.display())))
+}
+
+/// The last `n` records (all when `n` is 0).
+pub fn read(n: usize) -> Result<Vec<Record>> {
+    let Some(p) = path() else {
+        return Ok(Vec::new());
+    };
+    let text = match std::fs::read_to_string(&p) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(Failure::runtime(format!(
+                "cannot read the audit log {}: {e}",
+                p.display()
+            )));
+        }
+    };
+    let mut recs: Vec<Record> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    if n > 0 && recs.len() > n {
+        recs.drain(..recs.len() - n);
+    }
+    Ok(recs)
+}

@@ -1,0 +1,34 @@
+-- Move pending entries to the DLQ stream with the DLQ metadata fields, and
+-- acknowledge them. Atomic per call.
+-- KEYS[1] stream, KEYS[2] dlq stream; ARGV[1] group, ARGV[2] consumer,
+-- ARGV[3] min idle ms, ARGV[4] min deliveries, ARGV[5] error text,
+-- ARGV[6] failed_at (unix seconds), ARGV[7..] ids.
+-- Returns {moved, skipped (not pending, not idle, or too few deliveries), gone}.
+local stream, dlq = KEYS[1], KEYS[2]
+local group, consumer, min_idle = ARGV[1], ARGV[2], ARGV[3]
+local min_deliveries, err, failed_at = tonumber(ARGV[4]), ARGV[5], ARGV[6]
+local moved, skipped, gone = 0, 0, 0
+for i = 7, #ARGV do
+  local id = ARGV[i]
+  local p = redis.call('XPENDING', stream, group, 'IDLE', min_idle, id, id, 1)
+  if #p == 0 or tonumber(p[1][4]) < min_deliveries then
+    skipped = skipped + 1
+  else
+    local owner, deliveries = p[1][2], p[1][4]
+    local claimed = redis.call('XCLAIM', stream, group, consumer, min_idle, id)
+    local entry = claimed[1]
+    if entry == nil or entry == false then
+      redis.call('XACK', stream, group, id)
+      gone = gone + 1
+    else
+      local fields = {'original_id', id, 'original_stream', stream, 'error', err,
+        'retry_count', tostring(deliveries), 'failed_at', failed_at,
+        'consumer_group', group, 'consumer_id', owner}
+      for _, v in ipairs(entry[2]) do fields[#fields + 1] = v end
+      redis.call('XADD', dlq, '*', unpack(fields))
+      redis.call('XACK', stream, group, id)
+      moved = moved + 1
+    end
+  end
+end
+return {moved, skipped, gone}

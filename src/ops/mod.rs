@@ -1,0 +1,606 @@
+//! Writes: claim, autoclaim, requeue, dead-letter, ack, DLQ requeue/delete/
+//! purge, consumer pruning. Moves are one Lua script call per batch (atomic
+//! on one node); every write is checked against read-only, confirmed by the
+//! caller, and recorded in the audit log.
+
+pub mod audit;
+
+use crate::config::Profile;
+use crate::connect::Conn;
+use crate::error::{Failure, Result};
+use redis::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+const REQUEUE_PENDING: &str = include_str!("requeue_pending.lua");
+const DEAD_LETTER: &str = include_str!("dead_letter.lua");
+const DLQ_REQUEUE: &str = include_str!("dlq_requeue.lua");
+const PRUNE_CONSUMERS: &str = include_str!("prune_consumers.lua");
+
+/// Entries per script call: bounded work per atomic step.
+pub const BATCH: usize = 500;
+
+/// The result of one operation.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Outcome {
+    pub action: String,
+    pub stream: String,
+    pub group: Option<String>,
+    pub target: Option<String>,
+    /// Ids acted on (or that would be, in a dry run).
+    pub ids: Vec<String>,
+    /// Counters such as requeued / skipped / gone.
+    pub counts: BTreeMap<String, u64>,
+    pub dry_run: bool,
+}
+
+impl Outcome {
+    fn new(action: &str, stream: &str, group: Option<&str>) -> Self {
+        Outcome {
+            action: action.into(),
+            stream: stream.into(),
+            group: group.map(String::from),
+            target: None,
+            ids: Vec::new(),
+            counts: BTreeMap::new(),
+            dry_run: false,
+        }
+    }
+
+    fn add(&mut self, key: &str, n: u64) {
+        *self.counts.entry(key.into()).or_default() += n;
+    }
+
+    /// The main count: what the action did.
+    pub fn done(&self) -> u64 {
+        ["claimed", "requeued", "moved", "acked", "deleted", "purged"]
+            .iter()
+            .filter_map(|k| self.counts.get(*k))
+            .sum()
+    }
+
+    pub fn summary(&self) -> String {
+        let counts = self
+            .counts
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "{}{} on {}{}: {}",
+            if self.dry_run { "dry run: " } else { "" },
+            self.action,
+            crate::sanitize::text(&self.stream),
+            self.group
+                .as_deref()
+                .map(|g| format!(" group {}", crate::sanitize::text(g)))
+                .unwrap_or_default(),
+            if counts.is_empty() {
+                "nothing to do".into()
+            } else {
+                counts
+            }
+        )
+    }
+}
+
+/// Refuse writes on read-only profiles, before anything is sent.
+pub fn check_writable(profile: &Profile) -> Result<()> {
+    if profile.read_only {
+        return Err(Failure::config(format!(
+            "profile '{}' is read-only, so redeye refuses to write; set read_only: false in the profile (and drop --read-only) to allow it",
+            profile.name
+        )));
+    }
+    Ok(())
+}
+
+fn server_err(conn: &Conn, what: &str, e: redis::RedisError) -> Failure {
+    let text = e.to_string();
+    if e.code() == Some("NOPERM") || text.contains("NOPERM") || text.contains("no permissions") {
+        Failure::runtime(format!("not permitted for user {}: {what}", conn.user))
+    } else {
+        Failure::runtime(format!(
+            "{what} failed on {}: {}",
+            conn.endpoint,
+            crate::sanitize::text(&text)
+        ))
+    }
+}
+
+/// Check with ACL DRYRUN that the user may run each command, where the server
+/// lets us ask (ACL DRYRUN needs its own permission; if it is refused, the
+/// write itself will say "not permitted").
+pub async fn precheck(conn: &Conn, commands: &[&[&str]]) -> Result<()> {
+    for args in commands {
+        let Some(mut cmd) = conn.cmd("ACL") else {
+            return Ok(());
+        };
+        cmd.arg("DRYRUN").arg(&conn.user);
+        for a in *args {
+            cmd.arg(*a);
+        }
+        match cmd.query_async::<Value>(&mut conn.con.clone()).await {
+            Ok(Value::Okay) => {}
+            Ok(Value::SimpleString(s)) if s == "OK" => {}
+            Ok(other) => {
+                let why = crate::collect::streams::text(&other).unwrap_or_default();
+                if why.contains("no permissions") || why.contains("not") {
+                    return Err(Failure::runtime(format!(
+                        "not permitted for user {}: {}",
+                        conn.user, args[0]
+                    )));
+                }
+            }
+            Err(_) => return Ok(()), // cannot ask: the write will tell
+        }
+    }
+    Ok(())
+}
+
+async fn script(conn: &Conn, src: &str, keys: &[&str], args: &[String]) -> Result<Value> {
+    let hash = redis::Script::new(src).get_hash().to_string();
+    let build = |name: &str, first: &str| -> Option<redis::Cmd> {
+        let mut c = conn.cmd(name)?;
+        c.arg(first).arg(keys.len());
+        for k in keys {
+            c.arg(*k);
+        }
+        for a in args {
+            c.arg(a);
+        }
+        Some(c)
+    };
+    let evalsha = build("EVALSHA", &hash)
+        .ok_or_else(|| Failure::config("EVALSHA is disabled by this profile's rename_commands; redeye needs it for atomic moves"))?;
+    match evalsha.query_async::<Value>(&mut conn.con.clone()).await {
+        Ok(v) => Ok(v),
+        Err(e) if e.code() == Some("NOSCRIPT") => {
+            let eval = build("EVAL", src)
+                .ok_or_else(|| Failure::config("EVAL is disabled by this profile's rename_commands; redeye needs it for atomic moves"))?;
+            eval.query_async(&mut conn.con.clone())
+                .await
+                .map_err(|e| server_err(conn, "EVAL", e))
+        }
+        Err(e) => Err(server_err(conn, "EVALSHA", e)),
+    }
+}
+
+fn ints(v: &Value) -> Vec<u64> {
+    match v {
+        Value::Array(a) => a
+            .iter()
+            .map(|x| crate::collect::streams::int(x).unwrap_or(0))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+async fn call(conn: &Conn, name: &str, args: &[String]) -> Result<Value> {
+    let mut cmd = conn.cmd(name).ok_or_else(|| {
+        Failure::config(format!(
+            "{name} is disabled by this profile's rename_commands"
+        ))
+    })?;
+    for a in args {
+        cmd.arg(a);
+    }
+    cmd.query_async(&mut conn.con.clone())
+        .await
+        .map_err(|e| server_err(conn, name, e))
+}
+
+fn s(x: impl ToString) -> String {
+    x.to_string()
+}
+
+/// Which pending entries an operation acts on.
+#[derive(Debug, Clone)]
+pub enum Select {
+    Ids(Vec<String>),
+    /// Every pending entry idle at least min-idle (optionally of one consumer).
+    All {
+        consumer: Option<String>,
+    },
+}
+
+/// Pending entries idle at least `min_idle` (paged XPENDING), with deliveries.
+pub async fn pending_ids(
+    conn: &Conn,
+    stream: &str,
+    group: &str,
+    min_idle: Duration,
+    consumer: Option<&str>,
+    min_deliveries: u64,
+    limit: usize,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut start = "-".to_string();
+    loop {
+        let mut args = vec![
+            s(stream),
+            s(group),
+            s("IDLE"),
+            s(min_idle.as_millis()),
+            start.clone(),
+            s("+"),
+            s(1000),
+        ];
+        if let Some(c) = consumer {
+            args.push(s(c));
+        }
+        let v = call(conn, "XPENDING", &args).await?;
+        let page = crate::collect::parse::pending_entries(&v);
+        let n = page.len();
+        for e in &page {
+            if e.deliveries >= min_deliveries {
+                out.push(e.id.clone());
+            }
+        }
+        if n < 1000 || out.len() >= limit {
+            break;
+        }
+        start = format!("({}", page[n - 1].id);
+    }
+    out.truncate(limit);
+    Ok(out)
+}
+
+/// XCLAIM the entries to `to`, never one idle less than `min_idle`.
+pub async fn claim(
+    conn: &Conn,
+    stream: &str,
+    group: &str,
+    to: &str,
+    min_idle: Duration,
+    ids: &[String],
+) -> Result<Outcome> {
+    let mut out = Outcome::new("claim", stream, Some(group));
+    out.target = Some(to.into());
+    for chunk in ids.chunks(BATCH) {
+        let mut args = vec![s(stream), s(group), s(to), s(min_idle.as_millis())];
+        args.extend(chunk.iter().cloned());
+        args.push(s("JUSTID"));
+        let v = call(conn, "XCLAIM", &args).await?;
+        let claimed = match &v {
+            Value::Array(a) => a.len() as u64,
+            _ => 0,
+        };
+        out.add("claimed", claimed);
+        out.add("skipped", chunk.len() as u64 - claimed);
+    }
+    out.ids = ids.to_vec();
+    Ok(out)
+}
+
+/// XAUTOCLAIM everything idle at least `min_idle`, in pages; `progress` sees the running count.
+pub async fn autoclaim(
+    conn: &Conn,
+    stream: &str,
+    group: &str,
+    to: &str,
+    min_idle: Duration,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Outcome> {
+    let mut out = Outcome::new("autoclaim", stream, Some(group));
+    out.target = Some(to.into());
+    let mut cursor = "0-0".to_string();
+    loop {
+        let v = call(
+            conn,
+            "XAUTOCLAIM",
+            &[
+                s(stream),
+                s(group),
+                s(to),
+                s(min_idle.as_millis()),
+                cursor.clone(),
+                s("COUNT"),
+                s(BATCH),
+                s("JUSTID"),
+            ],
+        )
+        .await?;
+        let Value::Array(parts) = v else { break };
+        let next = parts
+            .first()
+            .and_then(crate::collect::streams::text)
+            .unwrap_or_else(|| "0-0".into());
+        if let Some(Value::Array(ids)) = parts.get(1) {
+            out.add("claimed", ids.len() as u64);
+            for id in ids.iter().filter_map(crate::collect::streams::text) {
+                if out.ids.len() < audit::MAX_IDS {
+                    out.ids.push(id);
+                }
+            }
+        }
+        if let Some(Value::Array(deleted)) = parts.get(2) {
+            out.add("gone", deleted.len() as u64);
+        }
+        progress(out.done());
+        if next == "0-0" {
+            break;
+        }
+        cursor = next;
+    }
+    Ok(out)
+}
+
+/// Requeue pending entries at the tail of their stream and ack the old ones (Lua, per batch).
+pub async fn requeue_pending(
+    conn: &Conn,
+    stream: &str,
+    group: &str,
+    min_idle: Duration,
+    ids: &[String],
+    progress: &mut dyn FnMut(u64),
+) -> Result<Outcome> {
+    let mut out = Outcome::new("requeue", stream, Some(group));
+    for chunk in ids.chunks(BATCH) {
+        let mut args = vec![s(group), s("redeye-requeue"), s(min_idle.as_millis())];
+        args.extend(chunk.iter().cloned());
+        let r = ints(&script(conn, REQUEUE_PENDING, &[stream], &args).await?);
+        out.add("requeued", r.first().copied().unwrap_or(0));
+        out.add("skipped", r.get(1).copied().unwrap_or(0));
+        out.add("gone", r.get(2).copied().unwrap_or(0));
+        progress(out.done());
+    }
+    out.ids = ids.to_vec();
+    Ok(out)
+}
+
+/// Move pending entries to the DLQ with metadata, and ack them (Lua, per batch).
+#[allow(clippy::too_many_arguments)]
+pub async fn dead_letter(
+    conn: &Conn,
+    stream: &str,
+    group: &str,
+    dlq: &str,
+    min_idle: Duration,
+    min_deliveries: u64,
+    reason: &str,
+    ids: &[String],
+) -> Result<Outcome> {
+    let mut out = Outcome::new("dead-letter", stream, Some(group));
+    out.target = Some(dlq.into());
+    let failed_at = crate::collect::now_ms() / 1000;
+    for chunk in ids.chunks(BATCH) {
+        let mut args = vec![
+            s(group),
+            s("redeye-dead-letter"),
+            s(min_idle.as_millis()),
+            s(min_deliveries),
+            format!("moved by redeye: {reason}"),
+            s(failed_at),
+        ];
+        args.extend(chunk.iter().cloned());
+        let r = ints(&script(conn, DEAD_LETTER, &[stream, dlq], &args).await?);
+        out.add("moved", r.first().copied().unwrap_or(0));
+        out.add("skipped", r.get(1).copied().unwrap_or(0));
+        out.add("gone", r.get(2).copied().unwrap_or(0));
+    }
+    out.ids = ids.to_vec();
+    Ok(out)
+}
+
+/// XACK: the work is then never processed.
+pub async fn ack(conn: &Conn, stream: &str, group: &str, ids: &[String]) -> Result<Outcome> {
+    let mut out = Outcome::new("ack", stream, Some(group));
+    for chunk in ids.chunks(BATCH) {
+        let mut args = vec![s(stream), s(group)];
+        args.extend(chunk.iter().cloned());
+        let n = crate::collect::streams::int(&call(conn, "XACK", &args).await?).unwrap_or(0);
+        out.add("acked", n);
+        out.add("skipped", chunk.len() as u64 - n);
+    }
+    out.ids = ids.to_vec();
+    Ok(out)
+}
+
+/// Which dead letters.
+#[derive(Debug, Clone)]
+pub enum DlqSelect {
+    Ids(Vec<String>),
+    /// Every entry up to this id (inclusive): `+` for all at the start of the run.
+    UpTo(String),
+}
+
+/// Requeue dead letters to their original stream and XDEL them (Lua, per batch).
+pub async fn dlq_requeue(
+    conn: &Conn,
+    dlq: &str,
+    fallback_target: &str,
+    sel: &DlqSelect,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Outcome> {
+    let mut out = Outcome::new("dlq-requeue", dlq, None);
+    out.target = Some(fallback_target.into());
+    match sel {
+        DlqSelect::Ids(ids) => {
+            for chunk in ids.chunks(BATCH) {
+                let mut args = vec![s("ids"), s("")];
+                args.extend(chunk.iter().cloned());
+                let v = script(conn, DLQ_REQUEUE, &[dlq, fallback_target], &args).await?;
+                let r = ints(&v);
+                out.add("requeued", r.first().copied().unwrap_or(0));
+                out.add("missing", r.get(1).copied().unwrap_or(0));
+                progress(out.done());
+            }
+            out.ids = ids.clone();
+        }
+        DlqSelect::UpTo(end) => {
+            // Fix the end at the start so entries added meanwhile are left alone.
+            let end = if end == "+" {
+                last_id(conn, dlq).await?.unwrap_or_else(|| "0-0".into())
+            } else {
+                end.clone()
+            };
+            let mut start = s("-");
+            loop {
+                let v = script(
+                    conn,
+                    DLQ_REQUEUE,
+                    &[dlq, fallback_target],
+                    &[s("range"), s(""), start.clone(), end.clone(), s(BATCH)],
+                )
+                .await?;
+                let r = ints(&v);
+                out.add("requeued", r.first().copied().unwrap_or(0));
+                progress(out.done());
+                let next = match &v {
+                    Value::Array(a) => a
+                        .get(2)
+                        .and_then(crate::collect::streams::text)
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                if next.is_empty() {
+                    break;
+                }
+                start = next;
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn last_id(conn: &Conn, stream: &str) -> Result<Option<String>> {
+    let v = call(
+        conn,
+        "XREVRANGE",
+        &[s(stream), s("+"), s("-"), s("COUNT"), s(1)],
+    )
+    .await?;
+    Ok(crate::collect::parse::entries(&v)
+        .into_iter()
+        .next()
+        .map(|e| e.id))
+}
+
+/// XDEL dead letters.
+pub async fn dlq_delete(conn: &Conn, dlq: &str, ids: &[String]) -> Result<Outcome> {
+    let mut out = Outcome::new("dlq-delete", dlq, None);
+    for chunk in ids.chunks(BATCH) {
+        let mut args = vec![s(dlq)];
+        args.extend(chunk.iter().cloned());
+        let n = crate::collect::streams::int(&call(conn, "XDEL", &args).await?).unwrap_or(0);
+        out.add("deleted", n);
+        out.add("missing", chunk.len() as u64 - n);
+    }
+    out.ids = ids.to_vec();
+    Ok(out)
+}
+
+/// Entries older than `ttl` (ids below now - ttl), counted in pages.
+pub async fn count_older(conn: &Conn, dlq: &str, ttl: Duration) -> Result<(u64, String)> {
+    let min_id = format!(
+        "{}-0",
+        crate::collect::now_ms().saturating_sub(ttl.as_millis() as u64)
+    );
+    let mut n = 0u64;
+    let mut start = s("-");
+    loop {
+        let v = call(
+            conn,
+            "XRANGE",
+            &[
+                s(dlq),
+                start.clone(),
+                format!("({min_id}"),
+                s("COUNT"),
+                s(1000),
+            ],
+        )
+        .await?;
+        let page = crate::collect::parse::entries(&v);
+        n += page.len() as u64;
+        match page.last() {
+            Some(e) if page.len() == 1000 => start = format!("({}", e.id),
+            _ => break,
+        }
+    }
+    Ok((n, min_id))
+}
+
+/// Drop dead letters older than `ttl`: XTRIM MINID (exact).
+pub async fn purge_expired(conn: &Conn, dlq: &str, min_id: &str) -> Result<Outcome> {
+    let mut out = Outcome::new("dlq-purge-expired", dlq, None);
+    let n = crate::collect::streams::int(
+        &call(conn, "XTRIM", &[s(dlq), s("MINID"), s("="), s(min_id)]).await?,
+    )
+    .unwrap_or(0);
+    out.add("purged", n);
+    out.ids = vec![format!("< {min_id}")];
+    Ok(out)
+}
+
+/// Consumers with zero pending idle longer than `idle`.
+pub async fn prunable_consumers(
+    conn: &Conn,
+    stream: &str,
+    group: &str,
+    idle: Duration,
+) -> Result<Vec<String>> {
+    let v = call(conn, "XINFO", &[s("CONSUMERS"), s(stream), s(group)]).await?;
+    let Value::Array(items) = v else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for c in &items {
+        let p = crate::collect::streams::pairs(c);
+        let get = |k: &str| p.iter().find(|(n, _)| n == k).map(|(_, v)| *v);
+        let pending = get("pending")
+            .and_then(crate::collect::streams::int)
+            .unwrap_or(1);
+        let idle_ms = get("idle")
+            .and_then(crate::collect::streams::int)
+            .unwrap_or(0);
+        if pending == 0
+            && idle_ms > idle.as_millis() as u64
+            && let Some(name) = get("name").and_then(crate::collect::streams::text)
+        {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
+/// XGROUP DELCONSUMER for consumers holding nothing (checked atomically, Lua).
+pub async fn prune_consumers(
+    conn: &Conn,
+    stream: &str,
+    group: &str,
+    names: &[String],
+) -> Result<Outcome> {
+    let mut out = Outcome::new("prune-consumers", stream, Some(group));
+    for chunk in names.chunks(BATCH) {
+        let mut args = vec![s(group)];
+        args.extend(chunk.iter().cloned());
+        let r = ints(&script(conn, PRUNE_CONSUMERS, &[stream], &args).await?);
+        out.add("deleted", r.first().copied().unwrap_or(0));
+        out.add("kept", r.get(1).copied().unwrap_or(0));
+    }
+    out.ids = names.to_vec();
+    Ok(out)
+}
+
+/// Write the audit record of an operation (also of one that failed).
+pub fn record(profile: &Profile, conn_endpoint: &str, out: &Outcome, result: &str) -> Result<()> {
+    let truncated = out.ids.len() > audit::MAX_IDS;
+    audit::append(&audit::Record {
+        time: audit::now(),
+        user: audit::os_user(),
+        host: audit::host(),
+        profile: profile.name.clone(),
+        endpoint: conn_endpoint.to_string(),
+        action: out.action.clone(),
+        stream: out.stream.clone(),
+        group: out.group.clone(),
+        target: out.target.clone(),
+        ids: out.ids.iter().take(audit::MAX_IDS).cloned().collect(),
+        ids_truncated: truncated,
+        count: out.done(),
+        result: result.to_string(),
+        details: out.counts.clone(),
+    })
+}

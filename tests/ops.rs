@@ -1,0 +1,644 @@
+//! Writes against real servers: the exact resulting state of stream, PEL and
+//! DLQ for every operation; min-idle is never violated; read-only,
+//! confirmation and ACL refusals; the audit log; and loss-freedom when the
+//! process is killed in the middle of a bulk requeue.
+
+mod common;
+
+use common::{Home, READONLY_PASSWORD, Server, out};
+use redis::Value;
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+type Entries = Vec<(String, HashMap<String, String>)>;
+
+fn entries(srv: &Server, stream: &str) -> Entries {
+    redis::cmd("XRANGE")
+        .arg(stream)
+        .arg("-")
+        .arg("+")
+        .query(&mut srv.client())
+        .unwrap()
+}
+
+fn pending(srv: &Server, stream: &str, group: &str) -> Vec<(String, String, u64, u64)> {
+    redis::cmd("XPENDING")
+        .arg(stream)
+        .arg(group)
+        .arg("-")
+        .arg("+")
+        .arg(1_000_000)
+        .query(&mut srv.client())
+        .unwrap()
+}
+
+fn xlen(srv: &Server, stream: &str) -> u64 {
+    redis::cmd("XLEN")
+        .arg(stream)
+        .query(&mut srv.client())
+        .unwrap()
+}
+
+/// `n` entries on `stream`, group `g` created at 0, and `read` of them delivered to `c1`.
+fn setup(srv: &Server, stream: &str, n: usize, read: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let v = srv.run(&[
+            "XADD",
+            stream,
+            "*",
+            "event_id",
+            &format!("e{i}"),
+            "payload",
+            &format!("{{\"n\":{i}}}"),
+        ]);
+        ids.push(redis::from_redis_value::<String>(v).unwrap());
+    }
+    srv.run(&["XGROUP", "CREATE", stream, "g", "0"]);
+    if read > 0 {
+        srv.run(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c1",
+            "COUNT",
+            &read.to_string(),
+            "STREAMS",
+            stream,
+            ">",
+        ]);
+    }
+    ids
+}
+
+fn redeye(home: &Home, srv: &Server, args: &[&str]) -> (i32, String, String) {
+    let o = home
+        .redeye()
+        .env("REDIS_ADDR", srv.addr())
+        .env("USER", "oncall-test")
+        .args(args)
+        .output()
+        .unwrap();
+    let (so, se) = out(&o);
+    (o.status.code().unwrap_or(-1), so, se)
+}
+
+fn audit(home: &Home) -> Vec<serde_json::Value> {
+    let o = home
+        .redeye()
+        .args(["audit", "--json", "--tail", "0"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn requeue_puts_entries_back_with_the_same_fields_and_acks_the_old() {
+    let srv = Server::plain();
+    let ids = setup(&srv, "s", 10, 6);
+    std::thread::sleep(Duration::from_millis(300));
+    let home = Home::new();
+    let (code, so, se) = redeye(
+        &home,
+        &srv,
+        &[
+            "requeue",
+            "--stream",
+            "s",
+            "--group",
+            "g",
+            "--ids",
+            &ids[..3].join(","),
+            "--min-idle",
+            "200ms",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0, "{se}");
+    assert!(so.contains("requeued 3"), "{so}");
+    let all = entries(&srv, "s");
+    assert_eq!(all.len(), 13);
+    let tail: Vec<&str> = all[10..]
+        .iter()
+        .map(|(_, f)| f["event_id"].as_str())
+        .collect();
+    assert_eq!(
+        tail,
+        ["e0", "e1", "e2"],
+        "same fields, new entries at the tail"
+    );
+    assert_eq!(all[10].1["payload"], "{\"n\":0}");
+    let pel: Vec<String> = pending(&srv, "s", "g").into_iter().map(|p| p.0).collect();
+    assert_eq!(
+        pel,
+        ids[3..6].to_vec(),
+        "the old ones are acknowledged, the others untouched"
+    );
+    let a = audit(&home);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0]["action"], "requeue");
+    assert_eq!(a[0]["count"], 3);
+    assert_eq!(a[0]["user"], "oncall-test");
+    assert_eq!(a[0]["ids"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn claim_never_takes_an_entry_idle_less_than_min_idle() {
+    let srv = Server::plain();
+    let ids = setup(&srv, "s", 10, 4);
+    std::thread::sleep(Duration::from_millis(1200));
+    // Two more deliveries now: these are busy (idle ~0).
+    srv.run(&[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c2",
+        "COUNT",
+        "2",
+        "STREAMS",
+        "s",
+        ">",
+    ]);
+    let home = Home::new();
+    let (code, so, se) = redeye(
+        &home,
+        &srv,
+        &[
+            "claim",
+            "--stream",
+            "s",
+            "--group",
+            "g",
+            "--all",
+            "--min-idle",
+            "1s",
+            "--to",
+            "oncall-me",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0, "{se}");
+    assert!(so.contains("claimed 4"), "{so}");
+    let pel = pending(&srv, "s", "g");
+    let owners: HashMap<String, String> = pel.iter().map(|p| (p.0.clone(), p.1.clone())).collect();
+    for id in &ids[..4] {
+        assert_eq!(owners[id], "oncall-me");
+    }
+    for id in &ids[4..6] {
+        assert_eq!(owners[id], "c2", "a busy entry was stolen");
+    }
+    // Explicit ids: the busy ones are skipped, not taken.
+    let (code, so, _) = redeye(
+        &home,
+        &srv,
+        &[
+            "claim",
+            "--stream",
+            "s",
+            "--group",
+            "g",
+            "--ids",
+            &ids[4..6].join(","),
+            "--min-idle",
+            "1s",
+            "--to",
+            "x",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(so.contains("claimed 0") && so.contains("skipped 2"), "{so}");
+}
+
+#[test]
+fn dead_letter_moves_poison_messages_with_metadata_and_acks_them() {
+    let srv = Server::plain();
+    let ids = setup(&srv, "s", 6, 6);
+    // ids[0..2] delivered 5 times (poison), the rest once.
+    for _ in 0..4 {
+        srv.run(&["XCLAIM", "s", "g", "c1", "0", &ids[0], &ids[1]]);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let home = Home::new();
+    let (code, so, se) = redeye(
+        &home,
+        &srv,
+        &[
+            "dead-letter",
+            "--stream",
+            "s",
+            "--group",
+            "g",
+            "--all",
+            "--min-idle",
+            "200ms",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0, "{se}");
+    assert!(so.contains("moved 2"), "{so}");
+    let dlq = entries(&srv, "s:dlq");
+    assert_eq!(dlq.len(), 2);
+    let f = &dlq[0].1;
+    assert_eq!(f["original_id"], ids[0]);
+    assert_eq!(f["original_stream"], "s");
+    assert_eq!(f["error"], "moved by redeye: poison message");
+    assert_eq!(f["retry_count"], "5");
+    assert_eq!(f["consumer_group"], "g");
+    assert_eq!(f["consumer_id"], "c1");
+    assert!(f["failed_at"].parse::<u64>().unwrap() > 1_700_000_000);
+    assert_eq!(f["event_id"], "e0");
+    assert_eq!(f["payload"], "{\"n\":0}");
+    let pel: HashSet<String> = pending(&srv, "s", "g").into_iter().map(|p| p.0).collect();
+    assert_eq!(pel, ids[2..].iter().cloned().collect());
+    assert_eq!(xlen(&srv, "s"), 6, "the source stream keeps its entries");
+}
+
+#[test]
+fn ack_and_dlq_requeue_delete_purge() {
+    let srv = Server::plain();
+    let ids = setup(&srv, "s", 4, 4);
+    let home = Home::new();
+    let (code, so, _) = redeye(
+        &home,
+        &srv,
+        &[
+            "ack", "--stream", "s", "--group", "g", "--ids", &ids[0], "--yes",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(so.contains("acked 1"));
+    assert_eq!(pending(&srv, "s", "g").len(), 3);
+
+    // DLQ as the real system writes it: payload under `event`, metadata beside it.
+    // One from 1970 first: it is expired for any TTL.
+    srv.run(&[
+        "XADD",
+        "webhook:events:dlq",
+        "1000-0",
+        "original_id",
+        "2-0",
+        "event",
+        "{\"old\":true}",
+    ]);
+    for i in 0..5 {
+        srv.run(&[
+            "XADD",
+            "webhook:events:dlq",
+            "*",
+            "original_id",
+            "1-0",
+            "original_stream",
+            "webhook:events",
+            "error",
+            "boom",
+            "retry_count",
+            "3",
+            "failed_at",
+            "1700000000",
+            "consumer_group",
+            "webhook-consumers",
+            "consumer_id",
+            "consumer-1",
+            "event",
+            &format!("{{\"id\":{i}}}"),
+        ]);
+    }
+    let dlq_ids: Vec<String> = entries(&srv, "webhook:events:dlq")
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    let (code, so, se) = redeye(
+        &home,
+        &srv,
+        &[
+            "dlq",
+            "requeue",
+            "--dlq",
+            "webhook:events:dlq",
+            "--ids",
+            &format!("{},{},9-9", dlq_ids[2], dlq_ids[3]),
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0, "{se}");
+    assert!(
+        so.contains("requeued 2") && so.contains("missing 1"),
+        "{so}"
+    );
+    let back = entries(&srv, "webhook:events");
+    assert_eq!(back.len(), 2);
+    assert_eq!(
+        back[0].1.len(),
+        1,
+        "only the payload field is restored: {:?}",
+        back[0].1
+    );
+    assert_eq!(back[0].1["event"], "{\"id\":1}");
+    assert_eq!(xlen(&srv, "webhook:events:dlq"), 4);
+
+    // Purge the expired one (id 1000-0 is from 1970).
+    let (code, so, _) = redeye(
+        &home,
+        &srv,
+        &[
+            "dlq",
+            "purge-expired",
+            "--dlq",
+            "webhook:events:dlq",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(so.contains("would 1"), "{so}");
+    let (code, so, _) = redeye(
+        &home,
+        &srv,
+        &[
+            "dlq",
+            "purge-expired",
+            "--dlq",
+            "webhook:events:dlq",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(so.contains("purged 1"), "{so}");
+    let left: Vec<String> = entries(&srv, "webhook:events:dlq")
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(left.len(), 3);
+    let (code, so, _) = redeye(
+        &home,
+        &srv,
+        &[
+            "dlq",
+            "delete",
+            "--dlq",
+            "webhook:events:dlq",
+            "--ids",
+            &left[0],
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(so.contains("deleted 1"));
+    // --all requeues what is left.
+    let (code, so, _) = redeye(
+        &home,
+        &srv,
+        &[
+            "dlq",
+            "requeue",
+            "--dlq",
+            "webhook:events:dlq",
+            "--all",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(so.contains("requeued 2"), "{so}");
+    assert_eq!(xlen(&srv, "webhook:events:dlq"), 0);
+    assert_eq!(xlen(&srv, "webhook:events"), 4);
+    let actions: Vec<String> = audit(&home)
+        .iter()
+        .map(|r| r["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "ack",
+            "dlq-requeue",
+            "dlq-purge-expired",
+            "dlq-delete",
+            "dlq-requeue"
+        ],
+        "dry runs are not audited"
+    );
+}
+
+#[test]
+fn prune_never_deletes_a_consumer_holding_entries() {
+    let srv = Server::plain();
+    setup(&srv, "s", 3, 2);
+    for c in ["consumer-1", "consumer-2", "consumer-3"] {
+        srv.run(&["XGROUP", "CREATECONSUMER", "s", "g", c]);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let home = Home::new();
+    let (code, so, se) = redeye(
+        &home,
+        &srv,
+        &[
+            "consumers",
+            "prune",
+            "--stream",
+            "s",
+            "--group",
+            "g",
+            "--idle",
+            "100ms",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0, "{se}");
+    assert!(so.contains("deleted 3"), "{so}");
+    let consumers: Vec<HashMap<String, Value>> = redis::cmd("XINFO")
+        .arg("CONSUMERS")
+        .arg("s")
+        .arg("g")
+        .query(&mut srv.client())
+        .unwrap();
+    assert_eq!(consumers.len(), 1);
+    assert_eq!(
+        pending(&srv, "s", "g").len(),
+        2,
+        "c1 and its entries are kept"
+    );
+}
+
+#[test]
+fn read_only_and_unconfirmed_writes_are_refused_and_change_nothing() {
+    let srv = Server::plain();
+    let ids = setup(&srv, "s", 3, 3);
+    let home = Home::new();
+    // A profile from the file is read-only unless it says otherwise.
+    let cfg = home.config(&format!(
+        "profiles:\n  prod:\n    redis:\n      address: {}\n",
+        srv.addr()
+    ));
+    let o = home
+        .redeye()
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "-p",
+            "prod",
+            "ack",
+            "--stream",
+            "s",
+            "--group",
+            "g",
+            "--ids",
+            &ids[0],
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out(&o).1.contains("read-only"), "{}", out(&o).1);
+    // --read-only on a writable (loopback zero-config) target.
+    let (code, _, se) = redeye(
+        &home,
+        &srv,
+        &[
+            "--read-only",
+            "ack",
+            "--stream",
+            "s",
+            "--group",
+            "g",
+            "--ids",
+            &ids[0],
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(se.contains("read-only"), "{se}");
+    // A dry run is allowed on a read-only profile: it writes nothing.
+    let (code, so, _) = redeye(
+        &home,
+        &srv,
+        &[
+            "--read-only",
+            "ack",
+            "--stream",
+            "s",
+            "--group",
+            "g",
+            "--ids",
+            &ids[0],
+            "--dry-run",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(so.contains("would 1"));
+    // No --yes and no terminal: refused.
+    let (code, _, se) = redeye(
+        &home,
+        &srv,
+        &["ack", "--stream", "s", "--group", "g", "--ids", &ids[0]],
+    );
+    assert_eq!(code, 2);
+    assert!(se.contains("--yes") && se.contains("ACKNOWLEDGE 1"), "{se}");
+    assert_eq!(pending(&srv, "s", "g").len(), 3);
+    assert!(audit(&home).is_empty());
+}
+
+#[test]
+fn a_user_without_the_commands_is_told_before_anything_changes() {
+    let srv = Server::builder().password().acl_users().start();
+    let ids = setup(&srv, "s", 3, 3);
+    let home = Home::new();
+    let o = home
+        .redeye()
+        .env("REDIS_ADDR", srv.addr())
+        .env("REDIS_USERNAME", "readonly_user")
+        .env("REDIS_PASSWORD", READONLY_PASSWORD)
+        .args([
+            "claim",
+            "--stream",
+            "s",
+            "--group",
+            "g",
+            "--ids",
+            &ids[0],
+            "--min-idle",
+            "0s",
+            "--to",
+            "x",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = out(&o);
+    assert!(
+        err.contains("not permitted for user readonly_user: XCLAIM"),
+        "{err}"
+    );
+    assert!(!err.contains(READONLY_PASSWORD));
+    assert_eq!(pending(&srv, "s", "g")[0].1, "c1");
+    let log = std::fs::read_to_string(home.dir.path().join("xdg-data/redeye/audit.log"))
+        .unwrap_or_default();
+    assert!(
+        !log.contains(READONLY_PASSWORD),
+        "the audit log holds a secret"
+    );
+}
+
+#[test]
+fn sigkill_in_the_middle_of_a_bulk_dlq_requeue_loses_and_duplicates_nothing() {
+    const N: usize = 100_000;
+    let srv = Server::plain();
+    let mut c = srv.client();
+    for chunk in 0..(N / 10_000) {
+        let mut p = redis::pipe();
+        for i in chunk * 10_000..(chunk + 1) * 10_000 {
+            p.cmd("XADD")
+                .arg("jobs:dlq")
+                .arg("*")
+                .arg("original_id")
+                .arg("1-0")
+                .arg("original_stream")
+                .arg("jobs")
+                .arg("error")
+                .arg("x")
+                .arg("event_id")
+                .arg(format!("e{i}"))
+                .ignore();
+        }
+        p.query::<()>(&mut c).unwrap();
+    }
+    assert_eq!(xlen(&srv, "jobs:dlq"), N as u64);
+    let home = Home::new();
+    let bin = assert_cmd::cargo::cargo_bin("redeye");
+    let mut child = std::process::Command::new(bin)
+        .args(["dlq", "requeue", "--dlq", "jobs:dlq", "--all", "--yes"])
+        .env("REDIS_ADDR", srv.addr())
+        .env("HOME", home.dir.path())
+        .env("XDG_DATA_HOME", home.dir.path().join("xdg-data"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once part of the work is done.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while xlen(&srv, "jobs") < 5_000 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let moved = xlen(&srv, "jobs");
+    let left = xlen(&srv, "jobs:dlq");
+    assert!(
+        moved > 0 && left > 0,
+        "the kill must land mid-way (moved {moved}, left {left})"
+    );
+    let ids = |stream: &str| -> HashSet<String> {
+        entries(&srv, stream)
+            .into_iter()
+            .map(|(_, f)| f["event_id"].clone())
+            .collect()
+    };
+    let a = ids("jobs");
+    let b = ids("jobs:dlq");
+    assert_eq!(a.len() as u64, moved, "no duplicate on the target");
+    assert!(a.is_disjoint(&b), "a message is in both places");
+    assert_eq!(
+        a.len() + b.len(),
+        N,
+        "every message exactly once across source and DLQ"
+    );
+}
