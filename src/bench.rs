@@ -22,6 +22,157 @@ pub struct BenchArgs {
     /// Skip the 1,000,000-key scenarios (they take a few seconds to populate).
     #[arg(long)]
     pub quick: bool,
+    /// Instead: bulk DLQ requeue of this many entries, against a naive
+    /// one-XADD-one-XDEL-per-message loop and redis-benchmark's raw XADD rate.
+    #[arg(long, value_name = "N")]
+    pub dlq_requeue: Option<usize>,
+}
+
+async fn fill_dlq(c: &Conn, dlq: &str, n: usize) -> Result<()> {
+    for start in (0..n).step_by(10_000) {
+        let mut p = redis::pipe();
+        for i in start..(start + 10_000).min(n) {
+            p.cmd("XADD")
+                .arg(dlq)
+                .arg("*")
+                .arg("original_id")
+                .arg("1-0")
+                .arg("original_stream")
+                .arg("bench:jobs")
+                .arg("error")
+                .arg("boom")
+                .arg("retry_count")
+                .arg(3)
+                .arg("event_id")
+                .arg(format!("evt_{i:08}"))
+                .arg("event")
+                .arg(r#"{"type":"push","repo":"acme/api","size":812}"#)
+                .ignore();
+        }
+        p.query_async::<()>(&mut c.con.clone())
+            .await
+            .map_err(|e| Failure::runtime(format!("bench setup failed: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Bulk DLQ requeue (Lua, batches of 500) vs a naive per-message loop, and redis-benchmark XADD.
+async fn dlq_bench(n: usize, json: bool) -> Result<()> {
+    let server = RedisProcess::start(&|_, _| Vec::new())?;
+    let endpoint = Endpoint::parse(&server.addr()).expect("own address");
+    let profile = Profile::local("bench", Origin::Demo, endpoint);
+    let c = connect::connect(&profile).await?;
+
+    fill_dlq(&c, "bench:jobs:dlq", n).await?;
+    let t = Instant::now();
+    let out = crate::ops::dlq_requeue(
+        &c,
+        "bench:jobs:dlq",
+        "bench:jobs",
+        &crate::ops::DlqSelect::UpTo("+".into()),
+        &mut |_| {},
+    )
+    .await?;
+    let bulk = t.elapsed().as_secs_f64();
+    assert_eq!(out.done() as usize, n, "bulk requeue moved every entry");
+
+    // The naive loop: read one, XADD it, XDEL it, one round trip each.
+    fill_dlq(&c, "bench:naive:dlq", n).await?;
+    let t = Instant::now();
+    let mut moved = 0usize;
+    loop {
+        let v: redis::Value = redis::cmd("XRANGE")
+            .arg("bench:naive:dlq")
+            .arg("-")
+            .arg("+")
+            .arg("COUNT")
+            .arg(500)
+            .query_async(&mut c.con.clone())
+            .await
+            .map_err(|e| Failure::runtime(e.to_string()))?;
+        let page = crate::collect::parse::entries(&v);
+        if page.is_empty() {
+            break;
+        }
+        for e in page {
+            let mut add = redis::cmd("XADD");
+            add.arg("bench:naive").arg("*");
+            for (k, v) in &e.fields {
+                add.arg(&k.0).arg(&v.0);
+            }
+            add.query_async::<()>(&mut c.con.clone())
+                .await
+                .map_err(|e| Failure::runtime(e.to_string()))?;
+            redis::cmd("XDEL")
+                .arg("bench:naive:dlq")
+                .arg(&e.id)
+                .query_async::<()>(&mut c.con.clone())
+                .await
+                .map_err(|e| Failure::runtime(e.to_string()))?;
+            moved += 1;
+        }
+    }
+    let naive = t.elapsed().as_secs_f64();
+
+    // redis-benchmark's raw XADD rate (50 clients, no pipelining: its defaults).
+    let raw = std::process::Command::new("redis-benchmark")
+        .args([
+            "-p",
+            &server.port.to_string(),
+            "-n",
+            &n.to_string(),
+            "-q",
+            "XADD",
+            "bench:raw",
+            "*",
+            "f",
+            "v",
+        ])
+        .output()
+        .ok()
+        .and_then(|o| {
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            // "XADD bench:raw * f v: 123456.79 requests per second, p50=..."
+            let after = text
+                .rsplit(':')
+                .find(|p| p.contains("requests per second"))?;
+            after.split_whitespace().next()?.parse::<f64>().ok()
+        });
+    drop(server);
+
+    let bulk_rate = n as f64 / bulk;
+    let naive_rate = moved as f64 / naive;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "entries": n,
+                "bulk_seconds": bulk, "bulk_per_second": bulk_rate,
+                "naive_seconds": naive, "naive_per_second": naive_rate,
+                "speedup": bulk_rate / naive_rate,
+                "redis_benchmark_xadd_per_second": raw,
+            })
+        );
+    } else {
+        println!(
+            "bulk DLQ requeue of {n} entries (Lua, {} per call): {bulk:.2} s = {bulk_rate:.0} msg/s",
+            crate::ops::BATCH
+        );
+        println!(
+            "naive loop (XADD + XDEL per message, one round trip each): {naive:.2} s = {naive_rate:.0} msg/s"
+        );
+        println!("speedup: {:.1}x", bulk_rate / naive_rate);
+        match raw {
+            Some(r) => println!(
+                "redis-benchmark raw XADD (50 clients): {r:.0} req/s; bulk requeue moves messages at {:.2}x that rate (each move is an XADD and an XDEL)",
+                bulk_rate / r
+            ),
+            None => println!(
+                "redis-benchmark not found (apt-get install redis-tools): raw XADD rate not measured"
+            ),
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Serialize)]
@@ -155,6 +306,14 @@ async fn measure(
 }
 
 pub async fn run(args: &BenchArgs) -> Result<()> {
+    if let Some(n) = args.dlq_requeue {
+        if n == 0 {
+            return Err(Failure::config(
+                "--dlq-requeue needs a number of entries above 0",
+            ));
+        }
+        return dlq_bench(n, args.json).await;
+    }
     if args.polls == 0 {
         return Err(Failure::config("--polls must be at least 1"));
     }

@@ -135,3 +135,64 @@ fn demo_dashboard_in_a_terminal_then_q_cleans_up() {
         .success();
     assert!(!alive, "redis-server {pid} still runs");
 }
+
+#[test]
+fn mark_entries_press_requeue_confirm_and_see_the_result() {
+    let home = Home::new();
+    let bin = assert_cmd::cargo::cargo_bin("redeye");
+    let tmux = Tmux::new();
+    let shell = format!(
+        "HOME={} XDG_DATA_HOME={}/data USER=oncall-e2e NO_COLOR=1 {} demo --claim-min-idle 1s --failure-rate 0.5 2>/dev/null",
+        home.dir.path().display(),
+        home.dir.path().display(),
+        bin.display(),
+    );
+    let o = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &shell,
+    ]);
+    assert!(o.status.success());
+    tmux.wait_for("● live");
+    // Let failed webhook messages sit long enough to be claimable.
+    std::thread::sleep(Duration::from_secs(4));
+    tmux.keys("5");
+    tmux.wait_for("claimable");
+    tmux.keys("Space");
+    std::thread::sleep(Duration::from_millis(200));
+    tmux.keys("Space");
+    tmux.wait_for("2 marked");
+    tmux.keys("R");
+    let s = tmux.wait_for("y: go ahead");
+    assert!(
+        s.contains("Requeue 2 entries of webhook_events / webhook_workers"),
+        "{s}"
+    );
+    tmux.keys("y");
+    let s = tmux.wait_for("requeued");
+    assert!(
+        s.contains("requeue on webhook_events group webhook_workers") && s.contains("requeued 2"),
+        "{s}"
+    );
+    assert!(
+        !s.contains("marked"),
+        "marks are cleared after the write:\n{s}"
+    );
+    tmux.keys("q");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.alive() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = std::fs::read_to_string(home.dir.path().join("data/redeye/audit.log")).unwrap();
+    let rec: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(rec["action"], "requeue");
+    assert_eq!(rec["count"], 2);
+    assert_eq!(rec["profile"], "demo");
+    assert_eq!(rec["user"], "oncall-e2e");
+}

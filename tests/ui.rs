@@ -246,11 +246,89 @@ fn quit_help_pause_interval_command_line() {
 }
 
 #[test]
-fn write_keys_are_reserved_and_refused_on_read_only() {
+fn write_keys_are_refused_on_read_only() {
     let mut a = app();
     open(&mut a, Pane::Pending);
-    key(&mut a, KeyCode::Char('c'));
+    assert_eq!(key(&mut a, KeyCode::Char('c')), vec![]);
     assert!(a.status.as_deref().unwrap().contains("read-only"));
+    assert!(a.confirm.is_none());
+}
+
+fn writable(env: Environment) -> App {
+    let mut a = app();
+    a.profile.read_only = false;
+    a.profile.environment = env;
+    a
+}
+
+#[test]
+fn mark_then_requeue_asks_then_runs_the_exact_operation() {
+    use redeye::ui::write::WriteOp;
+    let mut a = writable(Environment::Development);
+    open(&mut a, Pane::Pending);
+    key(&mut a, KeyCode::Char(' '));
+    key(&mut a, KeyCode::Char(' '));
+    assert_eq!(a.marks.len(), 2);
+    assert!(render(&a, 80, 24).contains("2 marked"));
+    assert!(
+        key(&mut a, KeyCode::Char('R')).is_empty(),
+        "nothing runs before confirmation"
+    );
+    let c = a.confirm.clone().expect("confirmation");
+    assert!(
+        c.op.describe()
+            .starts_with("Requeue 2 entries of webhook_events / webhook_workers"),
+        "{}",
+        c.op.describe()
+    );
+    assert!(render(&a, 80, 24).contains("y: go ahead"));
+    let fx = key(&mut a, KeyCode::Char('y'));
+    match &fx[..] {
+        [
+            Effect::Write(WriteOp::Requeue {
+                stream, group, ids, ..
+            }),
+        ] => {
+            assert_eq!(
+                (stream.as_str(), group.as_str()),
+                ("webhook_events", "webhook_workers")
+            );
+            assert_eq!(ids.len(), 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(a.busy.is_some());
+    a.on_write_done(Err("boom".into()));
+    assert!(a.marks.is_empty() && a.busy.is_none());
+    assert!(a.status.as_deref().unwrap().contains("write failed: boom"));
+}
+
+#[test]
+fn production_requires_typing_the_profile_name_and_esc_cancels() {
+    let mut a = writable(Environment::Production);
+    open(&mut a, Pane::Dlq);
+    key(&mut a, KeyCode::Char('x'));
+    assert_eq!(a.confirm.as_ref().unwrap().expect, "production");
+    assert!(key(&mut a, KeyCode::Char('y')).is_empty());
+    assert!(
+        key(&mut a, KeyCode::Enter).is_empty(),
+        "'y' is not the profile name"
+    );
+    assert!(a.confirm.is_some());
+    for _ in 0..1 {
+        key(&mut a, KeyCode::Backspace);
+    }
+    typed(&mut a, "production");
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(
+        matches!(&fx[..], [Effect::Write(redeye::ui::write::WriteOp::DlqDelete { dlq, ids })] if dlq == "task_events:dlq" && ids.len() == 1)
+    );
+    a.on_write_done(Err("test".into()));
+    key(&mut a, KeyCode::Char('P'));
+    assert!(a.confirm.is_some());
+    key(&mut a, KeyCode::Esc);
+    assert!(a.confirm.is_none());
+    assert!(a.status.as_deref().unwrap().contains("cancelled"));
 }
 
 #[test]

@@ -280,7 +280,7 @@ pub async fn autoclaim(
     group: &str,
     to: &str,
     min_idle: Duration,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Outcome> {
     let mut out = Outcome::new("autoclaim", stream, Some(group));
     out.target = Some(to.into());
@@ -333,7 +333,7 @@ pub async fn requeue_pending(
     group: &str,
     min_idle: Duration,
     ids: &[String],
-    progress: &mut dyn FnMut(u64),
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Outcome> {
     let mut out = Outcome::new("requeue", stream, Some(group));
     for chunk in ids.chunks(BATCH) {
@@ -411,7 +411,7 @@ pub async fn dlq_requeue(
     dlq: &str,
     fallback_target: &str,
     sel: &DlqSelect,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Outcome> {
     let mut out = Outcome::new("dlq-requeue", dlq, None);
     out.target = Some(fallback_target.into());

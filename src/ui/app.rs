@@ -101,7 +101,12 @@ pub enum Effect {
     Pause(bool),
     Interval(Duration),
     SwitchProfile(String),
-    FetchEntry { stream: String, id: String },
+    FetchEntry {
+        stream: String,
+        id: String,
+    },
+    /// A confirmed write, to run in the background.
+    Write(crate::ui::write::WriteOp),
 }
 
 /// The header's fixed facts about the profile.
@@ -166,6 +171,13 @@ pub struct App {
     pub status: Option<String>,
     /// Slowlog ids above this are new since the pane was last looked at.
     pub slowlog_seen: Option<u64>,
+    /// Marked entry ids (space), for the pending view or the DLQ shown.
+    pub marks: std::collections::BTreeSet<String>,
+    pub confirm: Option<crate::ui::write::Confirm>,
+    /// Consumer that claims go to.
+    pub claim_consumer: String,
+    /// A write is running: its description.
+    pub busy: Option<String>,
 }
 
 pub const TILES: [(&str, Pane); 5] = [
@@ -203,6 +215,10 @@ impl App {
             dlq_before: Vec::new(),
             status: None,
             slowlog_seen: None,
+            marks: Default::default(),
+            confirm: None,
+            claim_consumer: format!("oncall-{}", crate::ops::audit::os_user()),
+            busy: None,
         }
     }
 
@@ -510,6 +526,9 @@ impl App {
                 }
             }
         }
+        if pane != self.pane {
+            self.marks.clear();
+        }
         if self.pane == Pane::Slowlog && pane != Pane::Slowlog {
             self.slowlog_seen = self
                 .snapshot()
@@ -526,6 +545,35 @@ impl App {
     pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             return vec![Effect::Quit];
+        }
+        if let Some(c) = &mut self.confirm {
+            match key.code {
+                KeyCode::Esc => {
+                    self.confirm = None;
+                    self.status = Some("cancelled; nothing was changed".into());
+                }
+                KeyCode::Backspace => {
+                    c.typed.pop();
+                }
+                KeyCode::Enter if c.expect != "y" => {
+                    if c.typed == c.expect {
+                        let op = c.op.clone();
+                        return self.start_write(op);
+                    }
+                    self.status = Some(format!("type {} exactly to confirm, or Esc", c.expect));
+                }
+                KeyCode::Char('y') if c.expect == "y" => {
+                    let op = c.op.clone();
+                    return self.start_write(op);
+                }
+                KeyCode::Char('n') if c.expect == "y" => {
+                    self.confirm = None;
+                    self.status = Some("cancelled; nothing was changed".into());
+                }
+                KeyCode::Char(ch) if c.expect != "y" => c.typed.push(ch),
+                _ => {}
+            }
+            return vec![];
         }
         if let Some(input) = &mut self.input {
             return match key.code {
@@ -643,21 +691,183 @@ impl App {
             KeyCode::Char('i') => self.detail(),
             KeyCode::Char('[') if self.pane == Pane::Dlq => self.cycle_dlq(-1),
             KeyCode::Char(']') if self.pane == Pane::Dlq => self.cycle_dlq(1),
-            // Reserved for the stream operations (claim, autoclaim, requeue, dead-letter, ack, delete, mark).
-            KeyCode::Char('c' | 'a' | 'R' | 'D' | 'A' | 'x' | 'P' | ' ') => {
-                self.status = Some(if self.profile.read_only {
-                    format!(
-                        "profile '{}' is read-only: writes are refused",
-                        self.profile.name
-                    )
-                } else {
-                    "write operations (claim, requeue, dead-letter) are not in this version yet"
-                        .into()
-                });
+            KeyCode::Char(' ') if matches!(self.pane, Pane::Pending | Pane::Dlq) => {
+                self.toggle_mark()
             }
+            KeyCode::Char(c @ ('c' | 'a' | 'R' | 'D' | 'A' | 'x' | 'P')) => self.ask_write(c),
             _ => {}
         }
         vec![]
+    }
+
+    fn toggle_mark(&mut self) {
+        let id = match self.pane {
+            Pane::Pending => self
+                .pending_rows()
+                .get(self.selected(Pane::Pending))
+                .map(|e| e.id.clone()),
+            Pane::Dlq => self
+                .dlq_rows()
+                .get(self.selected(Pane::Dlq))
+                .map(|e| e.id.clone()),
+            _ => None,
+        };
+        if let Some(id) = id
+            && !self.marks.remove(&id)
+        {
+            self.marks.insert(id);
+        }
+        self.move_sel(1);
+    }
+
+    /// The marked ids, or the selected row's id when nothing is marked.
+    fn targets(&self) -> Vec<String> {
+        if !self.marks.is_empty() {
+            return self.marks.iter().cloned().collect();
+        }
+        match self.pane {
+            Pane::Pending => self
+                .pending_rows()
+                .get(self.selected(Pane::Pending))
+                .map(|e| vec![e.id.clone()]),
+            Pane::Dlq => self
+                .dlq_rows()
+                .get(self.selected(Pane::Dlq))
+                .map(|e| vec![e.id.clone()]),
+            _ => None,
+        }
+        .unwrap_or_default()
+    }
+
+    /// A write key: build the operation and ask for confirmation.
+    fn ask_write(&mut self, key: char) {
+        use crate::ui::write::WriteOp;
+        if !matches!(self.pane, Pane::Pending | Pane::Dlq) {
+            self.status = Some("write keys work in the Pending (5) and DLQ (6) panes".into());
+            return;
+        }
+        if self.profile.read_only {
+            self.status = Some(format!(
+                "profile '{}' is read-only: writes are refused (set read_only: false in the profile to allow them)",
+                self.profile.name
+            ));
+            return;
+        }
+        if self.busy.is_some() {
+            self.status = Some("a write is still running; wait for its result".into());
+            return;
+        }
+        let ids = self.targets();
+        let min_idle = self.profile.claim_min_idle;
+        let op = match (self.pane, key, &self.drill) {
+            (Pane::Pending, 'a', Some((stream, group))) => Some(WriteOp::Autoclaim {
+                stream: stream.clone(),
+                group: group.clone(),
+                to: self.claim_consumer.clone(),
+                min_idle,
+                count: self
+                    .pending_rows()
+                    .iter()
+                    .filter(|e| e.idle_ms >= min_idle.as_millis() as u64)
+                    .count(),
+            }),
+            (Pane::Pending, _, Some(_)) if ids.is_empty() => None,
+            (Pane::Pending, c, Some((stream, group))) => {
+                let (stream, group) = (stream.clone(), group.clone());
+                match c {
+                    'c' => Some(WriteOp::Claim {
+                        stream,
+                        group,
+                        ids,
+                        to: self.claim_consumer.clone(),
+                        min_idle,
+                    }),
+                    'R' => Some(WriteOp::Requeue {
+                        stream,
+                        group,
+                        ids,
+                        min_idle,
+                    }),
+                    'D' => Some(WriteOp::DeadLetter {
+                        dlq: format!("{stream}{}", self.dlq_suffix()),
+                        stream,
+                        group,
+                        ids,
+                        min_idle,
+                    }),
+                    'A' => Some(WriteOp::Ack { stream, group, ids }),
+                    _ => None,
+                }
+            }
+            (Pane::Dlq, c, _) => match (self.current_dlq(), c) {
+                (Some(dlq), 'P') => Some(WriteOp::DlqPurge {
+                    dlq,
+                    ttl: self.profile.dlq_ttl,
+                }),
+                (Some(_), _) if ids.is_empty() => None,
+                (Some(dlq), 'R') => {
+                    let target = self
+                        .dlq_streams()
+                        .into_iter()
+                        .find(|(_, d, _)| *d == dlq)
+                        .map(|(s, _, _)| s)
+                        .unwrap_or_default();
+                    Some(WriteOp::DlqRequeue { dlq, target, ids })
+                }
+                (Some(dlq), 'x') => Some(WriteOp::DlqDelete { dlq, ids }),
+                _ => None,
+            },
+            _ => None,
+        };
+        match op {
+            None => {
+                self.status = Some(match (self.pane, key) {
+                    (Pane::Pending, 'c' | 'a' | 'R' | 'D' | 'A') | (Pane::Dlq, 'R' | 'x' | 'P') => {
+                        "nothing selected".into()
+                    }
+                    (Pane::Pending, _) => {
+                        "in Pending: c claim, a autoclaim, R requeue, D dead-letter, A ack".into()
+                    }
+                    _ => "in DLQ: R requeue, x delete, P purge expired".into(),
+                })
+            }
+            Some(op) => {
+                let expect = if self.profile.environment == Environment::Production {
+                    self.profile.name.clone()
+                } else {
+                    "y".into()
+                };
+                self.confirm = Some(crate::ui::write::Confirm {
+                    op,
+                    expect,
+                    typed: String::new(),
+                });
+            }
+        }
+    }
+
+    fn dlq_suffix(&self) -> String {
+        self.dlq_streams()
+            .first()
+            .and_then(|(s, d, _)| d.strip_prefix(s.as_str()).map(String::from))
+            .unwrap_or_else(|| ":dlq".into())
+    }
+
+    fn start_write(&mut self, op: crate::ui::write::WriteOp) -> Vec<Effect> {
+        self.confirm = None;
+        self.busy = Some(op.describe());
+        self.status = Some("working…".into());
+        vec![Effect::Write(op)]
+    }
+
+    /// The result of a write: its counts in the status line; marks cleared.
+    pub fn on_write_done(&mut self, result: std::result::Result<crate::ops::Outcome, String>) {
+        self.busy = None;
+        self.marks.clear();
+        self.status = Some(match result {
+            Ok(out) => out.summary(),
+            Err(e) => format!("write failed: {e}"),
+        });
     }
 
     fn set_interval(&mut self, d: Duration) -> Vec<Effect> {
@@ -719,6 +929,7 @@ impl App {
             .unwrap_or(0) as isize;
         let next = (i + dir).rem_euclid(list.len() as isize) as usize;
         self.dlq_stream = Some(list[next].1.clone());
+        self.marks.clear();
         self.dlq_before.clear();
         self.selected[Pane::Dlq.index()] = 0;
     }
@@ -745,6 +956,7 @@ impl App {
                 match r.group {
                     Some(gi) => {
                         self.drill = Some((s.name.clone(), s.groups[gi].name.clone()));
+                        self.marks.clear();
                         self.pending_after.clear();
                         self.selected[Pane::Pending.index()] = 0;
                         self.switch(Pane::Pending);

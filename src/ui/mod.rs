@@ -8,3 +8,4 @@ pub mod render;
 pub mod run;
 pub mod sample;
 pub mod theme;
+pub mod write;

@@ -33,6 +33,24 @@ pub fn draw(f: &mut Frame, app: &App) {
     if let Some(p) = &app.popup {
         draw_popup(f, app, &p.title, &p.lines, p.scroll);
     }
+    if let Some(c) = &app.confirm {
+        let mut lines = vec![c.op.describe(), String::new()];
+        lines.push(format!(
+            "profile {} ({}) · {}",
+            app.profile.name, app.profile.environment, app.profile.endpoint
+        ));
+        lines.push(String::new());
+        if c.expect == "y" {
+            lines.push("y: go ahead    n / Esc: cancel".into());
+        } else {
+            lines.push(format!(
+                "Type the profile name ({}) and Enter to go ahead; Esc cancels:",
+                c.expect
+            ));
+            lines.push(format!("> {}█", sanitize::text(&c.typed)));
+        }
+        draw_popup(f, app, "confirm write", &lines, 0);
+    }
     if app.help {
         let lines = help_lines(app.pane);
         draw_popup(f, app, &format!("keys — {}", app.pane.title()), &lines, 0);
@@ -140,6 +158,11 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
             Span::raw(sanitize::text(&input.text)),
             Span::styled("█", t.accent()),
         ])
+    } else if let Some(b) = &app.busy {
+        Line::from(Span::styled(
+            format!("working: {}", sanitize::text(b)),
+            t.warn(),
+        ))
     } else if let Some(s) = &app.status {
         Line::from(Span::styled(sanitize::text(s), t.warn()))
     } else if let ConnState::Failed { error, .. } = &app.conn {
@@ -164,8 +187,14 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
 fn draw_popup(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: usize) {
     let area = f.area();
     let w = (area.width.saturating_sub(4)).min(110);
+    // Height of the wrapped text, so the last line (often the question) is never cut.
+    let inner = (w.saturating_sub(2)).max(1) as usize;
+    let wrapped: usize = lines
+        .iter()
+        .map(|l| l.chars().count().max(1).div_ceil(inner))
+        .sum();
     let h = (area.height.saturating_sub(4))
-        .min(lines.len() as u16 + 2)
+        .min(wrapped as u16 + 2)
         .max(3);
     let popup = Rect {
         x: area.x + (area.width.saturating_sub(w)) / 2,

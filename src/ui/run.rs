@@ -40,9 +40,10 @@ async fn event_loop(
     switcher: Option<Switcher>,
 ) -> Result<()> {
     let mut events = EventStream::new();
+    let mut profile = profile;
     let mut handle = collector::spawn(profile.clone(), Limits::default());
-    let mut app = App::new(ProfileInfo::of(&profile), theme, profile.refresh);
-    app.thresholds = profile.alerts.clone();
+    let mut app = new_app(&profile, theme);
+    let (write_tx, mut write_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut sent_needs = Needs::default();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     #[cfg(unix)]
@@ -72,6 +73,10 @@ async fn event_loop(
                 Some(FromCollector::Entry { stream, id, entry }) => app.show_entry(&stream, &id, entry),
                 None => return Err(Failure::runtime("the collector stopped unexpectedly")),
             },
+            Some(result) = write_rx.recv() => {
+                app.on_write_done(result);
+                send(&handle, ToCollector::Refresh);
+            }
             _ = tick.tick() => {}
             _ = ctrl_c() => return Ok(()),
             _ = sigterm => return Ok(()),
@@ -85,14 +90,23 @@ async fn event_loop(
                 Effect::FetchEntry { stream, id } => {
                     send(&handle, ToCollector::Fetch { stream, id })
                 }
+                Effect::Write(op) => {
+                    // In a task of its own: the UI keeps drawing and taking keys.
+                    let p = profile.clone();
+                    let tx = write_tx.clone();
+                    tokio::spawn(async move {
+                        let result = op.run(&p).await.map_err(|e| e.to_string());
+                        let _ = tx.send(result);
+                    });
+                }
                 Effect::SwitchProfile(name) => match switcher.as_ref().map(|s| s(&name)) {
                     Some(Ok(p)) => {
                         let theme = app.theme.clone();
                         handle = collector::spawn(p.clone(), Limits::default());
-                        app = App::new(ProfileInfo::of(&p), theme, p.refresh);
-                        app.thresholds = p.alerts.clone();
+                        app = new_app(&p, theme);
                         app.status = Some(format!("switched to profile '{}'", p.name));
                         sent_needs = Needs::default();
+                        profile = p;
                     }
                     Some(Err(e)) => app.status = Some(e.to_string()),
                     None => {
@@ -107,6 +121,15 @@ async fn event_loop(
             sent_needs = needs;
         }
     }
+}
+
+fn new_app(p: &Profile, theme: Theme) -> App {
+    let mut app = App::new(ProfileInfo::of(p), theme, p.refresh);
+    app.thresholds = p.alerts.clone();
+    if let Some(c) = &p.claim_consumer {
+        app.claim_consumer = c.clone();
+    }
+    app
 }
 
 async fn ctrl_c() {

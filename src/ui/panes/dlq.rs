@@ -84,7 +84,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             let expired = if entry_age > ttl_ms { " expired" } else { "" };
             let cells = if wide {
                 vec![
-                    sanitize::text(&e.id),
+                    format!(
+                        "{}{}",
+                        if app.marks.contains(&e.id) { "* " } else { "" },
+                        sanitize::text(&e.id)
+                    ),
                     cut(
                         &format!("{} {}", get("original_stream"), get("original_id")),
                         48,
@@ -96,7 +100,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 ]
             } else {
                 vec![
-                    sanitize::text(&e.id),
+                    format!(
+                        "{}{}",
+                        if app.marks.contains(&e.id) { "*" } else { "" },
+                        sanitize::text(&e.id)
+                    ),
                     get("original_id"),
                     get("error"),
                     get("retry_count"),

@@ -72,7 +72,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 ratatui::style::Style::default()
             };
             Row::new(vec![
-                ratatui::widgets::Cell::from(sanitize::text(&e.id)),
+                ratatui::widgets::Cell::from(format!(
+                    "{}{}",
+                    if app.marks.contains(&e.id) { "* " } else { "" },
+                    sanitize::text(&e.id)
+                )),
                 ratatui::widgets::Cell::from(cut(&sanitize::text(&e.consumer), 28)),
                 ratatui::widgets::Cell::from(age(e.idle_ms)),
                 ratatui::widgets::Cell::from(e.deliveries.to_string()),
@@ -88,14 +92,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         list,
         app,
         format!(
-            "pending entries · page {page} · sort: {}{}",
+            "pending entries · page {page} · sort: {}{}{}",
             Pane::Pending.sorts()[app.sort(Pane::Pending)],
+            if app.marks.is_empty() {
+                String::new()
+            } else {
+                format!(" · {} marked", app.marks.len())
+            },
             if none { " · none (or loading)" } else { "" }
         ),
         &["ID", "CONSUMER", "IDLE", "DELIVERIES", ""],
         table_rows,
         &[
-            Constraint::Length(22),
+            Constraint::Length(24),
             Constraint::Fill(1),
             Constraint::Length(9),
             Constraint::Length(10),
