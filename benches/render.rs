@@ -5,8 +5,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use redeye::config::Environment;
-use redeye::ui::app::{App, ProfileInfo};
+use redeye::ui::app::App;
 use redeye::ui::sample::{NOW_MS, snapshot};
 use redeye::ui::theme::Theme;
 use std::hint::black_box;
@@ -14,15 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn app(streams: usize) -> App {
-    let info = ProfileInfo {
-        name: "production".into(),
-        environment: Environment::Production,
-        endpoint: "10.0.4.21:6379".into(),
-        read_only: true,
-        claim_min_idle: Duration::from_secs(60),
-        max_retries: 3,
-        dlq_ttl: Duration::from_secs(7 * 86400),
-    };
+    let info = redeye::ui::sample::profile_info();
     let mut a = App::new(info, Theme::default_dark(), Duration::from_secs(1));
     for shift in 0..120 {
         a.on_snapshot(Arc::new(snapshot(streams, shift)));

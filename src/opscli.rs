@@ -176,15 +176,7 @@ async fn finish(
             Ok(())
         }
         Err(e) => {
-            let failed = Outcome {
-                action: action.into(),
-                stream: stream.into(),
-                group: None,
-                target: None,
-                ids: Vec::new(),
-                counts: Default::default(),
-                dry_run: false,
-            };
+            let failed = Outcome::failed(action, stream);
             ops::record(
                 profile,
                 &conn.endpoint.to_string(),
@@ -458,8 +450,9 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
             let sel = if !ids.is_empty() {
                 DlqSelect::Ids(ids.clone())
             } else if let Some(d) = older_than {
+                // Exclusive, like the count: ids strictly below now - d.
                 DlqSelect::UpTo(format!(
-                    "{}",
+                    "({}-0",
                     crate::collect::now_ms().saturating_sub(d.as_millis() as u64)
                 ))
             } else if *all {
@@ -469,43 +462,10 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
                     "say which dead letters: --ids, --all or --older-than",
                 ));
             };
-            let count = match &sel {
-                DlqSelect::Ids(i) => i.len() as u64,
-                DlqSelect::UpTo(end) => {
-                    let end = if end == "+" {
-                        "+".to_string()
-                    } else {
-                        end.clone()
-                    };
-                    let v: redis::Value = conn
-                        .cmd("XRANGE")
-                        .map(|mut c| {
-                            c.arg(dlq).arg("-").arg(&end).arg("COUNT").arg(1);
-                            c
-                        })
-                        .ok_or_else(|| Failure::config("XRANGE is disabled by rename_commands"))?
-                        .query_async(&mut conn.con.clone())
-                        .await
-                        .map_err(|e| Failure::runtime(format!("XRANGE failed: {e}")))?;
-                    let any = !crate::collect::parse::entries(&v).is_empty();
-                    if end == "+" || !any {
-                        let len: u64 = conn
-                            .cmd("XLEN")
-                            .map(|mut c| {
-                                c.arg(dlq);
-                                c
-                            })
-                            .ok_or_else(|| Failure::config("XLEN is disabled by rename_commands"))?
-                            .query_async(&mut conn.con.clone())
-                            .await
-                            .unwrap_or(0);
-                        if any { len } else { 0 }
-                    } else {
-                        ops::count_older(&conn, dlq, older_than.unwrap_or_default())
-                            .await?
-                            .0
-                    }
-                }
+            let count = match (&sel, older_than) {
+                (DlqSelect::Ids(i), _) => i.len() as u64,
+                (DlqSelect::UpTo(_), Some(d)) => ops::count_older(&conn, dlq, *d).await?.0,
+                (DlqSelect::UpTo(_), None) => ops::xlen(&conn, dlq).await?,
             };
             if flags.dry_run {
                 let mut o = preview("dlq-requeue", dlq, None, ids);

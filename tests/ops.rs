@@ -582,25 +582,7 @@ fn a_user_without_the_commands_is_told_before_anything_changes() {
 fn sigkill_in_the_middle_of_a_bulk_dlq_requeue_loses_and_duplicates_nothing() {
     const N: usize = 100_000;
     let srv = Server::plain();
-    let mut c = srv.client();
-    for chunk in 0..(N / 10_000) {
-        let mut p = redis::pipe();
-        for i in chunk * 10_000..(chunk + 1) * 10_000 {
-            p.cmd("XADD")
-                .arg("jobs:dlq")
-                .arg("*")
-                .arg("original_id")
-                .arg("1-0")
-                .arg("original_stream")
-                .arg("jobs")
-                .arg("error")
-                .arg("x")
-                .arg("event_id")
-                .arg(format!("e{i}"))
-                .ignore();
-        }
-        p.query::<()>(&mut c).unwrap();
-    }
+    fill_dlq(&srv, N);
     assert_eq!(xlen(&srv, "jobs:dlq"), N as u64);
     let home = Home::new();
     let bin = assert_cmd::cargo::cargo_bin("redeye");
@@ -641,4 +623,135 @@ fn sigkill_in_the_middle_of_a_bulk_dlq_requeue_loses_and_duplicates_nothing() {
         N,
         "every message exactly once across source and DLQ"
     );
+}
+
+fn fill_dlq(srv: &Server, n: usize) {
+    let mut c = srv.client();
+    for start in (0..n).step_by(10_000) {
+        let mut p = redis::pipe();
+        for i in start..(start + 10_000).min(n) {
+            p.cmd("XADD")
+                .arg("jobs:dlq")
+                .arg("*")
+                .arg("original_id")
+                .arg("1-0")
+                .arg("original_stream")
+                .arg("jobs")
+                .arg("error")
+                .arg("x")
+                .arg("event_id")
+                .arg(format!("e{i}"))
+                .ignore();
+        }
+        p.query::<()>(&mut c).unwrap();
+    }
+}
+
+#[test]
+fn a_cut_connection_in_the_middle_of_a_bulk_requeue_loses_and_duplicates_nothing() {
+    const N: usize = 100_000;
+    let srv = Server::plain();
+    fill_dlq(&srv, N);
+    let home = Home::new();
+    let bin = assert_cmd::cargo::cargo_bin("redeye");
+    let child = std::process::Command::new(bin)
+        .args(["dlq", "requeue", "--dlq", "jobs:dlq", "--all", "--yes"])
+        .env("REDIS_ADDR", srv.addr())
+        .env("HOME", home.dir.path())
+        .env("XDG_DATA_HOME", home.dir.path().join("xdg-data"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while xlen(&srv, "jobs") < 5_000 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Cut every client connection but ours.
+    redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("normal")
+        .arg("SKIPME")
+        .arg("yes")
+        .exec(&mut srv.client())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let moved = xlen(&srv, "jobs");
+    let left = xlen(&srv, "jobs:dlq");
+    assert!(!o.status.success(), "redeye must report the cut connection");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        left > 0,
+        "the cut must land mid-way (moved {moved}, left {left})"
+    );
+    let ids = |stream: &str| -> HashSet<String> {
+        entries(&srv, stream)
+            .into_iter()
+            .map(|(_, f)| f["event_id"].clone())
+            .collect()
+    };
+    let (a, b) = (ids("jobs"), ids("jobs:dlq"));
+    assert_eq!(a.len() as u64, moved);
+    assert!(a.is_disjoint(&b));
+    assert_eq!(a.len() + b.len(), N);
+    // The failed run is in the audit log.
+    let log = std::fs::read_to_string(home.dir.path().join("xdg-data/redeye/audit.log")).unwrap();
+    assert!(log.contains("\"result\":\"error:"), "{log}");
+}
+
+#[test]
+fn dlq_requeue_older_than_leaves_the_recent_ones() {
+    let srv = Server::plain();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    for (i, age_ms) in [7_200_000u64, 3_600_000, 60_000, 1_000].iter().enumerate() {
+        srv.run(&[
+            "XADD",
+            "jobs:dlq",
+            &format!("{}-0", now - age_ms),
+            "original_stream",
+            "jobs",
+            "event_id",
+            &format!("e{i}"),
+        ]);
+    }
+    let home = Home::new();
+    let (code, so, _) = redeye(
+        &home,
+        &srv,
+        &[
+            "dlq",
+            "requeue",
+            "--dlq",
+            "jobs:dlq",
+            "--older-than",
+            "30m",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(so.contains("would 2"), "{so}");
+    let (code, so, se) = redeye(
+        &home,
+        &srv,
+        &[
+            "dlq",
+            "requeue",
+            "--dlq",
+            "jobs:dlq",
+            "--older-than",
+            "30m",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0, "{se}");
+    assert!(so.contains("requeued 2"), "{so}");
+    let left: Vec<String> = entries(&srv, "jobs:dlq")
+        .into_iter()
+        .map(|(_, f)| f["event_id"].clone())
+        .collect();
+    assert_eq!(left, ["e2", "e3"]);
 }

@@ -5,22 +5,14 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use redeye::config::Environment;
-use redeye::ui::app::{App, Effect, Pane, ProfileInfo};
+use redeye::ui::app::{App, Effect, Pane};
 use redeye::ui::sample::{NOW_MS, snapshot};
 use redeye::ui::theme::Theme;
 use std::sync::Arc;
 use std::time::Duration;
 
 fn app() -> App {
-    let info = ProfileInfo {
-        name: "production".into(),
-        environment: Environment::Production,
-        endpoint: "10.0.4.21:6379".into(),
-        read_only: true,
-        claim_min_idle: Duration::from_secs(60),
-        max_retries: 3,
-        dlq_ttl: Duration::from_secs(7 * 86400),
-    };
+    let info = redeye::ui::sample::profile_info();
     let mut app = App::new(info, Theme::monochrome(), Duration::from_secs(1));
     app.on_snapshot(Arc::new(snapshot(0, 0)));
     app.on_snapshot(Arc::new(snapshot(0, 1)));

@@ -226,18 +226,10 @@ async fn run(
                         return;
                     }
                 }
-                Err(e) => {
-                    attempt += 1;
-                    wait = backoff(attempt);
-                    let msg = FromCollector::Failed {
-                        error: e.to_string(),
-                        attempt,
-                        retry_in: wait,
-                    };
-                    if events.send(msg).await.is_err() {
-                        return;
-                    }
-                }
+                Err(e) => match failed(&events, &mut attempt, e).await {
+                    Some(w) => wait = w,
+                    None => return,
+                },
             }
         }
         if let Some(c) = &conn
@@ -259,15 +251,9 @@ async fn run(
                 }
                 Err(e) => {
                     conn = None;
-                    attempt += 1;
-                    wait = backoff(attempt);
-                    let msg = FromCollector::Failed {
-                        error: e.to_string(),
-                        attempt,
-                        retry_in: wait,
-                    };
-                    if events.send(msg).await.is_err() {
-                        return;
+                    match failed(&events, &mut attempt, e).await {
+                        Some(w) => wait = w,
+                        None => return,
                     }
                 }
             }
@@ -292,6 +278,22 @@ async fn run(
             }
         }
     }
+}
+
+/// Count the failure, tell the UI; the backoff to wait, or `None` when the UI is gone.
+async fn failed(
+    events: &mpsc::Sender<FromCollector>,
+    attempt: &mut u32,
+    e: crate::error::Failure,
+) -> Option<Duration> {
+    *attempt += 1;
+    let wait = backoff(*attempt);
+    let msg = FromCollector::Failed {
+        error: e.to_string(),
+        attempt: *attempt,
+        retry_in: wait,
+    };
+    events.send(msg).await.ok().map(|_| wait)
 }
 
 async fn fetch(c: &Conn, stream: &str, id: &str) -> Option<crate::model::StreamEntry> {

@@ -47,6 +47,11 @@ impl Outcome {
         }
     }
 
+    /// The record of a write that failed before it could report counts.
+    pub fn failed(action: &str, stream: &str) -> Self {
+        Outcome::new(action, stream, None)
+    }
+
     fn add(&mut self, key: &str, n: u64) {
         *self.counts.entry(key.into()).or_default() += n;
     }
@@ -462,6 +467,10 @@ pub async fn dlq_requeue(
         }
     }
     Ok(out)
+}
+
+pub async fn xlen(conn: &Conn, stream: &str) -> Result<u64> {
+    Ok(crate::collect::streams::int(&call(conn, "XLEN", &[s(stream)]).await?).unwrap_or(0))
 }
 
 async fn last_id(conn: &Conn, stream: &str) -> Result<Option<String>> {

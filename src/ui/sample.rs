@@ -253,3 +253,16 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
         problems: Vec::new(),
     }
 }
+
+/// The header facts matching [`snapshot`]: a read-only production profile.
+pub fn profile_info() -> crate::ui::app::ProfileInfo {
+    crate::ui::app::ProfileInfo {
+        name: "production".into(),
+        environment: crate::config::Environment::Production,
+        endpoint: "10.0.4.21:6379".into(),
+        read_only: true,
+        claim_min_idle: std::time::Duration::from_secs(60),
+        max_retries: 3,
+        dlq_ttl: std::time::Duration::from_secs(7 * 86400),
+    }
+}

@@ -186,19 +186,12 @@ impl WriteOp {
         match &result {
             Ok(out) => ops::record(profile, &endpoint, out, "ok")?,
             Err(e) => {
-                let failed = Outcome {
-                    action: format!("{self:?}")
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or("write")
-                        .to_lowercase(),
-                    stream: String::new(),
-                    group: None,
-                    target: None,
-                    ids: Vec::new(),
-                    counts: Default::default(),
-                    dry_run: false,
-                };
+                let action = format!("{self:?}")
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("write")
+                    .to_lowercase();
+                let failed = Outcome::failed(&action, "");
                 ops::record(profile, &endpoint, &failed, &format!("error: {e}"))?;
             }
         }
