@@ -300,6 +300,7 @@ fn demo_without_redis_server_says_how_to_install_it() {
 fn alive(pid: &str) -> bool {
     std::process::Command::new("kill")
         .args(["-0", pid])
+        .stderr(std::process::Stdio::null())
         .status()
         .unwrap()
         .success()

@@ -130,6 +130,7 @@ fn demo_dashboard_in_a_terminal_then_q_cleans_up() {
     assert!(!std::path::Path::new(dir).exists(), "{dir} still exists");
     let alive = Command::new("kill")
         .args(["-0", pid])
+        .stderr(std::process::Stdio::null())
         .status()
         .unwrap()
         .success();

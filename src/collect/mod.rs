@@ -96,7 +96,8 @@ impl Slot {
             Slot::ClientList => "CLIENT",
             Slot::Stream(_) | Slot::Groups(_) | Slot::Consumers(..) => "XINFO",
             Slot::Pending(..) | Slot::PendingPage => "XPENDING",
-            Slot::DlqLen(_) => "XLEN",
+            // XINFO STREAM, not XLEN: the first and last ids give the DLQ's ages.
+            Slot::DlqLen(_) => "XINFO",
             Slot::DlqPage => "XREVRANGE",
             Slot::Scan => "SCAN",
         }
@@ -198,7 +199,10 @@ fn plan(
             }
         }
         if dlq.enabled {
-            add(Slot::DlqLen(i), vec![dlq.stream_for(&name)]);
+            add(
+                Slot::DlqLen(i),
+                vec!["STREAM".into(), dlq.stream_for(&name)],
+            );
         }
     }
     if let Some((stream, group, after, count)) = &req.pending_page {
@@ -378,6 +382,15 @@ pub async fn poll_with(profile: &Profile, conn: &Conn, req: &PollRequest) -> Res
                         }
                     }
                     Slot::PendingPage | Slot::DlqPage if is_no_group(&e) || is_no_such_key(&e) => {}
+                    // No DLQ stream yet: an empty DLQ.
+                    Slot::DlqLen(i) if is_no_such_key(&e) => {
+                        snap.streams[*i].dlq = Some(DlqInfo {
+                            stream: dlq.stream_for(&req.streams[*i].name),
+                            length: 0,
+                            oldest_id: None,
+                            newest_id: None,
+                        });
+                    }
                     _ => snap.problems.push(problem_for(
                         &e,
                         slot,
@@ -445,9 +458,13 @@ pub async fn poll_with(profile: &Profile, conn: &Conn, req: &PollRequest) -> Res
                 }
             }
             Slot::DlqLen(i) => {
+                let name = dlq.stream_for(&req.streams[*i].name);
+                let info = streams::stream(&name, &v);
                 snap.streams[*i].dlq = Some(DlqInfo {
-                    stream: dlq.stream_for(&req.streams[*i].name),
-                    length: streams::int(&v).unwrap_or(0),
+                    stream: name,
+                    length: info.length,
+                    oldest_id: info.first_id,
+                    newest_id: info.last_id,
                 });
             }
             Slot::PendingPage => {

@@ -16,7 +16,8 @@ pub struct DemoArgs {
     /// Redis to run the workload against with --workload-only (loopback only: the workload writes).
     #[arg(long, value_name = "HOST:PORT", requires = "workload_only")]
     pub address: Option<String>,
-    /// Stop after this long (e.g. 60s, 10m); default: until Ctrl-C or SIGTERM.
+    /// With --print or --workload-only: stop after this long (e.g. 60s, 10m);
+    /// default: until Ctrl-C or SIGTERM. The dashboard runs until q.
     #[arg(long, value_parser = humantime::parse_duration)]
     pub duration: Option<Duration>,
     /// Seed for the workload's random choices: the same seed gives the same operations.

@@ -284,6 +284,9 @@ pub struct ConsumerSummary {
 pub struct DlqInfo {
     pub stream: String,
     pub length: u64,
+    /// Id of the oldest / newest dead letter (their ms part is when they failed).
+    pub oldest_id: Option<String>,
+    pub newest_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

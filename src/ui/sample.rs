@@ -56,6 +56,8 @@ fn stream(name: &str, length: u64, groups: Vec<GroupInfo>, dlq: u64) -> StreamIn
         dlq: Some(DlqInfo {
             stream: format!("{name}:dlq"),
             length: dlq,
+            oldest_id: (dlq > 0).then(|| format!("{}-0", NOW_MS - 9 * 86_400_000)),
+            newest_id: (dlq > 0).then(|| format!("{}-0", NOW_MS - 180_000)),
         }),
     }
 }

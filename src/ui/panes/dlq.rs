@@ -24,7 +24,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         )]
     } else {
         list.iter()
-            .map(|(stream, name, len)| {
+            .map(|(_, name, len)| {
                 let growth = app.history.rates.dlq_growth.get(name).copied().unwrap_or(0);
                 let sel = Some(name) == current.as_ref();
                 Line::from(vec![
@@ -40,13 +40,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                     Span::raw(format!("  {} entries", count(*len))),
                     Span::styled(
                         if growth != 0 {
-                            format!(" ({growth:+} since last poll)")
+                            format!(" ({growth:+})")
                         } else {
                             String::new()
                         },
                         if growth > 0 { t.crit() } else { t.dim() },
                     ),
-                    Span::styled(format!("  of {}", sanitize::text(stream)), t.dim()),
+                    ages(app, name),
                 ])
             })
             .collect()
@@ -149,4 +149,40 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         },
         Some(app.selected(Pane::Dlq) - range.start),
     );
+}
+
+/// "oldest 9d 0h (past ttl) · newest 3m 0s" for one DLQ, from its first and last ids.
+fn ages<'a>(app: &App, dlq: &str) -> Span<'a> {
+    let t = &app.theme;
+    let Some(snap) = app.snapshot() else {
+        return Span::raw("");
+    };
+    let Some(info) = snap
+        .streams
+        .iter()
+        .filter_map(|s| s.dlq.as_ref())
+        .find(|d| d.stream == dlq)
+    else {
+        return Span::raw("");
+    };
+    let now = snap.taken_at_ms;
+    let age_of = |id: &Option<String>| {
+        id.as_deref()
+            .and_then(|id| crate::model::ids::age_ms(id, now))
+    };
+    match (age_of(&info.oldest_id), age_of(&info.newest_id)) {
+        (Some(old), Some(new)) => {
+            let expired = old > app.profile.dlq_ttl.as_millis() as u64;
+            Span::styled(
+                format!(
+                    " · oldest {}{} · newest {}",
+                    age(old),
+                    if expired { " past ttl" } else { "" },
+                    age(new)
+                ),
+                if expired { t.warn() } else { t.dim() },
+            )
+        }
+        _ => Span::raw(""),
+    }
 }
