@@ -355,3 +355,22 @@ fn long_tables_scroll_to_keep_the_selection_visible() {
     key(&mut a, KeyCode::Char('g'));
     assert!(render(&a, 80, 24).contains("agent_messages"));
 }
+
+#[test]
+fn a_filter_selects_what_a_write_acts_on_and_p_prunes_consumers() {
+    use redeye::ui::write::WriteOp;
+    let mut a = writable(Environment::Development);
+    open(&mut a, Pane::Pending);
+    typed(&mut a, "/-3");
+    key(&mut a, KeyCode::Enter);
+    let shown = a.pending_rows().len();
+    assert!(shown > 1 && shown < 40, "{shown}");
+    key(&mut a, KeyCode::Char('A'));
+    match &a.confirm.as_ref().unwrap().op {
+        WriteOp::Ack { ids, .. } => assert_eq!(ids.len(), shown, "every filtered row"),
+        other => panic!("{other:?}"),
+    }
+    key(&mut a, KeyCode::Char('n'));
+    key(&mut a, KeyCode::Char('P'));
+    assert!(matches!(&a.confirm.as_ref().unwrap().op, WriteOp::Prune { group, .. } if group == "webhook_workers"));
+}

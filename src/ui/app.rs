@@ -721,9 +721,17 @@ impl App {
     }
 
     /// The marked ids, or the selected row's id when nothing is marked.
+    /// The marked ids; else, with a filter, every row the filter shows; else the selected row.
     fn targets(&self) -> Vec<String> {
         if !self.marks.is_empty() {
             return self.marks.iter().cloned().collect();
+        }
+        if !self.filter(self.pane).is_empty() {
+            return match self.pane {
+                Pane::Pending => self.pending_rows().iter().map(|e| e.id.clone()).collect(),
+                Pane::Dlq => self.dlq_rows().iter().map(|e| e.id.clone()).collect(),
+                _ => Vec::new(),
+            };
         }
         match self.pane {
             Pane::Pending => self
@@ -760,6 +768,11 @@ impl App {
         let ids = self.targets();
         let min_idle = self.profile.claim_min_idle;
         let op = match (self.pane, key, &self.drill) {
+            (Pane::Pending, 'P', Some((stream, group))) => Some(WriteOp::Prune {
+                stream: stream.clone(),
+                group: group.clone(),
+                idle: min_idle,
+            }),
             (Pane::Pending, 'a', Some((stream, group))) => Some(WriteOp::Autoclaim {
                 stream: stream.clone(),
                 group: group.clone(),
@@ -826,7 +839,7 @@ impl App {
                         "nothing selected".into()
                     }
                     (Pane::Pending, _) => {
-                        "in Pending: c claim, a autoclaim, R requeue, D dead-letter, A ack".into()
+                        "in Pending: c claim, a autoclaim, R requeue, D dead-letter, A ack, P prune consumers".into()
                     }
                     _ => "in DLQ: R requeue, x delete, P purge expired".into(),
                 })

@@ -53,6 +53,12 @@ pub enum WriteOp {
         dlq: String,
         ttl: Duration,
     },
+    /// Delete the group's consumers that hold nothing and are idle longer than `idle`.
+    Prune {
+        stream: String,
+        group: String,
+        idle: Duration,
+    },
 }
 
 fn n(ids: &[String]) -> String {
@@ -119,6 +125,14 @@ impl WriteOp {
             WriteOp::DlqPurge { dlq, ttl } => {
                 format!("Purge every dead letter of {dlq} older than {}", d(ttl))
             }
+            WriteOp::Prune {
+                stream,
+                group,
+                idle,
+            } => format!(
+                "Delete the consumers of {stream} / {group} that hold no pending entries and are idle longer than {} (checked again, atomically, for each)",
+                d(idle)
+            ),
         }
     }
 
@@ -180,6 +194,14 @@ impl WriteOp {
             WriteOp::DlqPurge { dlq, ttl } => {
                 let (_, min_id) = ops::count_older(&conn, dlq, *ttl).await?;
                 ops::purge_expired(&conn, dlq, &min_id).await
+            }
+            WriteOp::Prune {
+                stream,
+                group,
+                idle,
+            } => {
+                let names = ops::prunable_consumers(&conn, stream, group, *idle).await?;
+                ops::prune_consumers(&conn, stream, group, &names).await
             }
         };
         let endpoint = conn.endpoint.to_string();
