@@ -67,10 +67,19 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Snapshot { json }) => {
+        Some(Command::Snapshot { json, discover }) => {
             let profile = select_profile(&cli)?;
             let conn = connect::connect(&profile).await?;
-            let snap = collect::poll(&profile, &conn).await?;
+            let mut req = collect::PollRequest::snapshot(&profile);
+            if *discover {
+                for name in collect::discover_all(&profile, &conn, 1000).await? {
+                    req.streams.push(crate::config::StreamSpec {
+                        name,
+                        groups: Vec::new(),
+                    });
+                }
+            }
+            let snap = collect::poll_with(&profile, &conn, &req).await?.snapshot;
             if *json {
                 println!(
                     "{}",

@@ -62,6 +62,10 @@ pub enum Command {
         /// Print the snapshot as JSON (stable schema, see README) for jq, scripts and alerts.
         #[arg(long)]
         json: bool,
+        /// Also find streams the profile does not name (SCAN ... TYPE stream, at most
+        /// 1,000,000 keys examined) and include them.
+        #[arg(long)]
+        discover: bool,
     },
     /// Start a private redis-server with a realistic event-system workload and watch it
     /// (needs redis-server on PATH); or, with --workload-only, load a local Redis you name.

@@ -265,3 +265,51 @@ fn text_snapshot_sanitises_names_from_redis() {
     assert!(!stdout.contains('\x07'));
     assert!(stdout.contains("evil\\u{1b}[2J\\u{7}name"), "{stdout}");
 }
+
+#[test]
+fn discover_adds_streams_the_profile_does_not_name() {
+    let srv = Server::plain();
+    srv.run(&["XADD", "webhook-events", "*", "a", "1"]);
+    srv.run(&[
+        "XGROUP",
+        "CREATE",
+        "webhook-events",
+        "webhook-processors",
+        "0",
+    ]);
+    srv.run(&["XADD", "webhook-events:dlq", "*", "a", "1"]);
+    srv.run(&["SET", "unrelated", "x"]);
+    let home = Home::new();
+    let plain = snapshot_json(&home, &[("REDIS_ADDR", &srv.addr())], &[]);
+    assert!(
+        plain["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["name"] != "webhook-events")
+    );
+    let o = home
+        .redeye()
+        .env("REDIS_ADDR", srv.addr())
+        .args(["snapshot", "--json", "--discover"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", out(&o).1);
+    let snap: Json = serde_json::from_slice(&o.stdout).unwrap();
+    let s = stream(&snap, "webhook-events");
+    assert_eq!(s["configured"], false);
+    assert_eq!(s["length"], 1);
+    assert_eq!(group(s, "webhook-processors")["lag"], 1, "one entry, not yet delivered");
+    assert!(
+        snap["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["name"] != "webhook-events:dlq"),
+        "DLQ streams are not listed as streams"
+    );
+    assert_eq!(
+        snap["round_trips"], 1,
+        "discovery runs before the one-round-trip poll"
+    );
+}

@@ -372,5 +372,7 @@ fn a_filter_selects_what_a_write_acts_on_and_p_prunes_consumers() {
     }
     key(&mut a, KeyCode::Char('n'));
     key(&mut a, KeyCode::Char('P'));
-    assert!(matches!(&a.confirm.as_ref().unwrap().op, WriteOp::Prune { group, .. } if group == "webhook_workers"));
+    assert!(
+        matches!(&a.confirm.as_ref().unwrap().op, WriteOp::Prune { group, .. } if group == "webhook_workers")
+    );
 }

@@ -112,6 +112,8 @@ struct State {
     cursor: Option<u64>,
     next_pass: Instant,
     tick: u64,
+    /// The last CLIENT LIST read.
+    clients: Option<crate::model::ClientList>,
 }
 
 impl State {
@@ -147,7 +149,14 @@ impl State {
             streams,
             slowlog: self.limits.slowlog,
             consumers,
-            client_list: self.needs.client_list.then_some(self.limits.client_rows),
+            // On a server with thousands of clients, CLIENT LIST is read every 5th tick.
+            client_list: (self.needs.client_list
+                && (self
+                    .clients
+                    .as_ref()
+                    .is_none_or(|c| c.total <= self.limits.client_rows)
+                    || self.tick.is_multiple_of(5)))
+            .then_some(self.limits.client_rows),
             pending_page,
             dlq_page: self
                 .needs
@@ -212,6 +221,7 @@ async fn run(
         cursor: None,
         next_pass: Instant::now(),
         tick: 0,
+        clients: None,
     };
     let mut conn: Option<Conn> = None;
     let mut attempt: u32 = 0;
@@ -237,9 +247,15 @@ async fn run(
         {
             let req = st.request();
             match poll_with(&st.profile, c, &req).await {
-                Ok(outcome) => {
+                Ok(mut outcome) => {
                     if let Some((cursor, keys)) = outcome.discovered {
                         st.discovered(cursor, keys);
+                    }
+                    // Keep showing the last CLIENT LIST between throttled reads.
+                    match (&outcome.snapshot.client_list, st.needs.client_list) {
+                        (Some(c), _) => st.clients = Some(c.clone()),
+                        (None, true) => outcome.snapshot.client_list = st.clients.clone(),
+                        (None, false) => st.clients = None,
                     }
                     if events
                         .send(FromCollector::Snapshot(Arc::new(outcome.snapshot)))

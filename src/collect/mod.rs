@@ -306,6 +306,47 @@ fn empty_stream(spec: &StreamSpec, configured: bool) -> StreamInfo {
     }
 }
 
+/// A full discovery pass: stream names not in the profile (DLQ streams left
+/// out), by SCAN ... TYPE stream, at most `max_steps` steps of 1,000 keys.
+pub async fn discover_all(profile: &Profile, conn: &Conn, max_steps: usize) -> Result<Vec<String>> {
+    let suffix = &profile.streams.dlq.suffix;
+    let mut found = Vec::new();
+    let mut cursor = 0u64;
+    for _ in 0..max_steps {
+        let mut cmd = conn.cmd("SCAN").ok_or_else(|| {
+            Failure::config("SCAN is disabled by this profile's rename_commands; drop --discover")
+        })?;
+        cmd.arg(cursor)
+            .arg("COUNT")
+            .arg(1000)
+            .arg("TYPE")
+            .arg("stream");
+        let v: Value = cmd.query_async(&mut conn.con.clone()).await.map_err(|e| {
+            Failure::runtime(format!(
+                "stream discovery (SCAN) failed on {}: {}",
+                conn.endpoint,
+                crate::sanitize::text(&e.to_string())
+            ))
+        })?;
+        let Some((next, keys)) = parse::scan(&v) else {
+            break;
+        };
+        for k in keys {
+            let known = profile.streams.streams.iter().any(|s| s.name == k);
+            let is_dlq = !suffix.is_empty() && k.ends_with(suffix.as_str());
+            if !known && !is_dlq && !found.contains(&k) {
+                found.push(k);
+            }
+        }
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    found.sort();
+    Ok(found)
+}
+
 /// One collection pass as `redeye snapshot` does it.
 pub async fn poll(profile: &Profile, conn: &Conn) -> Result<Snapshot> {
     poll_with(profile, conn, &PollRequest::snapshot(profile))
