@@ -9,7 +9,8 @@ use std::path::PathBuf;
     version,
     about = "A terminal dashboard for the on-call engineers of a Redis-backed event system",
     long_about = "redeye watches a Redis deployment (memory, clients, streams, consumer groups, \
-pending entries, dead letters) and helps fix stuck work.\n\n\
+pending entries, dead letters) and helps fix stuck work. Without a command it opens the live \
+dashboard (press ? in it for the keys).\n\n\
 Profiles live in a YAML file (default: ~/.config/redeye/config.yaml; see assets/config.example.yaml). \
 Without a profile, redeye connects in zero-config mode from REDIS_ADDR (or REDIS_HOST/REDIS_PORT), \
 REDIS_PASSWORD, REDIS_USERNAME, REDIS_DB and REDIS_TLS_* variables, defaulting to localhost:6379.",

@@ -237,30 +237,53 @@ fn progress_printer(json: bool) -> impl FnMut(u64) {
     }
 }
 
+/// The common start of a write on pending entries: connect (refusing on
+/// read-only unless it is a dry run), choose the ids, and handle --dry-run and
+/// "nothing to do". `None`: already done.
+async fn prepare(
+    profile: &Profile,
+    t: &PendingTarget,
+    f: &WriteFlags,
+    action: &str,
+    min_deliveries: u64,
+) -> Result<Option<(Conn, Duration, Vec<String>)>> {
+    let conn = open(profile, f.dry_run).await?;
+    let min_idle = t.min_idle.unwrap_or(profile.streams.claim_min_idle);
+    let ids = select(&conn, t, min_idle, min_deliveries).await?;
+    if f.dry_run {
+        print(&preview(action, &t.stream, Some(&t.group), &ids), f.json);
+        return Ok(None);
+    }
+    if ids.is_empty() {
+        println!(
+            "nothing to {action}: no pending entry of {} group {} idle at least {}{}",
+            t.stream,
+            t.group,
+            humantime::format_duration(min_idle),
+            if min_deliveries > 0 {
+                format!(" with {min_deliveries}+ deliveries")
+            } else {
+                String::new()
+            }
+        );
+        return Ok(None);
+    }
+    Ok(Some((conn, min_idle, ids)))
+}
+
 pub async fn claim(
     profile: &Profile,
     t: &PendingTarget,
     to: Option<&str>,
     f: &WriteFlags,
 ) -> Result<()> {
-    let conn = open(profile, f.dry_run).await?;
-    let min_idle = t.min_idle.unwrap_or(profile.streams.claim_min_idle);
     let to = to
         .map(String::from)
         .or_else(|| profile.claim_consumer.clone())
         .unwrap_or_else(|| format!("oncall-{}", ops::audit::os_user()));
-    let ids = select(&conn, t, min_idle, 0).await?;
-    if f.dry_run {
-        print(&preview("claim", &t.stream, Some(&t.group), &ids), f.json);
+    let Some((conn, min_idle, ids)) = prepare(profile, t, f, "claim", 0).await? else {
         return Ok(());
-    }
-    if ids.is_empty() {
-        println!(
-            "nothing to claim: no pending entry idle at least {}",
-            humantime::format_duration(min_idle)
-        );
-        return Ok(());
-    }
+    };
     ops::precheck(
         &conn,
         &[&["XCLAIM", &t.stream, &t.group, &to, "0", &ids[0]]],
@@ -289,17 +312,9 @@ pub async fn claim(
 }
 
 pub async fn requeue(profile: &Profile, t: &PendingTarget, f: &WriteFlags) -> Result<()> {
-    let conn = open(profile, f.dry_run).await?;
-    let min_idle = t.min_idle.unwrap_or(profile.streams.claim_min_idle);
-    let ids = select(&conn, t, min_idle, 0).await?;
-    if f.dry_run {
-        print(&preview("requeue", &t.stream, Some(&t.group), &ids), f.json);
+    let Some((conn, min_idle, ids)) = prepare(profile, t, f, "requeue", 0).await? else {
         return Ok(());
-    }
-    if ids.is_empty() {
-        println!("nothing to requeue");
-        return Ok(());
-    }
+    };
     ops::precheck(
         &conn,
         &[
@@ -341,8 +356,6 @@ pub async fn dead_letter(
     min_deliveries: Option<u64>,
     f: &WriteFlags,
 ) -> Result<()> {
-    let conn = open(profile, f.dry_run).await?;
-    let min_idle = t.min_idle.unwrap_or(profile.streams.claim_min_idle);
     let dlq = dlq
         .map(String::from)
         .unwrap_or_else(|| profile.streams.dlq.stream_for(&t.stream));
@@ -352,21 +365,10 @@ pub async fn dead_letter(
     } else {
         0
     });
-    let ids = select(&conn, t, min_idle, min_deliveries).await?;
-    if f.dry_run {
-        print(
-            &preview("dead-letter", &t.stream, Some(&t.group), &ids),
-            f.json,
-        );
+    let Some((conn, min_idle, ids)) = prepare(profile, t, f, "dead-letter", min_deliveries).await?
+    else {
         return Ok(());
-    }
-    if ids.is_empty() {
-        println!(
-            "nothing to dead-letter: no pending entry idle at least {} with {min_deliveries}+ deliveries",
-            humantime::format_duration(min_idle)
-        );
-        return Ok(());
-    }
+    };
     confirm(
         profile,
         &format!(
@@ -399,17 +401,9 @@ pub async fn dead_letter(
 }
 
 pub async fn ack(profile: &Profile, t: &PendingTarget, f: &WriteFlags) -> Result<()> {
-    let conn = open(profile, f.dry_run).await?;
-    let min_idle = t.min_idle.unwrap_or(profile.streams.claim_min_idle);
-    let ids = select(&conn, t, min_idle, 0).await?;
-    if f.dry_run {
-        print(&preview("ack", &t.stream, Some(&t.group), &ids), f.json);
+    let Some((conn, _, ids)) = prepare(profile, t, f, "ack", 0).await? else {
         return Ok(());
-    }
-    if ids.is_empty() {
-        println!("nothing to acknowledge");
-        return Ok(());
-    }
+    };
     confirm(
         profile,
         &format!(

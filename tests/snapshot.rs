@@ -299,7 +299,11 @@ fn discover_adds_streams_the_profile_does_not_name() {
     let s = stream(&snap, "webhook-events");
     assert_eq!(s["configured"], false);
     assert_eq!(s["length"], 1);
-    assert_eq!(group(s, "webhook-processors")["lag"], 1, "one entry, not yet delivered");
+    assert_eq!(
+        group(s, "webhook-processors")["lag"],
+        1,
+        "one entry, not yet delivered"
+    );
     assert!(
         snap["streams"]
             .as_array()
