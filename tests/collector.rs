@@ -72,7 +72,7 @@ async fn pane_needs_change_what_one_poll_reads() {
     let req = PollRequest {
         streams: p.streams.streams.clone(),
         slowlog: 5,
-        consumers: ConsumerScope::Group("orders".into(), "billing".into()),
+        consumers: ConsumerScope::Groups(vec![("orders".into(), "billing".into())]),
         client_list: Some(10),
         pending_page: Some(("orders".into(), "billing".into(), "-".into(), 5)),
         dlq_page: Some(("orders:dlq".into(), "+".into(), 10)),
@@ -193,4 +193,35 @@ async fn a_stalled_server_makes_data_stale_then_the_collector_reconnects() {
         s.client_list.is_some(),
         "after reconnecting, the open pane's needs are served"
     );
+}
+
+#[tokio::test]
+async fn consumer_summaries_come_round_for_configured_groups_and_are_cached() {
+    let srv = Server::plain();
+    srv.run(&["XADD", "orders", "*", "a", "1"]);
+    srv.run(&["XGROUP", "CREATE", "orders", "billing", "0"]);
+    srv.run(&[
+        "XGROUP",
+        "CREATECONSUMER",
+        "orders",
+        "billing",
+        "consumer-1",
+    ]);
+    srv.run(&[
+        "XGROUP",
+        "CREATECONSUMER",
+        "orders",
+        "billing",
+        "consumer-2",
+    ]);
+    let mut h = collector::spawn(profile(&srv), Limits::default());
+    for _ in 0..3 {
+        let s = next_snapshot(&mut h).await;
+        let g = &s.streams[0].groups[0];
+        let c = g
+            .consumer_summary
+            .as_ref()
+            .expect("summary, read or cached");
+        assert_eq!(c.total, 2);
+    }
 }

@@ -67,6 +67,8 @@ pub struct Limits {
     pub page_size: u32,
     pub client_rows: usize,
     pub slowlog: u32,
+    /// How often each configured group's consumers are summarised (XINFO CONSUMERS).
+    pub consumers_every: Duration,
 }
 
 impl Default for Limits {
@@ -79,6 +81,7 @@ impl Default for Limits {
             page_size: 200,
             client_rows: 1000,
             slowlog: 32,
+            consumers_every: Duration::from_secs(30),
         }
     }
 }
@@ -114,6 +117,9 @@ struct State {
     tick: u64,
     /// The last CLIENT LIST read.
     clients: Option<crate::model::ClientList>,
+    /// Consumer summaries by (stream, group), with when they were read.
+    consumers:
+        std::collections::HashMap<(String, String), (crate::model::ConsumerSummary, Instant)>,
 }
 
 impl State {
@@ -138,12 +144,36 @@ impl State {
         } else {
             None
         };
-        let (consumers, pending_page) = match &self.needs.pending {
-            Some((s, g, after)) => (
-                ConsumerScope::Group(s.clone(), g.clone()),
-                Some((s.clone(), g.clone(), after.clone(), self.limits.page_size)),
-            ),
-            None => (ConsumerScope::None, None),
+        let mut groups = Vec::new();
+        let pending_page = self.needs.pending.as_ref().map(|(s, g, after)| {
+            groups.push((s.clone(), g.clone()));
+            (s.clone(), g.clone(), after.clone(), self.limits.page_size)
+        });
+        // One configured group per tick whose consumer summary is older than
+        // `consumers_every`: XINFO CONSUMERS is heavy on groups with thousands.
+        let stale = self
+            .profile
+            .streams
+            .streams
+            .iter()
+            .flat_map(|s| {
+                s.groups
+                    .iter()
+                    .map(move |g| (s.name.clone(), g.name.clone()))
+            })
+            .filter(|k| !groups.contains(k))
+            .map(|k| {
+                let at = self.consumers.get(&k).map(|(_, at)| *at);
+                (k, at)
+            })
+            .filter(|(_, at)| at.is_none_or(|t| t.elapsed() >= self.limits.consumers_every))
+            .min_by_key(|(_, at)| *at)
+            .map(|(k, _)| k);
+        groups.extend(stale);
+        let consumers = if groups.is_empty() {
+            ConsumerScope::None
+        } else {
+            ConsumerScope::Groups(groups)
         };
         PollRequest {
             streams,
@@ -164,6 +194,21 @@ impl State {
                 .as_ref()
                 .map(|(s, before)| (s.clone(), before.clone(), self.limits.page_size)),
             discover,
+        }
+    }
+
+    /// Remember fresh consumer summaries; fill the others from the cache.
+    fn merge_consumers(&mut self, snap: &mut Snapshot) {
+        for s in &mut snap.streams {
+            for g in &mut s.groups {
+                let key = (s.name.clone(), g.name.clone());
+                match &g.consumer_summary {
+                    Some(c) => {
+                        self.consumers.insert(key, (c.clone(), Instant::now()));
+                    }
+                    None => g.consumer_summary = self.consumers.get(&key).map(|(c, _)| c.clone()),
+                }
+            }
         }
     }
 
@@ -222,6 +267,7 @@ async fn run(
         next_pass: Instant::now(),
         tick: 0,
         clients: None,
+        consumers: Default::default(),
     };
     let mut conn: Option<Conn> = None;
     let mut attempt: u32 = 0;
@@ -251,6 +297,7 @@ async fn run(
                     if let Some((cursor, keys)) = outcome.discovered {
                         st.discovered(cursor, keys);
                     }
+                    st.merge_consumers(&mut outcome.snapshot);
                     // Keep showing the last CLIENT LIST between throttled reads.
                     match (&outcome.snapshot.client_list, st.needs.client_list) {
                         (Some(c), _) => st.clients = Some(c.clone()),

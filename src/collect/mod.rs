@@ -23,8 +23,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub enum ConsumerScope {
     /// Every configured group (one-off snapshot).
     Configured,
-    /// Only this (stream, group): the one whose pending view is open.
-    Group(String, String),
+    /// Only these (stream, group) pairs: the open pending view's, and the one
+    /// whose cached summary is oldest.
+    Groups(Vec<(String, String)>),
     None,
 }
 
@@ -188,7 +189,9 @@ fn plan(
             );
             let wanted = match &req.consumers {
                 ConsumerScope::Configured => true,
-                ConsumerScope::Group(st, gr) => st == &name && gr == &g.name,
+                ConsumerScope::Groups(list) => {
+                    list.iter().any(|(st, gr)| st == &name && gr == &g.name)
+                }
                 ConsumerScope::None => false,
             };
             if wanted {

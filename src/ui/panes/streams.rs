@@ -57,9 +57,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                         .map(|a| format!("{a:.1}"))
                         .unwrap_or_else(|| "-".into()),
                 ));
-                cells.push(Cell::from(
-                    g.map(|g| count(g.consumers)).unwrap_or_default(),
-                ));
+                cells.push(Cell::from(g.map(consumers_cell).unwrap_or_default()));
             }
             let (lag_text, lag_style) = match g {
                 Some(g) if !g.exists => ("no group".to_string(), app.theme.warn()),
@@ -124,7 +122,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 Constraint::Fill(2),
                 Constraint::Length(9),
                 Constraint::Length(7),
-                Constraint::Length(10),
+                Constraint::Length(20),
                 Constraint::Length(9),
                 Constraint::Length(9),
                 Constraint::Length(9),
@@ -160,4 +158,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         &widths,
         Some(app.selected(Pane::Streams) - range.start),
     );
+}
+
+/// "1,412 (37 active)": active = not idle longer than claim_min_idle, from the
+/// group's consumer summary (refreshed every 30s per group).
+fn consumers_cell(g: &crate::model::GroupInfo) -> String {
+    match &g.consumer_summary {
+        Some(c) => format!(
+            "{} ({} active)",
+            count(g.consumers),
+            count(c.total.saturating_sub(c.idle_over_claim_min_idle))
+        ),
+        None => count(g.consumers),
+    }
 }
