@@ -34,7 +34,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         draw_popup(f, app, &p.title, &p.lines, p.scroll);
     }
     if let Some(c) = &app.confirm {
-        let mut lines = vec![c.op.describe(), String::new()];
+        let mut lines = vec![sanitize::text(&c.op.describe()), String::new()];
         lines.push(format!(
             "profile {} ({}) · {}",
             app.profile.name, app.profile.environment, app.profile.endpoint
