@@ -755,3 +755,51 @@ fn dlq_requeue_older_than_leaves_the_recent_ones() {
         .collect();
     assert_eq!(left, ["e2", "e3"]);
 }
+
+#[tokio::test]
+async fn dashboard_write_ops_run_against_a_real_server_and_are_audited() {
+    use redeye::config::{Endpoint, Origin, Profile};
+    use redeye::ui::write::WriteOp;
+    let srv = Server::plain();
+    for i in 0..3 {
+        srv.run(&[
+            "XADD",
+            "jobs:dlq",
+            "*",
+            "original_stream",
+            "jobs",
+            "event_id",
+            &format!("e{i}"),
+        ]);
+    }
+    let home = Home::new();
+    // The audit log goes to the data dir of this process: point it at the test's home.
+    unsafe {
+        std::env::set_var("XDG_DATA_HOME", home.dir.path().join("xdg-data"));
+    }
+    let p = Profile::local(
+        "t",
+        Origin::ZeroConfig,
+        Endpoint::parse(&srv.addr()).unwrap(),
+    );
+    let op = WriteOp::DlqRequeueAll {
+        dlq: "jobs:dlq".into(),
+        target: "jobs".into(),
+        count: 3,
+    };
+    let out = op.run(&p).await.unwrap();
+    assert_eq!(out.counts["requeued"], 3);
+    assert_eq!(xlen(&srv, "jobs:dlq"), 0);
+    assert_eq!(xlen(&srv, "jobs"), 3);
+    let mut ro = p.clone();
+    ro.read_only = true;
+    assert!(
+        op.run(&ro)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("read-only")
+    );
+    let log = std::fs::read_to_string(home.dir.path().join("xdg-data/redeye/audit.log")).unwrap();
+    assert!(log.contains("\"action\":\"dlq-requeue\""), "{log}");
+}

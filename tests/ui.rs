@@ -376,3 +376,26 @@ fn a_filter_selects_what_a_write_acts_on_and_p_prunes_consumers() {
         matches!(&a.confirm.as_ref().unwrap().op, WriteOp::Prune { group, .. } if group == "webhook_workers")
     );
 }
+
+#[test]
+fn requeue_all_from_the_command_line_of_the_dlq_pane() {
+    use redeye::ui::write::WriteOp;
+    let mut a = writable(Environment::Staging);
+    key(&mut a, KeyCode::Char(':'));
+    typed(&mut a, "requeue-all");
+    key(&mut a, KeyCode::Enter);
+    assert!(a.confirm.is_none(), "only in the DLQ pane");
+    open(&mut a, Pane::Dlq);
+    key(&mut a, KeyCode::Char(':'));
+    typed(&mut a, "requeue-all");
+    key(&mut a, KeyCode::Enter);
+    let c = a.confirm.clone().expect("confirmation");
+    assert!(
+        matches!(&c.op, WriteOp::DlqRequeueAll { dlq, target, count: 60 } if dlq == "task_events:dlq" && target == "task_events")
+    );
+    assert!(c.op.describe().contains("ALL 60 dead letters"));
+    assert!(matches!(
+        &key(&mut a, KeyCode::Char('y'))[..],
+        [Effect::Write(WriteOp::DlqRequeueAll { .. })]
+    ));
+}

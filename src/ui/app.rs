@@ -859,6 +859,38 @@ impl App {
         }
     }
 
+    /// `:requeue-all` in the DLQ pane: every entry of the DLQ shown (Sidekiq's "retry all").
+    fn ask_requeue_all(&mut self) {
+        if self.pane != Pane::Dlq {
+            self.status = Some(":requeue-all works in the DLQ pane (6)".into());
+            return;
+        }
+        if self.profile.read_only {
+            self.status = Some(format!(
+                "profile '{}' is read-only: writes are refused",
+                self.profile.name
+            ));
+            return;
+        }
+        let Some((target, dlq, count)) = self
+            .current_dlq()
+            .and_then(|d| self.dlq_streams().into_iter().find(|(_, n, _)| *n == d))
+        else {
+            self.status = Some("no DLQ stream".into());
+            return;
+        };
+        let expect = if self.profile.environment == Environment::Production {
+            self.profile.name.clone()
+        } else {
+            "y".into()
+        };
+        self.confirm = Some(crate::ui::write::Confirm {
+            op: crate::ui::write::WriteOp::DlqRequeueAll { dlq, target, count },
+            expect,
+            typed: String::new(),
+        });
+    }
+
     fn dlq_suffix(&self) -> String {
         self.dlq_streams()
             .first()
@@ -1048,6 +1080,10 @@ impl App {
             (Some("profile"), Some(name)) => vec![Effect::SwitchProfile(name.to_string())],
             (Some("profile"), None) => {
                 self.status = Some("usage: :profile NAME".into());
+                vec![]
+            }
+            (Some("requeue-all"), _) => {
+                self.ask_requeue_all();
                 vec![]
             }
             (Some(p), _) if Pane::ALL.iter().any(|x| x.title().eq_ignore_ascii_case(p)) => {

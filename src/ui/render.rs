@@ -231,7 +231,7 @@ pub fn help_lines(pane: Pane) -> Vec<String> {
         "Enter        drill in / open / zoom;  Esc back",
         "/            filter (Esc clears);  s  cycle sort",
         "p            pause polling;  r refresh now;  + - refresh interval",
-        ":            command: :profile NAME, :streams, :dlq, :q",
+        ":            command: :profile NAME, :streams, :dlq, :requeue-all, :q",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -260,6 +260,7 @@ pub fn help_lines(pane: Pane) -> Vec<String> {
             "PgDn at end  older entries",
             "space        mark / unmark;  R requeue, x delete (marked / filtered / selected)",
             "P            purge entries older than dlq.ttl",
+            ":requeue-all requeue every entry of this DLQ (Sidekiq's retry all)",
         ],
         Pane::Slowlog => &["Enter        all arguments of the command;  s  newest / slowest"],
         Pane::Clients => &["Enter        client detail;  s  sort: idle, age, output buffer, name"],

@@ -53,6 +53,12 @@ pub enum WriteOp {
         dlq: String,
         ttl: Duration,
     },
+    /// Every entry the DLQ holds when the write starts.
+    DlqRequeueAll {
+        dlq: String,
+        target: String,
+        count: u64,
+    },
     /// Delete the group's consumers that hold nothing and are idle longer than `idle`.
     Prune {
         stream: String,
@@ -125,6 +131,9 @@ impl WriteOp {
             WriteOp::DlqPurge { dlq, ttl } => {
                 format!("Purge every dead letter of {dlq} older than {}", d(ttl))
             }
+            WriteOp::DlqRequeueAll { dlq, target, count } => format!(
+                "Requeue ALL {count} dead letters of {dlq} to their original stream (default {target}) and delete them from the DLQ"
+            ),
             WriteOp::Prune {
                 stream,
                 group,
@@ -194,6 +203,16 @@ impl WriteOp {
             WriteOp::DlqPurge { dlq, ttl } => {
                 let (_, min_id) = ops::count_older(&conn, dlq, *ttl).await?;
                 ops::purge_expired(&conn, dlq, &min_id).await
+            }
+            WriteOp::DlqRequeueAll { dlq, target, .. } => {
+                ops::dlq_requeue(
+                    &conn,
+                    dlq,
+                    target,
+                    &DlqSelect::UpTo("+".into()),
+                    &mut |_| {},
+                )
+                .await
             }
             WriteOp::Prune {
                 stream,
