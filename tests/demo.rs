@@ -362,3 +362,59 @@ fn demo_server_and_temp_dir_are_gone_after_sigterm_and_after_duration() {
         );
     }
 }
+
+#[test]
+fn after_sigkill_the_server_stops_and_the_next_demo_removes_the_dir() {
+    use std::io::{BufRead, BufReader};
+    let home = Home::new();
+    let bin = assert_cmd::cargo::cargo_bin("redeye");
+    let mut child = std::process::Command::new(&bin)
+        .args(["demo", "--print", "--duration", "120s", "--rate", "20"])
+        .env("HOME", home.dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let pid = first
+        .split("(pid ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    let dir = first
+        .split("data in ")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(')')
+        .to_string();
+    child.kill().unwrap(); // SIGKILL: no destructor runs
+    child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive(&pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !alive(&pid),
+        "redis-server {pid} outlived a SIGKILLed redeye"
+    );
+    assert!(
+        std::path::Path::new(&dir).exists(),
+        "nobody could remove it yet"
+    );
+    // The next private server sweeps dirs whose owner is gone.
+    let o = home
+        .redeye()
+        .env("TMPDIR", std::env::temp_dir())
+        .args(["demo", "--print", "--duration", "1s", "--rate", "5"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", out(&o).1);
+    assert!(
+        !std::path::Path::new(&dir).exists(),
+        "{dir} was left behind"
+    );
+}

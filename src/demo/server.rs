@@ -9,6 +9,60 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
+const DIR_PREFIX: &str = "redeye-redis-";
+const OWNER_FILE: &str = "owner.pid";
+
+/// On Linux, have the kernel send SIGTERM to redis-server when the thread that
+/// started it dies, so even `kill -9 redeye` does not leave a server running.
+#[cfg(target_os = "linux")]
+fn die_with_parent(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the forked child before exec and only calls
+    // prctl(2), which is async-signal-safe; it allocates nothing.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_cmd: &mut Command) {}
+
+fn pid_alive(pid: u32) -> bool {
+    // kill(pid, 0) checks existence without signalling.
+    // SAFETY: no memory is touched; any pid value is valid to ask about.
+    unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
+}
+
+/// Remove temp dirs of private servers whose owner died without cleaning up.
+fn remove_orphans() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let is_ours = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(DIR_PREFIX));
+        if !is_ours {
+            continue;
+        }
+        let owner = std::fs::read_to_string(path.join(OWNER_FILE))
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok());
+        if let Some(pid) = owner
+            && !pid_alive(pid)
+        {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
 pub struct RedisProcess {
     pub port: u16,
     child: Child,
@@ -42,6 +96,7 @@ impl RedisProcess {
                 "redis-server is not on PATH; install it (apt-get install redis-server, or brew install redis) and try again",
             ));
         }
+        remove_orphans();
         let mut last = String::new();
         for _ in 0..5 {
             match Self::try_start(extra)? {
@@ -63,7 +118,7 @@ impl RedisProcess {
             Failure::runtime(format!("cannot prepare a temp dir for redis-server: {e}"))
         };
         let dir = tempfile::Builder::new()
-            .prefix("redeye-redis-")
+            .prefix(DIR_PREFIX)
             .tempdir()
             .map_err(io)?;
         let port = free_port();
@@ -81,11 +136,15 @@ impl RedisProcess {
         std::fs::File::create(&conf_path)
             .and_then(|mut f| f.write_all(conf.as_bytes()))
             .map_err(io)?;
-        let child = Command::new("redis-server")
-            .arg(&conf_path)
+        // Who owns this dir: a later start removes it if this process died without cleaning up.
+        std::fs::write(dir.path().join(OWNER_FILE), std::process::id().to_string()).map_err(io)?;
+        let mut cmd = Command::new("redis-server");
+        cmd.arg(&conf_path)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::null());
+        die_with_parent(&mut cmd);
+        let child = cmd
             .spawn()
             .map_err(|e| Failure::runtime(format!("cannot start redis-server: {e}")))?;
         let mut p = RedisProcess { port, child, dir };
