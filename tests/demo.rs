@@ -401,11 +401,8 @@ fn after_sigkill_the_server_stops_and_the_next_demo_removes_the_dir() {
         !alive(&pid),
         "redis-server {pid} outlived a SIGKILLed redeye"
     );
-    assert!(
-        std::path::Path::new(&dir).exists(),
-        "nobody could remove it yet"
-    );
-    // The next private server sweeps dirs whose owner is gone.
+    // No destructor ran, so only a sweep removes the dir: the next private server
+    // started anywhere (here, or a test running beside this one) does it.
     let o = home
         .redeye()
         .env("TMPDIR", std::env::temp_dir())
