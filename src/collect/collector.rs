@@ -213,15 +213,7 @@ impl State {
     }
 
     fn discovered(&mut self, cursor: u64, keys: Vec<String>) {
-        let suffix = &self.profile.streams.dlq.suffix;
-        for k in keys {
-            let configured = self.profile.streams.streams.iter().any(|s| s.name == k);
-            // DLQ streams are shown with their stream, not as streams of their own.
-            let is_dlq = !suffix.is_empty() && k.ends_with(suffix.as_str());
-            if !configured && !is_dlq && !self.discovered.contains(&k) {
-                self.discovered.push(k);
-            }
-        }
+        super::add_discovered(&self.profile, &mut self.discovered, keys);
         self.discovered.sort();
         self.cursor = (cursor != 0).then_some(cursor);
         if cursor == 0 {

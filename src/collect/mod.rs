@@ -309,10 +309,22 @@ fn empty_stream(spec: &StreamSpec, configured: bool) -> StreamInfo {
     }
 }
 
+/// Add the SCAN results that are new: not configured, not already found, and
+/// not DLQ streams (those are shown with their stream, not as streams of their own).
+pub fn add_discovered(profile: &Profile, found: &mut Vec<String>, keys: Vec<String>) {
+    let suffix = &profile.streams.dlq.suffix;
+    for k in keys {
+        let configured = profile.streams.streams.iter().any(|s| s.name == k);
+        let is_dlq = !suffix.is_empty() && k.ends_with(suffix.as_str());
+        if !configured && !is_dlq && !found.contains(&k) {
+            found.push(k);
+        }
+    }
+}
+
 /// A full discovery pass: stream names not in the profile (DLQ streams left
 /// out), by SCAN ... TYPE stream, at most `max_steps` steps of 1,000 keys.
 pub async fn discover_all(profile: &Profile, conn: &Conn, max_steps: usize) -> Result<Vec<String>> {
-    let suffix = &profile.streams.dlq.suffix;
     let mut found = Vec::new();
     let mut cursor = 0u64;
     for _ in 0..max_steps {
@@ -334,13 +346,7 @@ pub async fn discover_all(profile: &Profile, conn: &Conn, max_steps: usize) -> R
         let Some((next, keys)) = parse::scan(&v) else {
             break;
         };
-        for k in keys {
-            let known = profile.streams.streams.iter().any(|s| s.name == k);
-            let is_dlq = !suffix.is_empty() && k.ends_with(suffix.as_str());
-            if !known && !is_dlq && !found.contains(&k) {
-                found.push(k);
-            }
-        }
+        add_discovered(profile, &mut found, keys);
         if next == 0 {
             break;
         }
