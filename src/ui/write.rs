@@ -76,6 +76,24 @@ fn n(ids: &[String]) -> String {
 }
 
 impl WriteOp {
+    /// The action and stream as the audit log names them (the same names the
+    /// CLI's writes use), for recording a write that failed.
+    pub fn audit_name(&self) -> (&'static str, &str) {
+        match self {
+            WriteOp::Claim { stream, .. } => ("claim", stream),
+            WriteOp::Autoclaim { stream, .. } => ("autoclaim", stream),
+            WriteOp::Requeue { stream, .. } => ("requeue", stream),
+            WriteOp::DeadLetter { stream, .. } => ("dead-letter", stream),
+            WriteOp::Ack { stream, .. } => ("ack", stream),
+            WriteOp::DlqRequeue { dlq, .. } | WriteOp::DlqRequeueAll { dlq, .. } => {
+                ("dlq-requeue", dlq)
+            }
+            WriteOp::DlqDelete { dlq, .. } => ("dlq-delete", dlq),
+            WriteOp::DlqPurge { dlq, .. } => ("dlq-purge-expired", dlq),
+            WriteOp::Prune { stream, .. } => ("prune-consumers", stream),
+        }
+    }
+
     /// The exact action, count, stream, group and target, for the confirmation.
     pub fn describe(&self) -> String {
         let d = |d: &Duration| humantime::format_duration(*d).to_string();
@@ -227,12 +245,8 @@ impl WriteOp {
         match &result {
             Ok(out) => ops::record(profile, &endpoint, out, "ok")?,
             Err(e) => {
-                let action = format!("{self:?}")
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("write")
-                    .to_lowercase();
-                let failed = Outcome::failed(&action, "");
+                let (action, stream) = self.audit_name();
+                let failed = Outcome::failed(action, stream);
                 ops::record(profile, &endpoint, &failed, &format!("error: {e}"))?;
             }
         }
