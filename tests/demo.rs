@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::{Home, Server, out};
+use common::{DemoServer, Home, Server, demo_server, out, pid_alive, wait_gone};
 use redis::Value;
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn text(v: &Value) -> String {
     redis::from_redis_value_ref::<String>(v).unwrap()
@@ -297,15 +297,6 @@ fn demo_without_redis_server_says_how_to_install_it() {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
-fn alive(pid: &str) -> bool {
-    std::process::Command::new("kill")
-        .args(["-0", pid])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap()
-        .success()
-}
-
 #[test]
 fn demo_server_and_temp_dir_are_gone_after_sigterm_and_after_duration() {
     use std::io::{BufRead, BufReader};
@@ -323,24 +314,8 @@ fn demo_server_and_temp_dir_are_gone_after_sigterm_and_after_duration() {
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
         let first = lines.next().unwrap().unwrap();
         // "redeye demo: private redis-server on 127.0.0.1:PORT (pid N, data in DIR)"
-        let pid = first
-            .split("(pid ")
-            .nth(1)
-            .unwrap()
-            .split(',')
-            .next()
-            .unwrap()
-            .to_string();
-        let dir = first
-            .split("data in ")
-            .nth(1)
-            .unwrap()
-            .trim_end_matches(')')
-            .to_string();
-        assert!(
-            alive(&pid) && std::path::Path::new(&dir).exists(),
-            "{first}"
-        );
+        let DemoServer { pid, dir } = demo_server(&first);
+        assert!(pid_alive(&pid) && dir.exists(), "{first}");
         std::thread::sleep(Duration::from_millis(1500));
         if stop == "sigterm" {
             std::process::Command::new("kill")
@@ -351,15 +326,11 @@ fn demo_server_and_temp_dir_are_gone_after_sigterm_and_after_duration() {
         let rest: Vec<String> = lines.map_while(Result::ok).collect();
         let status = child.wait().unwrap();
         assert!(status.success(), "{stop}: {rest:?}");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while alive(&pid) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        assert!(!alive(&pid), "{stop}: redis-server {pid} still runs");
         assert!(
-            !std::path::Path::new(&dir).exists(),
-            "{stop}: {dir} still exists"
+            wait_gone(&pid, Duration::from_secs(5)),
+            "{stop}: redis-server {pid} still runs"
         );
+        assert!(!dir.exists(), "{stop}: {} still exists", dir.display());
     }
 }
 
@@ -377,28 +348,11 @@ fn after_sigkill_the_server_stops_and_the_next_demo_removes_the_dir() {
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
-    let pid = first
-        .split("(pid ")
-        .nth(1)
-        .unwrap()
-        .split(',')
-        .next()
-        .unwrap()
-        .to_string();
-    let dir = first
-        .split("data in ")
-        .nth(1)
-        .unwrap()
-        .trim_end_matches(')')
-        .to_string();
+    let DemoServer { pid, dir } = demo_server(&first);
     child.kill().unwrap(); // SIGKILL: no destructor runs
     child.wait().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while alive(&pid) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
     assert!(
-        !alive(&pid),
+        wait_gone(&pid, Duration::from_secs(10)),
         "redis-server {pid} outlived a SIGKILLed redeye"
     );
     // No destructor ran, so only a sweep removes the dir: the next private server
@@ -410,8 +364,5 @@ fn after_sigkill_the_server_stops_and_the_next_demo_removes_the_dir() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", out(&o).1);
-    assert!(
-        !std::path::Path::new(&dir).exists(),
-        "{dir} was left behind"
-    );
+    assert!(!dir.exists(), "{} was left behind", dir.display());
 }

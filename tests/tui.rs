@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::Home;
+use common::{DemoServer, Home, demo_server, pid_alive};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -57,6 +57,14 @@ impl Tmux {
     fn alive(&self) -> bool {
         self.cmd(&["has-session", "-t", "t"]).status.success()
     }
+
+    /// Wait up to 10 s for the program in the session to exit.
+    fn wait_exit(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.alive() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 impl Drop for Tmux {
@@ -107,34 +115,14 @@ fn demo_dashboard_in_a_terminal_then_q_cleans_up() {
     tmux.wait_for("slowlog (");
 
     tmux.keys("q");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tmux.alive() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    tmux.wait_exit();
     assert!(!tmux.alive(), "redeye did not exit on q");
     let err = std::fs::read_to_string(&stderr).unwrap();
     let first = err.lines().next().unwrap_or("");
-    let pid = first
-        .split("(pid ")
-        .nth(1)
-        .unwrap()
-        .split(',')
-        .next()
-        .unwrap();
-    let dir = first
-        .split("data in ")
-        .nth(1)
-        .unwrap()
-        .trim_end_matches(')');
+    let DemoServer { pid, dir } = demo_server(first);
     assert!(err.contains("server stopped"), "{err}");
-    assert!(!std::path::Path::new(dir).exists(), "{dir} still exists");
-    let alive = Command::new("kill")
-        .args(["-0", pid])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap()
-        .success();
-    assert!(!alive, "redis-server {pid} still runs");
+    assert!(!dir.exists(), "{} still exists", dir.display());
+    assert!(!pid_alive(&pid), "redis-server {pid} still runs");
 }
 
 #[test]
@@ -186,10 +174,7 @@ fn mark_entries_press_requeue_confirm_and_see_the_result() {
         "marks are cleared after the write:\n{s}"
     );
     tmux.keys("q");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tmux.alive() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    tmux.wait_exit();
     let log = std::fs::read_to_string(home.dir.path().join("data/redeye/audit.log")).unwrap();
     let rec: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
     assert_eq!(rec["action"], "requeue");

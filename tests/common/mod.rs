@@ -258,3 +258,42 @@ pub fn out(o: &std::process::Output) -> (String, String) {
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
 }
+
+/// The private server `redeye demo` reports on its first stderr line:
+/// "redeye demo: private redis-server on ADDR (pid N, data in DIR)".
+pub struct DemoServer {
+    pub pid: String,
+    pub dir: PathBuf,
+}
+
+pub fn demo_server(line: &str) -> DemoServer {
+    let field = |after: &str, end: char| {
+        line.split(after)
+            .nth(1)
+            .and_then(|rest| rest.split(end).next())
+            .unwrap_or_else(|| panic!("not the demo's server line: {line}"))
+            .to_string()
+    };
+    DemoServer {
+        pid: field("(pid ", ','),
+        dir: PathBuf::from(field("data in ", ')')),
+    }
+}
+
+pub fn pid_alive(pid: &str) -> bool {
+    std::process::Command::new("kill")
+        .args(["-0", pid])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
+
+/// Wait up to `limit` for the process to be gone; true when it is.
+pub fn wait_gone(pid: &str, limit: Duration) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    while pid_alive(pid) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    !pid_alive(pid)
+}
