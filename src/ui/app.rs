@@ -802,7 +802,7 @@ impl App {
                         min_idle,
                     }),
                     'D' => Some(WriteOp::DeadLetter {
-                        dlq: format!("{stream}{}", self.dlq_suffix()),
+                        dlq: self.dlq_of(&stream),
                         stream,
                         group,
                         ids,
@@ -891,11 +891,13 @@ impl App {
         });
     }
 
-    fn dlq_suffix(&self) -> String {
+    /// The DLQ stream of `stream`, as the collector named it (`<stream>:dlq` if it did not).
+    fn dlq_of(&self, stream: &str) -> String {
         self.dlq_streams()
-            .first()
-            .and_then(|(s, d, _)| d.strip_prefix(s.as_str()).map(String::from))
-            .unwrap_or_else(|| ":dlq".into())
+            .into_iter()
+            .find(|(s, _, _)| s == stream)
+            .map(|(_, dlq, _)| dlq)
+            .unwrap_or_else(|| format!("{stream}:dlq"))
     }
 
     fn start_write(&mut self, op: crate::ui::write::WriteOp) -> Vec<Effect> {
