@@ -35,6 +35,17 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// Cut a string to `max` characters with an ellipsis.
+pub fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
 /// A short age like `3d 4h`, `12m 5s`, `850ms`.
 pub fn age(ms: u64) -> String {
     if ms < 1000 {
@@ -225,14 +236,7 @@ pub fn snapshot_text(s: &Snapshot) -> String {
                 .args
                 .iter()
                 .take(4)
-                .map(|a| {
-                    let t = a.display();
-                    if t.chars().count() > 40 {
-                        t.chars().take(39).collect::<String>() + "…"
-                    } else {
-                        t
-                    }
-                })
+                .map(|a| cut(&a.display(), 40))
                 .collect::<Vec<_>>()
                 .join(" ");
             let _ = writeln!(

@@ -64,16 +64,7 @@ pub fn empty(f: &mut Frame, area: Rect, app: &App, title: String, msg: &str, sty
     f.render_widget(p, area);
 }
 
-/// Cut a string to `max` characters with an ellipsis.
-pub fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
+pub use crate::report::cut;
 
 /// The problem message for a section, if the snapshot has one.
 pub fn problem(app: &App, section_part: &str) -> Option<String> {
