@@ -90,7 +90,7 @@ async fn dlq_bench(n: usize, json: bool) -> Result<()> {
             .query_async(&mut c.con.clone())
             .await
             .map_err(|e| Failure::runtime(e.to_string()))?;
-        let page = crate::collect::parse::entries(&v);
+        let page = crate::resp::entries(&v);
         if page.is_empty() {
             break;
         }
@@ -283,10 +283,10 @@ async fn measure(
         round_trips += u64::from(out.snapshot.round_trips);
     }
     let elapsed = started.elapsed();
-    let stats = crate::collect::streams::text(&q(admin, &["INFO", "commandstats"]).await?)
+    let stats = crate::resp::text(&q(admin, &["INFO", "commandstats"]).await?)
         .unwrap_or_default();
     let net =
-        crate::collect::streams::text(&q(admin, &["INFO", "stats"]).await?).unwrap_or_default();
+        crate::resp::text(&q(admin, &["INFO", "stats"]).await?).unwrap_or_default();
     let (usec, calls) = commandstats(&stats);
     let p = f64::from(polls);
     Ok(Row {

@@ -447,7 +447,7 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
                 // Exclusive, like the count: ids strictly below now - d.
                 DlqSelect::UpTo(format!(
                     "({}-0",
-                    crate::collect::now_ms().saturating_sub(d.as_millis() as u64)
+                    crate::time::now_ms().saturating_sub(d.as_millis() as u64)
                 ))
             } else if *all {
                 DlqSelect::UpTo("+".into())

@@ -355,7 +355,7 @@ async fn fetch(c: &Conn, stream: &str, id: &str) -> Option<crate::model::StreamE
     let mut cmd = c.cmd("XRANGE")?;
     cmd.arg(stream).arg(id).arg(id);
     let v: redis::Value = cmd.query_async(&mut c.con.clone()).await.ok()?;
-    super::parse::entries(&v).into_iter().next()
+    crate::resp::entries(&v).into_iter().next()
 }
 
 /// 250ms, 500ms, 1s, ... up to 10s.

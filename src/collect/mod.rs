@@ -16,7 +16,6 @@ use crate::model::{
     StreamInfo,
 };
 use redis::{RedisError, Value};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Which consumers to list with XINFO CONSUMERS (heavy on groups with thousands).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,12 +121,6 @@ impl Slot {
     }
 }
 
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
 
 /// Build the commands of one poll, in order, skipping those the profile disables.
 fn plan(
@@ -343,7 +336,7 @@ pub async fn discover_all(profile: &Profile, conn: &Conn, max_steps: usize) -> R
                 crate::sanitize::text(&e.to_string())
             ))
         })?;
-        let Some((next, keys)) = parse::scan(&v) else {
+        let Some((next, keys)) = crate::resp::scan(&v) else {
             break;
         };
         add_discovered(profile, &mut found, keys);
@@ -384,7 +377,7 @@ pub async fn poll_with(profile: &Profile, conn: &Conn, req: &PollRequest) -> Res
                 ))
             })?
     };
-    let now = now_ms();
+    let now = crate::time::now_ms();
     let configured = |name: &str| profile.streams.streams.iter().any(|s| s.name == name);
     let mut snap = Snapshot {
         schema: crate::model::SCHEMA_VERSION,
@@ -453,7 +446,7 @@ pub async fn poll_with(profile: &Profile, conn: &Conn, req: &PollRequest) -> Res
         };
         match slot {
             Slot::Info => {
-                let text = streams::text(&v).unwrap_or_default();
+                let text = crate::resp::text(&v).unwrap_or_default();
                 let info = info::Info::parse(&text);
                 snap.server = Some(info.server());
                 snap.memory = Some(info.memory());
@@ -463,11 +456,11 @@ pub async fn poll_with(profile: &Profile, conn: &Conn, req: &PollRequest) -> Res
                 snap.keyspace = info.keyspace();
             }
             Slot::ConfigGet => {
-                let p = streams::pairs(&v);
+                let p = crate::resp::pairs(&v);
                 let get = |k: &str| {
                     p.iter()
                         .find(|(n, _)| n == k)
-                        .and_then(|(_, v)| streams::text(v))
+                        .and_then(|(_, v)| crate::resp::text(v))
                 };
                 snap.config = Some(ServerConfig {
                     slowlog_log_slower_than_us: get("slowlog-log-slower-than")
@@ -477,9 +470,9 @@ pub async fn poll_with(profile: &Profile, conn: &Conn, req: &PollRequest) -> Res
                 });
             }
             Slot::SlowlogGet => snap.slowlog = Some(parse::slowlog(&v, 0)),
-            Slot::SlowlogLen => slowlog_len = streams::int(&v).unwrap_or(0),
+            Slot::SlowlogLen => slowlog_len = crate::resp::int(&v).unwrap_or(0),
             Slot::ClientList => {
-                let text = streams::text(&v).unwrap_or_default();
+                let text = crate::resp::text(&v).unwrap_or_default();
                 snap.client_list = Some(parse::client_list(&text, req.client_list.unwrap_or(500)));
             }
             Slot::Stream(i) => {
@@ -523,7 +516,7 @@ pub async fn poll_with(profile: &Profile, conn: &Conn, req: &PollRequest) -> Res
                         stream: stream.clone(),
                         group: group.clone(),
                         after: after.clone(),
-                        entries: parse::pending_entries(&v),
+                        entries: crate::resp::pending_entries(&v),
                     });
                 }
             }
@@ -531,11 +524,11 @@ pub async fn poll_with(profile: &Profile, conn: &Conn, req: &PollRequest) -> Res
                 if let Some((stream, _, _)) = &req.dlq_page {
                     snap.dlq_page = Some(EntryPage {
                         stream: stream.clone(),
-                        entries: parse::entries(&v),
+                        entries: crate::resp::entries(&v),
                     });
                 }
             }
-            Slot::Scan => discovered = parse::scan(&v),
+            Slot::Scan => discovered = crate::resp::scan(&v),
         }
     }
     if let Some(sl) = &mut snap.slowlog {

@@ -1,23 +1,10 @@
-//! Pure parsers for SLOWLOG GET, CLIENT LIST, XPENDING (extended form),
-//! XRANGE/XREVRANGE entries and SCAN replies.
+//! Pure parsers for SLOWLOG GET and CLIENT LIST.
 
-use super::streams::{int, text};
-use crate::model::{Bytes, ClientList, ClientRow, PendingEntry, SlowEntry, Slowlog, StreamEntry};
+use crate::model::{ClientList, ClientRow, SlowEntry, Slowlog};
+use crate::resp::{int, items, raw, text};
+#[cfg(test)]
+use crate::resp::{entries, pending_entries, scan};
 use redis::Value;
-
-fn items(v: &Value) -> &[Value] {
-    match v {
-        Value::Array(a) | Value::Set(a) => a,
-        _ => &[],
-    }
-}
-
-fn raw(v: &Value) -> Bytes {
-    match v {
-        Value::BulkString(b) => Bytes(b.clone()),
-        other => Bytes(text(other).unwrap_or_default().into_bytes()),
-    }
-}
 
 /// SLOWLOG GET: `[id, time, duration_us, [args...], addr, name]` per entry.
 pub fn slowlog(v: &Value, len: u64) -> Slowlog {
@@ -68,50 +55,6 @@ pub fn client_list(text: &str, limit: usize) -> ClientList {
         });
     }
     ClientList { total, rows }
-}
-
-/// XPENDING stream group start end count: `[id, consumer, idle, deliveries]` rows.
-pub fn pending_entries(v: &Value) -> Vec<PendingEntry> {
-    items(v)
-        .iter()
-        .filter_map(|r| {
-            let r = items(r);
-            Some(PendingEntry {
-                id: text(r.first()?)?,
-                consumer: text(r.get(1)?)?,
-                idle_ms: int(r.get(2)?)?,
-                deliveries: int(r.get(3)?)?,
-            })
-        })
-        .collect()
-}
-
-/// XRANGE / XREVRANGE / XCLAIM entries: `[id, [field, value, ...]]`; nil entries skipped.
-pub fn entries(v: &Value) -> Vec<StreamEntry> {
-    items(v)
-        .iter()
-        .filter_map(|e| {
-            let e = items(e);
-            let id = text(e.first()?)?;
-            let fields = match e.get(1) {
-                Some(Value::Map(m)) => m.iter().map(|(k, v)| (raw(k), raw(v))).collect(),
-                Some(f) => items(f)
-                    .chunks(2)
-                    .filter_map(|c| Some((raw(c.first()?), raw(c.get(1)?))))
-                    .collect(),
-                None => Vec::new(),
-            };
-            Some(StreamEntry { id, fields })
-        })
-        .collect()
-}
-
-/// SCAN reply: next cursor and keys.
-pub fn scan(v: &Value) -> Option<(u64, Vec<String>)> {
-    let a = items(v);
-    let cursor = text(a.first()?)?.parse().ok()?;
-    let keys = items(a.get(1)?).iter().filter_map(text).collect();
-    Some((cursor, keys))
 }
 
 #[cfg(test)]

@@ -3,53 +3,8 @@
 
 use crate::model::ids;
 use crate::model::{ConsumerPending, ConsumerSummary, GroupInfo, StreamInfo};
+use crate::resp::{field, int, items, pairs, text};
 use redis::Value;
-
-/// Text of a scalar reply (lossy for binary; sanitise before display).
-pub fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
-        Value::SimpleString(s) => Some(s.clone()),
-        Value::VerbatimString { text, .. } => Some(text.clone()),
-        Value::Int(i) => Some(i.to_string()),
-        Value::Double(d) => Some(d.to_string()),
-        Value::Okay => Some("OK".into()),
-        _ => None,
-    }
-}
-
-pub fn int(v: &Value) -> Option<u64> {
-    match v {
-        Value::Int(i) => u64::try_from(*i).ok(),
-        other => text(other)?.parse().ok(),
-    }
-}
-
-fn items(v: &Value) -> &[Value] {
-    match v {
-        Value::Array(a) | Value::Set(a) => a,
-        _ => &[],
-    }
-}
-
-/// Field/value pairs of a map-like reply.
-pub fn pairs(v: &Value) -> Vec<(String, &Value)> {
-    match v {
-        Value::Map(m) => m.iter().filter_map(|(k, v)| Some((text(k)?, v))).collect(),
-        Value::Array(a) => a
-            .chunks(2)
-            .filter_map(|c| match c {
-                [k, v] => Some((text(k)?, v)),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn field<'a>(p: &'a [(String, &'a Value)], name: &str) -> Option<&'a Value> {
-    p.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
-}
 
 fn entry_id(v: &Value) -> Option<String> {
     // first-entry / last-entry: [id, [field, value, ...]] or nil

@@ -207,7 +207,7 @@ async fn setup(c: &Conn) -> Result<()> {
 }
 
 fn now_ms() -> u64 {
-    crate::collect::now_ms()
+    crate::time::now_ms()
 }
 
 fn event_fields(rng: &mut StdRng, stream: &str) -> Vec<(String, String)> {
@@ -279,7 +279,7 @@ async fn producer(c: Conn, s: Settings, mut rng: StdRng) {
             .await;
             if let Ok(Value::Array(items)) = newest
                 && let Some(Value::Array(entry)) = items.first()
-                && let Some(id) = entry.first().and_then(crate::collect::streams::text)
+                && let Some(id) = entry.first().and_then(crate::resp::text)
             {
                 pipe.cmd("XDEL").arg(AGENT_STREAM).arg(id);
             }
@@ -292,7 +292,7 @@ async fn producer(c: Conn, s: Settings, mut rng: StdRng) {
 
 /// Entries of an XREADGROUP reply: (id, fields).
 fn entries(v: &Value) -> Vec<(String, Vec<(String, String)>)> {
-    let text = crate::collect::streams::text;
+    let text = crate::resp::text;
     let mut out = Vec::new();
     let Value::Array(streams) = v else { return out };
     for st in streams {
@@ -444,11 +444,11 @@ async fn sweeper(c: Conn, s: Settings, mut rng: StdRng) {
         };
         for row in rows {
             let Value::Array(r) = row else { continue };
-            let text = crate::collect::streams::text;
+            let text = crate::resp::text;
             let (Some(id), Some(owner), Some(deliveries)) = (
                 r.first().and_then(text),
                 r.get(1).and_then(text),
-                r.get(3).and_then(crate::collect::streams::int),
+                r.get(3).and_then(crate::resp::int),
             ) else {
                 continue;
             };

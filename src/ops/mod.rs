@@ -129,7 +129,7 @@ pub async fn precheck(conn: &Conn, commands: &[&[&str]]) -> Result<()> {
             Ok(Value::Okay) => {}
             Ok(Value::SimpleString(s)) if s == "OK" => {}
             Ok(other) => {
-                let why = crate::collect::streams::text(&other).unwrap_or_default();
+                let why = crate::resp::text(&other).unwrap_or_default();
                 if why.contains("no permissions") || why.contains("not") {
                     return Err(Failure::runtime(format!(
                         "not permitted for user {}: {}",
@@ -175,7 +175,7 @@ fn ints(v: &Value) -> Vec<u64> {
     match v {
         Value::Array(a) => a
             .iter()
-            .map(|x| crate::collect::streams::int(x).unwrap_or(0))
+            .map(|x| crate::resp::int(x).unwrap_or(0))
             .collect(),
         _ => Vec::new(),
     }
@@ -235,7 +235,7 @@ pub async fn pending_ids(
             args.push(s(c));
         }
         let v = call(conn, "XPENDING", &args).await?;
-        let page = crate::collect::parse::pending_entries(&v);
+        let page = crate::resp::pending_entries(&v);
         let n = page.len();
         for e in &page {
             if e.deliveries >= min_deliveries {
@@ -309,11 +309,11 @@ pub async fn autoclaim(
         let Value::Array(parts) = v else { break };
         let next = parts
             .first()
-            .and_then(crate::collect::streams::text)
+            .and_then(crate::resp::text)
             .unwrap_or_else(|| "0-0".into());
         if let Some(Value::Array(ids)) = parts.get(1) {
             out.add("claimed", ids.len() as u64);
-            for id in ids.iter().filter_map(crate::collect::streams::text) {
+            for id in ids.iter().filter_map(crate::resp::text) {
                 if out.ids.len() < audit::MAX_IDS {
                     out.ids.push(id);
                 }
@@ -368,7 +368,7 @@ pub async fn dead_letter(
 ) -> Result<Outcome> {
     let mut out = Outcome::new("dead-letter", stream, Some(group));
     out.target = Some(dlq.into());
-    let failed_at = crate::collect::now_ms() / 1000;
+    let failed_at = crate::time::now_ms() / 1000;
     for chunk in ids.chunks(BATCH) {
         let mut args = vec![
             s(group),
@@ -394,7 +394,7 @@ pub async fn ack(conn: &Conn, stream: &str, group: &str, ids: &[String]) -> Resu
     for chunk in ids.chunks(BATCH) {
         let mut args = vec![s(stream), s(group)];
         args.extend(chunk.iter().cloned());
-        let n = crate::collect::streams::int(&call(conn, "XACK", &args).await?).unwrap_or(0);
+        let n = crate::resp::int(&call(conn, "XACK", &args).await?).unwrap_or(0);
         out.add("acked", n);
         out.add("skipped", chunk.len() as u64 - n);
     }
@@ -455,7 +455,7 @@ pub async fn dlq_requeue(
                 let next = match &v {
                     Value::Array(a) => a
                         .get(2)
-                        .and_then(crate::collect::streams::text)
+                        .and_then(crate::resp::text)
                         .unwrap_or_default(),
                     _ => String::new(),
                 };
@@ -470,7 +470,7 @@ pub async fn dlq_requeue(
 }
 
 pub async fn xlen(conn: &Conn, stream: &str) -> Result<u64> {
-    Ok(crate::collect::streams::int(&call(conn, "XLEN", &[s(stream)]).await?).unwrap_or(0))
+    Ok(crate::resp::int(&call(conn, "XLEN", &[s(stream)]).await?).unwrap_or(0))
 }
 
 async fn last_id(conn: &Conn, stream: &str) -> Result<Option<String>> {
@@ -480,7 +480,7 @@ async fn last_id(conn: &Conn, stream: &str) -> Result<Option<String>> {
         &[s(stream), s("+"), s("-"), s("COUNT"), s(1)],
     )
     .await?;
-    Ok(crate::collect::parse::entries(&v)
+    Ok(crate::resp::entries(&v)
         .into_iter()
         .next()
         .map(|e| e.id))
@@ -492,7 +492,7 @@ pub async fn dlq_delete(conn: &Conn, dlq: &str, ids: &[String]) -> Result<Outcom
     for chunk in ids.chunks(BATCH) {
         let mut args = vec![s(dlq)];
         args.extend(chunk.iter().cloned());
-        let n = crate::collect::streams::int(&call(conn, "XDEL", &args).await?).unwrap_or(0);
+        let n = crate::resp::int(&call(conn, "XDEL", &args).await?).unwrap_or(0);
         out.add("deleted", n);
         out.add("missing", chunk.len() as u64 - n);
     }
@@ -504,7 +504,7 @@ pub async fn dlq_delete(conn: &Conn, dlq: &str, ids: &[String]) -> Result<Outcom
 pub async fn count_older(conn: &Conn, dlq: &str, ttl: Duration) -> Result<(u64, String)> {
     let min_id = format!(
         "{}-0",
-        crate::collect::now_ms().saturating_sub(ttl.as_millis() as u64)
+        crate::time::now_ms().saturating_sub(ttl.as_millis() as u64)
     );
     let mut n = 0u64;
     let mut start = s("-");
@@ -521,7 +521,7 @@ pub async fn count_older(conn: &Conn, dlq: &str, ttl: Duration) -> Result<(u64, 
             ],
         )
         .await?;
-        let page = crate::collect::parse::entries(&v);
+        let page = crate::resp::entries(&v);
         n += page.len() as u64;
         match page.last() {
             Some(e) if page.len() == 1000 => start = format!("({}", e.id),
@@ -534,7 +534,7 @@ pub async fn count_older(conn: &Conn, dlq: &str, ttl: Duration) -> Result<(u64, 
 /// Drop dead letters older than `ttl`: XTRIM MINID (exact).
 pub async fn purge_expired(conn: &Conn, dlq: &str, min_id: &str) -> Result<Outcome> {
     let mut out = Outcome::new("dlq-purge-expired", dlq, None);
-    let n = crate::collect::streams::int(
+    let n = crate::resp::int(
         &call(conn, "XTRIM", &[s(dlq), s("MINID"), s("="), s(min_id)]).await?,
     )
     .unwrap_or(0);
@@ -556,17 +556,17 @@ pub async fn prunable_consumers(
     };
     let mut out = Vec::new();
     for c in &items {
-        let p = crate::collect::streams::pairs(c);
+        let p = crate::resp::pairs(c);
         let get = |k: &str| p.iter().find(|(n, _)| n == k).map(|(_, v)| *v);
         let pending = get("pending")
-            .and_then(crate::collect::streams::int)
+            .and_then(crate::resp::int)
             .unwrap_or(1);
         let idle_ms = get("idle")
-            .and_then(crate::collect::streams::int)
+            .and_then(crate::resp::int)
             .unwrap_or(0);
         if pending == 0
             && idle_ms > idle.as_millis() as u64
-            && let Some(name) = get("name").and_then(crate::collect::streams::text)
+            && let Some(name) = get("name").and_then(crate::resp::text)
         {
             out.push(name);
         }

@@ -199,7 +199,7 @@ impl App {
             alerts: Vec::new(),
             thresholds,
             conn: ConnState::Connecting,
-            now_ms: crate::collect::now_ms(),
+            now_ms: crate::time::now_ms(),
             paused: false,
             interval,
             selected: [0; 7],

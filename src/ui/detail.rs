@@ -1,7 +1,7 @@
 //! Detail popups: every field, JSON pretty-printed, binary shown safely.
 
 use crate::model::{ClientRow, SlowEntry, Snapshot, StreamEntry};
-use crate::report::{age, count};
+use crate::format::{age, count};
 use crate::sanitize;
 use crate::ui::app::{Popup, ProfileInfo, StreamRow};
 

@@ -1,6 +1,6 @@
 //! Drawing the whole screen from [`App`] state: pure, no I/O, no awaiting.
 
-use crate::report::{age, duration};
+use crate::format::{age, duration};
 use crate::sanitize;
 use crate::ui::app::{App, ConnState, InputKind, Pane};
 use crate::ui::panes;

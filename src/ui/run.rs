@@ -50,7 +50,7 @@ async fn event_loop(
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| Failure::runtime(format!("cannot watch SIGTERM: {e}")))?;
     loop {
-        app.now_ms = crate::collect::now_ms();
+        app.now_ms = crate::time::now_ms();
         terminal
             .draw(|f| render::draw(f, &app))
             .map_err(|e| Failure::runtime(format!("cannot draw to the terminal: {e}")))?;

@@ -2,7 +2,7 @@
 //! (fetched only while this pane is open, bounded), sortable and filterable.
 
 use super::{block, cut, table};
-use crate::report::{age, count};
+use crate::format::{age, count};
 use crate::sanitize;
 use crate::ui::app::{App, Pane};
 use ratatui::Frame;

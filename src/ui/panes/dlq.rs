@@ -3,7 +3,7 @@
 //! failed at and age versus dlq.ttl. Enter shows the whole entry.
 
 use super::{block, cut, table};
-use crate::report::{age, count};
+use crate::format::{age, count};
 use crate::sanitize;
 use crate::ui::app::{App, Pane};
 use ratatui::Frame;

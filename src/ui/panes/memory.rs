@@ -2,7 +2,7 @@
 //! evictions and expirations per second, and history.
 
 use super::block;
-use crate::report::{bytes, count};
+use crate::format::{bytes, count};
 use crate::sanitize;
 use crate::ui::app::App;
 use crate::ui::render::level_style;

@@ -64,7 +64,7 @@ pub fn empty(f: &mut Frame, area: Rect, app: &App, title: String, msg: &str, sty
     f.render_widget(p, area);
 }
 
-pub use crate::report::cut;
+pub use crate::format::cut;
 
 /// The problem message for a section, if the snapshot has one.
 pub fn problem(app: &App, section_part: &str) -> Option<String> {

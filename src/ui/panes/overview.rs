@@ -3,7 +3,7 @@
 
 use super::{block, cut};
 use crate::model::alerts::Level;
-use crate::report::{age, bytes, count};
+use crate::format::{age, bytes, count};
 use crate::sanitize;
 use crate::ui::app::App;
 use crate::ui::render::level_style;

@@ -3,7 +3,7 @@
 //! dlq.max_retries) entries marked. Enter shows the message body.
 
 use super::{block, cut, table};
-use crate::report::{age, count};
+use crate::format::{age, count};
 use crate::sanitize;
 use crate::ui::app::{App, Pane};
 use ratatui::Frame;

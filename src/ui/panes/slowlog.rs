@@ -2,7 +2,7 @@
 //! shown escaped), client; entries new since you last looked are highlighted.
 
 use super::{cut, table};
-use crate::report::count;
+use crate::format::count;
 use crate::sanitize;
 use crate::ui::app::{App, Pane};
 use ratatui::Frame;
@@ -41,7 +41,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 e.id.to_string(),
                 format!(
                     "{} ago",
-                    crate::report::age(now_s.saturating_sub(e.time) * 1000)
+                    crate::format::age(now_s.saturating_sub(e.time) * 1000)
                 ),
                 format!("{} µs", count(e.duration_us)),
                 cut(&cmd, cmd_w),

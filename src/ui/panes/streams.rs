@@ -3,7 +3,7 @@
 //! oldest pending, last-delivered age. Sortable, filterable, alert colours.
 
 use super::{cut, table};
-use crate::report::{age, count};
+use crate::format::{age, count};
 use crate::sanitize;
 use crate::ui::app::{App, Pane};
 use crate::ui::render::level_style;
