@@ -5,7 +5,7 @@
 
 use crate::collect::{ConsumerScope, PollRequest, poll_with};
 use crate::config::{Endpoint, GroupSpec, Origin, Profile, StreamSpec};
-use crate::connect::{self, Conn};
+use crate::connect::{self, Node};
 use crate::demo::server::RedisProcess;
 use crate::error::{Failure, Result};
 use serde::Serialize;
@@ -28,7 +28,7 @@ pub struct BenchArgs {
     pub dlq_requeue: Option<usize>,
 }
 
-async fn fill_dlq(c: &Conn, dlq: &str, n: usize) -> Result<()> {
+async fn fill_dlq(c: &Node, dlq: &str, n: usize) -> Result<()> {
     for start in (0..n).step_by(10_000) {
         let mut p = redis::pipe();
         for i in start..(start + 10_000).min(n) {
@@ -49,7 +49,7 @@ async fn fill_dlq(c: &Conn, dlq: &str, n: usize) -> Result<()> {
                 .arg(r#"{"type":"push","repo":"acme/api","size":812}"#)
                 .ignore();
         }
-        p.query_async::<()>(&mut c.con.clone())
+        c.pipeline_all::<()>(&p)
             .await
             .map_err(|e| Failure::runtime(format!("bench setup failed: {e}")))?;
     }
@@ -61,7 +61,7 @@ async fn dlq_bench(n: usize, json: bool) -> Result<()> {
     let server = RedisProcess::start(&|_, _| Vec::new())?;
     let endpoint = Endpoint::parse(&server.addr()).expect("own address");
     let profile = Profile::local("bench", Origin::Demo, endpoint);
-    let c = connect::connect(&profile).await?;
+    let c = connect::connect_one(&profile).await?;
 
     fill_dlq(&c, "bench:jobs:dlq", n).await?;
     let t = Instant::now();
@@ -81,13 +81,15 @@ async fn dlq_bench(n: usize, json: bool) -> Result<()> {
     let t = Instant::now();
     let mut moved = 0usize;
     loop {
-        let v: redis::Value = redis::cmd("XRANGE")
-            .arg("bench:naive:dlq")
-            .arg("-")
-            .arg("+")
-            .arg("COUNT")
-            .arg(500)
-            .query_async(&mut c.con.clone())
+        let v: redis::Value = c
+            .write(
+                redis::cmd("XRANGE")
+                    .arg("bench:naive:dlq")
+                    .arg("-")
+                    .arg("+")
+                    .arg("COUNT")
+                    .arg(500),
+            )
             .await
             .map_err(|e| Failure::runtime(e.to_string()))?;
         let page = crate::resp::entries(&v);
@@ -100,13 +102,10 @@ async fn dlq_bench(n: usize, json: bool) -> Result<()> {
             for (k, v) in &e.fields {
                 add.arg(&k.0).arg(&v.0);
             }
-            add.query_async::<()>(&mut c.con.clone())
+            c.write::<()>(&add)
                 .await
                 .map_err(|e| Failure::runtime(e.to_string()))?;
-            redis::cmd("XDEL")
-                .arg("bench:naive:dlq")
-                .arg(&e.id)
-                .query_async::<()>(&mut c.con.clone())
+            c.write::<()>(redis::cmd("XDEL").arg("bench:naive:dlq").arg(&e.id))
                 .await
                 .map_err(|e| Failure::runtime(e.to_string()))?;
             moved += 1;
@@ -190,12 +189,12 @@ pub struct Row {
     pub client_ms_per_poll: f64,
 }
 
-async fn q(c: &Conn, args: &[&str]) -> Result<redis::Value> {
+async fn q(c: &Node, args: &[&str]) -> Result<redis::Value> {
     let mut cmd = redis::cmd(args[0]);
     for a in &args[1..] {
         cmd.arg(*a);
     }
-    cmd.query_async(&mut c.con.clone())
+    c.write(&cmd)
         .await
         .map_err(|e| Failure::runtime(format!("bench setup failed on {}: {e}", args[0])))
 }
@@ -224,7 +223,7 @@ fn commandstats(text: &str) -> (f64, f64) {
     (usec, calls)
 }
 
-async fn setup_streams(c: &Conn, n: usize) -> Result<Vec<StreamSpec>> {
+async fn setup_streams(c: &Node, n: usize) -> Result<Vec<StreamSpec>> {
     let mut specs = Vec::new();
     let mut pipe = redis::pipe();
     for i in 0..n {
@@ -260,7 +259,7 @@ async fn setup_streams(c: &Conn, n: usize) -> Result<Vec<StreamSpec>> {
             }],
         });
     }
-    pipe.query_async::<()>(&mut c.con.clone())
+    c.pipeline_all::<()>(&pipe)
         .await
         .map_err(|e| Failure::runtime(format!("bench setup failed: {e}")))?;
     Ok(specs)
@@ -268,8 +267,8 @@ async fn setup_streams(c: &Conn, n: usize) -> Result<Vec<StreamSpec>> {
 
 async fn measure(
     profile: &Profile,
-    conn: &Conn,
-    admin: &Conn,
+    conn: &connect::Deployment,
+    admin: &Node,
     req: &PollRequest,
     polls: u32,
     label: &str,
@@ -283,10 +282,8 @@ async fn measure(
         round_trips += u64::from(out.snapshot.round_trips);
     }
     let elapsed = started.elapsed();
-    let stats = crate::resp::text(&q(admin, &["INFO", "commandstats"]).await?)
-        .unwrap_or_default();
-    let net =
-        crate::resp::text(&q(admin, &["INFO", "stats"]).await?).unwrap_or_default();
+    let stats = crate::resp::text(&q(admin, &["INFO", "commandstats"]).await?).unwrap_or_default();
+    let net = crate::resp::text(&q(admin, &["INFO", "stats"]).await?).unwrap_or_default();
     let (usec, calls) = commandstats(&stats);
     let p = f64::from(polls);
     Ok(Row {
@@ -320,7 +317,7 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
     let server = RedisProcess::start(&|_, _| vec!["enable-debug-command local".into()])?;
     let endpoint = Endpoint::parse(&server.addr()).expect("own address");
     let mut profile = Profile::local("bench", Origin::Demo, endpoint);
-    let admin = connect::connect(&profile).await?;
+    let admin = connect::connect_one(&profile).await?;
     let mut rows = Vec::new();
     let all = setup_streams(&admin, 1000).await?;
     q(&admin, &["DEBUG", "POPULATE", "1000", "unrelated"]).await?;
@@ -348,6 +345,7 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
                 pending_page: None,
                 dlq_page: None,
                 discover: None,
+                known_groups: Default::default(),
             };
             let label = format!("{n} streams, {keys} other keys");
             rows.push(measure(&profile, &conn, &admin, &base, args.polls, &label, keys).await?);

@@ -1,11 +1,13 @@
-//! The write operations from the command line, for runbooks and scripts:
-//! same safety rules as the dashboard (read-only refusal, confirmation,
-//! audit log).
+//! The write operations from the command line, for runbooks and scripts.
+//! Each command chooses what to act on, builds an [`Op`], and asks for
+//! confirmation on the terminal; the [`Runner`] applies the rules the
+//! dashboard's writes follow too (read-only, ACL pre-check, audit).
 
-use crate::config::{Environment, Profile};
-use crate::connect::{self, Conn};
+use crate::config::Profile;
+use crate::connect::Node;
 use crate::error::{Failure, Result};
-use crate::ops::{self, DlqSelect, Outcome};
+use crate::ops::runner::{self, Confirmation, Runner};
+use crate::ops::{self, Op, Outcome};
 use clap::{Args, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
@@ -103,8 +105,9 @@ pub enum ConsumersCommand {
     },
 }
 
-/// Ask for confirmation, naming the exact action. Production profiles require
-/// typing the profile name; without a terminal, `--yes` is required.
+/// Ask for confirmation, naming the exact action, with the runner's policy:
+/// production profiles require typing the profile name; without a terminal,
+/// `--yes` is required.
 pub fn confirm(profile: &Profile, what: &str, yes: bool) -> Result<()> {
     if yes {
         return Ok(());
@@ -114,10 +117,9 @@ pub fn confirm(profile: &Profile, what: &str, yes: bool) -> Result<()> {
             "this would {what}; confirm with --yes (or preview with --dry-run)"
         )));
     }
-    let expected = if profile.environment == Environment::Production {
-        profile.name.clone()
-    } else {
-        "yes".to_string()
+    let expected = match runner::confirmation(profile) {
+        Confirmation::Type(word) => word,
+        Confirmation::Yes => "yes".to_string(),
     };
     eprint!(
         "About to {what}.\nProfile '{}' ({}). Type {expected} to go ahead: ",
@@ -144,55 +146,25 @@ fn print(out: &Outcome, json: bool) {
     } else {
         println!("{}", out.summary());
     }
+    for w in &out.warnings {
+        eprintln!("redeye: WARNING: {w}");
+    }
 }
 
-fn preview(action: &str, stream: &str, group: Option<&str>, ids: &[String]) -> Outcome {
-    let mut o = Outcome {
-        action: action.into(),
-        stream: stream.into(),
-        group: group.map(String::from),
-        target: None,
-        ids: ids.to_vec(),
-        counts: Default::default(),
-        dry_run: true,
-    };
-    o.counts.insert("would".into(), ids.len() as u64);
-    o
-}
-
-/// Run a write: audit it whatever the result, print the outcome.
-async fn finish(
+/// Check (read-only, ACL, audit log), confirm, run, print.
+async fn execute(
     profile: &Profile,
-    conn: &Conn,
-    fut: impl Future<Output = Result<Outcome>>,
-    json: bool,
-    action: &str,
-    stream: &str,
+    runner: &Runner<'_>,
+    op: Op,
+    what: &str,
+    f: &WriteFlags,
 ) -> Result<()> {
-    match fut.await {
-        Ok(out) => {
-            ops::record(profile, &conn.endpoint.to_string(), &out, "ok")?;
-            print(&out, json);
-            Ok(())
-        }
-        Err(e) => {
-            let failed = Outcome::failed(action, stream);
-            ops::record(
-                profile,
-                &conn.endpoint.to_string(),
-                &failed,
-                &format!("error: {e}"),
-            )?;
-            Err(e)
-        }
-    }
-}
-
-async fn open(profile: &Profile, dry_run: bool) -> Result<Conn> {
-    if !dry_run {
-        ops::check_writable(profile)?;
-    }
-    connect::connect(profile).await
+    runner.check(&op).await?;
+    confirm(profile, what, f.yes)?;
+    let mut p = progress_printer(f.json);
+    let out = runner.run(&op, &mut p).await?;
+    print(&out, f.json);
+    Ok(())
 }
 
 fn list(ids: &[String]) -> String {
@@ -206,14 +178,14 @@ fn list(ids: &[String]) -> String {
 }
 
 async fn select(
-    conn: &Conn,
+    node: &Node,
     t: &PendingTarget,
     min_idle: Duration,
     min_deliveries: u64,
 ) -> Result<Vec<String>> {
     if t.all {
         ops::pending_ids(
-            conn,
+            node,
             &t.stream,
             &t.group,
             min_idle,
@@ -227,7 +199,7 @@ async fn select(
     }
 }
 
-fn progress_printer(json: bool) -> impl FnMut(u64) {
+fn progress_printer(json: bool) -> impl FnMut(u64) + Send {
     let mut last = std::time::Instant::now();
     move |n| {
         if !json && std::io::stderr().is_terminal() && last.elapsed() > Duration::from_millis(250) {
@@ -237,21 +209,25 @@ fn progress_printer(json: bool) -> impl FnMut(u64) {
     }
 }
 
-/// The common start of a write on pending entries: connect (refusing on
-/// read-only unless it is a dry run), choose the ids, and handle --dry-run and
-/// "nothing to do". `None`: already done.
-async fn prepare(
-    profile: &Profile,
+/// The common start of a write on pending entries: open the runner
+/// (refusing on read-only unless it is a dry run), choose the ids, and handle
+/// --dry-run and "nothing to do". `None`: already done.
+async fn prepare<'a>(
+    profile: &'a Profile,
     t: &PendingTarget,
     f: &WriteFlags,
     action: &str,
     min_deliveries: u64,
-) -> Result<Option<(Conn, Duration, Vec<String>)>> {
-    let conn = open(profile, f.dry_run).await?;
+) -> Result<Option<(Runner<'a>, Duration, Vec<String>)>> {
+    let runner = Runner::open(profile, f.dry_run).await?;
     let min_idle = t.min_idle.unwrap_or(profile.streams.claim_min_idle);
-    let ids = select(&conn, t, min_idle, min_deliveries).await?;
+    let node = runner.deployment().node_for_key(&t.stream);
+    let ids = select(node, t, min_idle, min_deliveries).await?;
     if f.dry_run {
-        print(&preview(action, &t.stream, Some(&t.group), &ids), f.json);
+        print(
+            &Outcome::preview(action, &t.stream, Some(&t.group), &ids),
+            f.json,
+        );
         return Ok(None);
     }
     if ids.is_empty() {
@@ -268,7 +244,7 @@ async fn prepare(
         );
         return Ok(None);
     }
-    Ok(Some((conn, min_idle, ids)))
+    Ok(Some((runner, min_idle, ids)))
 }
 
 pub async fn claim(
@@ -279,73 +255,56 @@ pub async fn claim(
 ) -> Result<()> {
     let to = to
         .map(String::from)
-        .or_else(|| profile.claim_consumer.clone())
-        .unwrap_or_else(|| format!("oncall-{}", ops::audit::os_user()));
-    let Some((conn, min_idle, ids)) = prepare(profile, t, f, "claim", 0).await? else {
+        .unwrap_or_else(|| runner::claim_consumer(profile));
+    let Some((runner, min_idle, ids)) = prepare(profile, t, f, "claim", 0).await? else {
         return Ok(());
     };
-    ops::precheck(
-        &conn,
-        &[&["XCLAIM", &t.stream, &t.group, &to, "0", &ids[0]]],
-    )
-    .await?;
-    confirm(
-        profile,
-        &format!(
-            "claim {} pending entries of stream {} group {} to consumer {to} (only those idle at least {})",
-            ids.len(),
-            t.stream,
-            t.group,
-            humantime::format_duration(min_idle)
-        ),
-        f.yes,
-    )?;
-    let fut = async {
-        if t.all && t.consumer.is_none() {
-            let mut p = progress_printer(f.json);
-            ops::autoclaim(&conn, &t.stream, &t.group, &to, min_idle, &mut p).await
-        } else {
-            ops::claim(&conn, &t.stream, &t.group, &to, min_idle, &ids).await
+    let what = format!(
+        "claim {} pending entries of stream {} group {} to consumer {to} (only those idle at least {})",
+        ids.len(),
+        t.stream,
+        t.group,
+        humantime::format_duration(min_idle)
+    );
+    let op = if t.all && t.consumer.is_none() {
+        Op::Autoclaim {
+            stream: t.stream.clone(),
+            group: t.group.clone(),
+            to,
+            min_idle,
+            count: ids.len(),
+        }
+    } else {
+        Op::Claim {
+            stream: t.stream.clone(),
+            group: t.group.clone(),
+            ids,
+            to,
+            min_idle,
         }
     };
-    finish(profile, &conn, fut, f.json, "claim", &t.stream).await
+    execute(profile, &runner, op, &what, f).await
 }
 
 pub async fn requeue(profile: &Profile, t: &PendingTarget, f: &WriteFlags) -> Result<()> {
-    let Some((conn, min_idle, ids)) = prepare(profile, t, f, "requeue", 0).await? else {
+    let Some((runner, min_idle, ids)) = prepare(profile, t, f, "requeue", 0).await? else {
         return Ok(());
     };
-    ops::precheck(
-        &conn,
-        &[
-            &["EVALSHA", "0", "0"],
-            &["XADD", &t.stream, "*", "f", "v"],
-            &["XACK", &t.stream, &t.group, "0-1"],
-        ],
-    )
-    .await?;
-    confirm(
-        profile,
-        &format!(
-            "requeue {} pending entries of stream {} group {} ({}): each is added again at the tail of {} and the old one acknowledged",
-            ids.len(),
-            t.stream,
-            t.group,
-            list(&ids),
-            t.stream
-        ),
-        f.yes,
-    )?;
-    let mut p = progress_printer(f.json);
-    finish(
-        profile,
-        &conn,
-        ops::requeue_pending(&conn, &t.stream, &t.group, min_idle, &ids, &mut p),
-        f.json,
-        "requeue",
-        &t.stream,
-    )
-    .await
+    let what = format!(
+        "requeue {} pending entries of stream {} group {} ({}): each is added again at the tail of {} and the old one acknowledged",
+        ids.len(),
+        t.stream,
+        t.group,
+        list(&ids),
+        t.stream
+    );
+    let op = Op::Requeue {
+        stream: t.stream.clone(),
+        group: t.group.clone(),
+        ids,
+        min_idle,
+    };
+    execute(profile, &runner, op, &what, f).await
 }
 
 pub async fn dead_letter(
@@ -365,65 +324,47 @@ pub async fn dead_letter(
     } else {
         0
     });
-    let Some((conn, min_idle, ids)) = prepare(profile, t, f, "dead-letter", min_deliveries).await?
+    let Some((runner, min_idle, ids)) =
+        prepare(profile, t, f, "dead-letter", min_deliveries).await?
     else {
         return Ok(());
     };
-    confirm(
-        profile,
-        &format!(
-            "move {} pending entries of stream {} group {} to the DLQ {dlq} ({}) and acknowledge them",
-            ids.len(),
-            t.stream,
-            t.group,
-            list(&ids)
-        ),
-        f.yes,
-    )?;
-    finish(
-        profile,
-        &conn,
-        ops::dead_letter(
-            &conn,
-            &t.stream,
-            &t.group,
-            &dlq,
-            min_idle,
-            min_deliveries,
-            reason,
-            &ids,
-        ),
-        f.json,
-        "dead-letter",
-        &t.stream,
-    )
-    .await
+    let what = format!(
+        "move {} pending entries of stream {} group {} to the DLQ {dlq} ({}) and acknowledge them",
+        ids.len(),
+        t.stream,
+        t.group,
+        list(&ids)
+    );
+    let op = Op::DeadLetter {
+        stream: t.stream.clone(),
+        group: t.group.clone(),
+        dlq,
+        ids,
+        min_idle,
+        min_deliveries,
+        reason: reason.to_string(),
+    };
+    execute(profile, &runner, op, &what, f).await
 }
 
 pub async fn ack(profile: &Profile, t: &PendingTarget, f: &WriteFlags) -> Result<()> {
-    let Some((conn, _, ids)) = prepare(profile, t, f, "ack", 0).await? else {
+    let Some((runner, _, ids)) = prepare(profile, t, f, "ack", 0).await? else {
         return Ok(());
     };
-    confirm(
-        profile,
-        &format!(
-            "ACKNOWLEDGE {} pending entries of stream {} group {} ({}) WITHOUT processing them: this work will never be done",
-            ids.len(),
-            t.stream,
-            t.group,
-            list(&ids)
-        ),
-        f.yes,
-    )?;
-    finish(
-        profile,
-        &conn,
-        ops::ack(&conn, &t.stream, &t.group, &ids),
-        f.json,
-        "ack",
-        &t.stream,
-    )
-    .await
+    let what = format!(
+        "ACKNOWLEDGE {} pending entries of stream {} group {} ({}) WITHOUT processing them: this work will never be done",
+        ids.len(),
+        t.stream,
+        t.group,
+        list(&ids)
+    );
+    let op = Op::Ack {
+        stream: t.stream.clone(),
+        group: t.group.clone(),
+        ids,
+    };
+    execute(profile, &runner, op, &what, f).await
 }
 
 pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
@@ -436,35 +377,46 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
             to,
             flags,
         } => {
-            let conn = open(profile, flags.dry_run).await?;
+            let runner = Runner::open(profile, flags.dry_run).await?;
+            let node = runner.deployment().node_for_key(dlq);
             let suffix = &profile.streams.dlq.suffix;
-            let fallback = to
+            let target = to
                 .clone()
                 .unwrap_or_else(|| dlq.strip_suffix(suffix.as_str()).unwrap_or(dlq).to_string());
-            let sel = if !ids.is_empty() {
-                DlqSelect::Ids(ids.clone())
+            let op = if !ids.is_empty() {
+                Op::DlqRequeue {
+                    dlq: dlq.clone(),
+                    target: target.clone(),
+                    ids: ids.clone(),
+                }
             } else if let Some(d) = older_than {
                 // Exclusive, like the count: ids strictly below now - d.
-                DlqSelect::UpTo(format!(
-                    "({}-0",
-                    crate::time::now_ms().saturating_sub(d.as_millis() as u64)
-                ))
+                let (count, min_id) = ops::count_older(node, dlq, *d).await?;
+                Op::DlqRequeueOlder {
+                    dlq: dlq.clone(),
+                    target: target.clone(),
+                    end: format!("({min_id}"),
+                    count,
+                }
             } else if *all {
-                DlqSelect::UpTo("+".into())
+                Op::DlqRequeueAll {
+                    dlq: dlq.clone(),
+                    target: target.clone(),
+                    count: ops::xlen(node, dlq).await?,
+                }
             } else {
                 return Err(Failure::config(
                     "say which dead letters: --ids, --all or --older-than",
                 ));
             };
-            let count = match (&sel, older_than) {
-                (DlqSelect::Ids(i), _) => i.len() as u64,
-                (DlqSelect::UpTo(_), Some(d)) => ops::count_older(&conn, dlq, *d).await?.0,
-                (DlqSelect::UpTo(_), None) => ops::xlen(&conn, dlq).await?,
+            let count = match &op {
+                Op::DlqRequeueAll { count, .. } | Op::DlqRequeueOlder { count, .. } => *count,
+                _ => ids.len() as u64,
             };
             if flags.dry_run {
-                let mut o = preview("dlq-requeue", dlq, None, ids);
+                let mut o = Outcome::preview("dlq-requeue", dlq, None, ids);
                 o.counts.insert("would".into(), count);
-                o.target = Some(fallback);
+                o.target = Some(target);
                 print(&o, flags.json);
                 return Ok(());
             }
@@ -472,77 +424,49 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
                 println!("nothing to requeue in {dlq}");
                 return Ok(());
             }
-            confirm(
-                profile,
-                &format!(
-                    "requeue {count} dead letters of {dlq} to their original stream (default {fallback}) and delete them from the DLQ"
-                ),
-                flags.yes,
-            )?;
-            let mut p = progress_printer(flags.json);
-            finish(
-                profile,
-                &conn,
-                ops::dlq_requeue(&conn, dlq, &fallback, &sel, &mut p),
-                flags.json,
-                "dlq-requeue",
-                dlq,
-            )
-            .await
+            let what = format!(
+                "requeue {count} dead letters of {dlq} to their original stream (default {target}) and delete them from the DLQ"
+            );
+            execute(profile, &runner, op, &what, flags).await
         }
         DlqCommand::Delete { dlq, ids, flags } => {
-            let conn = open(profile, flags.dry_run).await?;
+            let runner = Runner::open(profile, flags.dry_run).await?;
             if flags.dry_run {
-                print(&preview("dlq-delete", dlq, None, ids), flags.json);
+                print(&Outcome::preview("dlq-delete", dlq, None, ids), flags.json);
                 return Ok(());
             }
-            confirm(
-                profile,
-                &format!(
-                    "DELETE {} dead letters from {dlq} ({}); they cannot be recovered",
-                    ids.len(),
-                    list(ids)
-                ),
-                flags.yes,
-            )?;
-            finish(
-                profile,
-                &conn,
-                ops::dlq_delete(&conn, dlq, ids),
-                flags.json,
-                "dlq-delete",
-                dlq,
-            )
-            .await
+            let what = format!(
+                "DELETE {} dead letters from {dlq} ({}); they cannot be recovered",
+                ids.len(),
+                list(ids)
+            );
+            let op = Op::DlqDelete {
+                dlq: dlq.clone(),
+                ids: ids.clone(),
+            };
+            execute(profile, &runner, op, &what, flags).await
         }
         DlqCommand::PurgeExpired { dlq, ttl, flags } => {
-            let conn = open(profile, flags.dry_run).await?;
+            let runner = Runner::open(profile, flags.dry_run).await?;
+            let node = runner.deployment().node_for_key(dlq);
             let ttl = ttl.unwrap_or(profile.streams.dlq.ttl);
-            let (n, min_id) = ops::count_older(&conn, dlq, ttl).await?;
+            let (n, min_id) = ops::count_older(node, dlq, ttl).await?;
             if flags.dry_run || n == 0 {
-                let mut o = preview("dlq-purge-expired", dlq, None, &[]);
+                let mut o = Outcome::preview("dlq-purge-expired", dlq, None, &[]);
                 o.counts.insert("would".into(), n);
                 o.dry_run = flags.dry_run;
                 print(&o, flags.json);
                 return Ok(());
             }
-            confirm(
-                profile,
-                &format!(
-                    "purge {n} dead letters older than {} from {dlq} (ids below {min_id})",
-                    humantime::format_duration(ttl)
-                ),
-                flags.yes,
-            )?;
-            finish(
-                profile,
-                &conn,
-                ops::purge_expired(&conn, dlq, &min_id),
-                flags.json,
-                "dlq-purge-expired",
-                dlq,
-            )
-            .await
+            let what = format!(
+                "purge {n} dead letters older than {} from {dlq} (ids below {min_id})",
+                humantime::format_duration(ttl)
+            );
+            let op = Op::DlqPurge {
+                dlq: dlq.clone(),
+                ttl,
+            };
+            execute(profile, &runner, op, &what, flags).await
         }
     }
 }
@@ -554,11 +478,12 @@ pub async fn consumers(profile: &Profile, cmd: &ConsumersCommand) -> Result<()> 
         idle,
         flags,
     } = cmd;
-    let conn = open(profile, flags.dry_run).await?;
-    let names = ops::prunable_consumers(&conn, stream, group, *idle).await?;
+    let runner = Runner::open(profile, flags.dry_run).await?;
+    let node = runner.deployment().node_for_key(stream);
+    let names = ops::prunable_consumers(node, stream, group, *idle).await?;
     if flags.dry_run {
         print(
-            &preview("prune-consumers", stream, Some(group), &names),
+            &Outcome::preview("prune-consumers", stream, Some(group), &names),
             flags.json,
         );
         return Ok(());
@@ -570,25 +495,18 @@ pub async fn consumers(profile: &Profile, cmd: &ConsumersCommand) -> Result<()> 
         );
         return Ok(());
     }
-    confirm(
-        profile,
-        &format!(
-            "delete {} consumers of stream {stream} group {group} that hold no pending entries and are idle longer than {} ({})",
-            names.len(),
-            humantime::format_duration(*idle),
-            list(&names)
-        ),
-        flags.yes,
-    )?;
-    finish(
-        profile,
-        &conn,
-        ops::prune_consumers(&conn, stream, group, &names),
-        flags.json,
-        "prune-consumers",
-        stream,
-    )
-    .await
+    let what = format!(
+        "delete {} consumers of stream {stream} group {group} that hold no pending entries and are idle longer than {} ({})",
+        names.len(),
+        humantime::format_duration(*idle),
+        list(&names)
+    );
+    let op = Op::Prune {
+        stream: stream.clone(),
+        group: group.clone(),
+        idle: *idle,
+    };
+    execute(profile, &runner, op, &what, flags).await
 }
 
 pub fn audit(tail: usize, json: bool) -> Result<()> {

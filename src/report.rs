@@ -2,9 +2,9 @@
 //! `redeye snapshot` and `redeye profiles`. Every string from Redis is sanitised.
 
 use crate::config::ProfileSummary;
+use crate::format::{age, bytes, count, cut};
 use crate::model::{GroupInfo, Snapshot};
 use crate::sanitize::text as clean;
-use crate::format::{age, bytes, count, cut};
 use std::fmt::Write;
 
 pub fn snapshot_text(s: &Snapshot) -> String {

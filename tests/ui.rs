@@ -135,13 +135,13 @@ fn filter_sort_and_escape() {
     let mut a = app();
     a.on_snapshot(Arc::new(snapshot(20, 2)));
     open(&mut a, Pane::Streams);
-    assert_eq!(a.stream_rows().len(), 23);
+    assert_eq!(a.rows(Pane::Streams), 23);
     typed(&mut a, "/tenant:000");
-    assert_eq!(a.stream_rows().len(), 10);
+    assert_eq!(a.rows(Pane::Streams), 10);
     key(&mut a, KeyCode::Enter); // keep the filter, leave input
     assert_eq!(a.filter(Pane::Streams), "tenant:000");
     key(&mut a, KeyCode::Esc); // clears the filter first
-    assert_eq!(a.stream_rows().len(), 23);
+    assert_eq!(a.rows(Pane::Streams), 23);
     key(&mut a, KeyCode::Char('s'));
     assert_eq!(a.sort(Pane::Streams), 1);
     key(&mut a, KeyCode::Esc); // back to the overview
@@ -153,7 +153,7 @@ fn drill_into_pending_and_fetch_a_message() {
     let mut a = app();
     open(&mut a, Pane::Pending);
     assert_eq!(
-        a.drill,
+        a.panes.pending.drill,
         Some(("webhook_events".into(), "webhook_workers".into()))
     );
     let needs = a.needs();
@@ -165,7 +165,7 @@ fn drill_into_pending_and_fetch_a_message() {
             "-".into()
         ))
     );
-    assert_eq!(a.pending_rows().len(), 40);
+    assert_eq!(a.rows(Pane::Pending), 40);
     let fx = key(&mut a, KeyCode::Enter);
     assert!(matches!(&fx[..], [Effect::FetchEntry { stream, .. }] if stream == "webhook_events"));
     // PgDn at the end asks for the next page, after the last id.
@@ -363,7 +363,7 @@ fn a_filter_selects_what_a_write_acts_on_and_p_prunes_consumers() {
     open(&mut a, Pane::Pending);
     typed(&mut a, "/-3");
     key(&mut a, KeyCode::Enter);
-    let shown = a.pending_rows().len();
+    let shown = a.rows(Pane::Pending);
     assert!(shown > 1 && shown < 40, "{shown}");
     key(&mut a, KeyCode::Char('A'));
     match &a.confirm.as_ref().unwrap().op {

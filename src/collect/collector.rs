@@ -6,7 +6,7 @@
 
 use super::{ConsumerScope, PollRequest, poll_with};
 use crate::config::{Profile, StreamSpec};
-use crate::connect::{self, Conn};
+use crate::connect::{self, Deployment};
 use crate::model::Snapshot;
 use std::sync::Arc;
 use std::time::Duration;
@@ -117,6 +117,9 @@ struct State {
     tick: u64,
     /// The last CLIENT LIST read.
     clients: Option<crate::model::ClientList>,
+    /// Groups seen on the server that the profile does not name, by stream:
+    /// the next poll reads their XPENDING summary too.
+    known_groups: std::collections::BTreeMap<String, Vec<String>>,
     /// Consumer summaries by (stream, group), with when they were read.
     consumers:
         std::collections::HashMap<(String, String), (crate::model::ConsumerSummary, Instant)>,
@@ -194,6 +197,7 @@ impl State {
                 .as_ref()
                 .map(|(s, before)| (s.clone(), before.clone(), self.limits.page_size)),
             discover,
+            known_groups: self.known_groups.clone(),
         }
     }
 
@@ -259,9 +263,10 @@ async fn run(
         next_pass: Instant::now(),
         tick: 0,
         clients: None,
+        known_groups: Default::default(),
         consumers: Default::default(),
     };
-    let mut conn: Option<Conn> = None;
+    let mut conn: Option<Deployment> = None;
     let mut attempt: u32 = 0;
     loop {
         let mut wait = st.interval;
@@ -290,6 +295,7 @@ async fn run(
                         st.discovered(cursor, keys);
                     }
                     st.merge_consumers(&mut outcome.snapshot);
+                    st.known_groups = super::seen_groups(&outcome.snapshot);
                     // Keep showing the last CLIENT LIST between throttled reads.
                     match (&outcome.snapshot.client_list, st.needs.client_list) {
                         (Some(c), _) => st.clients = Some(c.clone()),
@@ -351,10 +357,11 @@ async fn failed(
     events.send(msg).await.ok().map(|_| wait)
 }
 
-async fn fetch(c: &Conn, stream: &str, id: &str) -> Option<crate::model::StreamEntry> {
-    let mut cmd = c.cmd("XRANGE")?;
+async fn fetch(dep: &Deployment, stream: &str, id: &str) -> Option<crate::model::StreamEntry> {
+    let node = dep.node_for_key(stream);
+    let mut cmd = node.cmd("XRANGE")?;
     cmd.arg(stream).arg(id).arg(id);
-    let v: redis::Value = cmd.query_async(&mut c.con.clone()).await.ok()?;
+    let v: redis::Value = node.query(&cmd).await.ok()?;
     crate::resp::entries(&v).into_iter().next()
 }
 

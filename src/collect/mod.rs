@@ -9,13 +9,14 @@ pub mod parse;
 pub mod streams;
 
 use crate::config::{Profile, StreamSpec};
-use crate::connect::Conn;
+use crate::connect::{Deployment, ErrorKind, Node, NodeError};
 use crate::error::{Failure, Result};
 use crate::model::{
-    DlqInfo, EntryPage, GroupInfo, PendingPage, Problem, ProblemKind, ServerConfig, Snapshot,
-    StreamInfo,
+    DlqInfo, EntryPage, GroupInfo, NodeStatus, PendingPage, Problem, ProblemKind, ServerConfig,
+    Snapshot, StreamInfo,
 };
-use redis::{RedisError, Value};
+use redis::Value;
+use std::collections::BTreeMap;
 
 /// Which consumers to list with XINFO CONSUMERS (heavy on groups with thousands).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +45,10 @@ pub struct PollRequest {
     pub dlq_page: Option<(String, String, u32)>,
     /// One SCAN step for stream discovery: (cursor, count).
     pub discover: Option<(u64, u32)>,
+    /// Groups seen on the server in an earlier poll but not named in the
+    /// profile, by stream: polled like configured ones (XPENDING summary),
+    /// but not reported missing when they go.
+    pub known_groups: BTreeMap<String, Vec<String>>,
 }
 
 impl PollRequest {
@@ -57,8 +62,44 @@ impl PollRequest {
             pending_page: None,
             dlq_page: None,
             discover: None,
+            known_groups: BTreeMap::new(),
         }
     }
+
+    /// Every group of stream `i` to poll: configured first, then those seen before.
+    fn groups_of(&self, i: usize) -> Vec<String> {
+        let spec = &self.streams[i];
+        let mut out: Vec<String> = spec.groups.iter().map(|g| g.name.clone()).collect();
+        if let Some(known) = self.known_groups.get(&spec.name) {
+            for g in known {
+                if !out.contains(g) {
+                    out.push(g.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Remember the unconfigured groups a snapshot saw, for the next poll.
+    pub fn remember_groups(&mut self, snap: &Snapshot) {
+        self.known_groups = seen_groups(snap);
+    }
+}
+
+/// Groups that exist on the server but are not named in the profile.
+pub fn seen_groups(snap: &Snapshot) -> BTreeMap<String, Vec<String>> {
+    snap.streams
+        .iter()
+        .filter_map(|s| {
+            let g: Vec<String> = s
+                .groups
+                .iter()
+                .filter(|g| g.exists && !g.configured)
+                .map(|g| g.name.clone())
+                .collect();
+            (!g.is_empty()).then(|| (s.name.clone(), g))
+        })
+        .collect()
 }
 
 /// The result of a poll: the snapshot, and what discovery found.
@@ -121,11 +162,10 @@ impl Slot {
     }
 }
 
-
 /// Build the commands of one poll, in order, skipping those the profile disables.
 fn plan(
     profile: &Profile,
-    conn: &Conn,
+    conn: &Node,
     req: &PollRequest,
     problems: &mut Vec<Problem>,
 ) -> (redis::Pipeline, Vec<Slot>) {
@@ -175,22 +215,17 @@ fn plan(
         let name = spec.name.clone();
         add(Slot::Stream(i), vec!["STREAM".into(), name.clone()]);
         add(Slot::Groups(i), vec!["GROUPS".into(), name.clone()]);
-        for g in &spec.groups {
-            add(
-                Slot::Pending(i, g.name.clone()),
-                vec![name.clone(), g.name.clone()],
-            );
+        for g in req.groups_of(i) {
+            add(Slot::Pending(i, g.clone()), vec![name.clone(), g.clone()]);
             let wanted = match &req.consumers {
-                ConsumerScope::Configured => true,
-                ConsumerScope::Groups(list) => {
-                    list.iter().any(|(st, gr)| st == &name && gr == &g.name)
-                }
+                ConsumerScope::Configured => spec.groups.iter().any(|c| c.name == g),
+                ConsumerScope::Groups(list) => list.iter().any(|(st, gr)| st == &name && gr == &g),
                 ConsumerScope::None => false,
             };
             if wanted {
                 add(
-                    Slot::Consumers(i, g.name.clone()),
-                    vec!["CONSUMERS".into(), name.clone(), g.name.clone()],
+                    Slot::Consumers(i, g.clone()),
+                    vec!["CONSUMERS".into(), name.clone(), g],
                 );
             }
         }
@@ -250,25 +285,20 @@ fn plan(
     (pipe, slots)
 }
 
-fn problem_for(err: &RedisError, slot: &Slot, section: String, user: &str) -> Problem {
-    let text = err.to_string();
-    let not_permitted = err.code() == Some("NOPERM") || text.contains("NOPERM");
-    let unknown = text.contains("unknown command");
-    let (kind, message) = if not_permitted {
-        (
+fn problem_for(err: &NodeError, slot: &Slot, section: String, user: &str) -> Problem {
+    let (kind, message) = match err.kind {
+        ErrorKind::NoPerm => (
             ProblemKind::NotPermitted,
             format!("not permitted for user {user}: {}", slot.command()),
-        )
-    } else if unknown {
-        (
+        ),
+        ErrorKind::UnknownCommand => (
             ProblemKind::Error,
             format!(
                 "the server does not know {} (renamed on the server?); map it under redis.rename_commands",
                 slot.command()
             ),
-        )
-    } else {
-        (ProblemKind::Error, crate::sanitize::text(&text))
+        ),
+        _ => (ProblemKind::Error, crate::sanitize::text(&err.message)),
     };
     Problem {
         section,
@@ -278,12 +308,12 @@ fn problem_for(err: &RedisError, slot: &Slot, section: String, user: &str) -> Pr
     }
 }
 
-fn is_no_such_key(err: &RedisError) -> bool {
-    err.to_string().contains("no such key")
+fn is_no_such_key(err: &NodeError) -> bool {
+    err.kind == ErrorKind::NoSuchKey
 }
 
-fn is_no_group(err: &RedisError) -> bool {
-    err.code() == Some("NOGROUP") || err.to_string().contains("NOGROUP")
+fn is_no_group(err: &NodeError) -> bool {
+    err.kind == ErrorKind::NoGroup
 }
 
 fn empty_stream(spec: &StreamSpec, configured: bool) -> StreamInfo {
@@ -317,7 +347,12 @@ pub fn add_discovered(profile: &Profile, found: &mut Vec<String>, keys: Vec<Stri
 
 /// A full discovery pass: stream names not in the profile (DLQ streams left
 /// out), by SCAN ... TYPE stream, at most `max_steps` steps of 1,000 keys.
-pub async fn discover_all(profile: &Profile, conn: &Conn, max_steps: usize) -> Result<Vec<String>> {
+pub async fn discover_all(
+    profile: &Profile,
+    dep: &Deployment,
+    max_steps: usize,
+) -> Result<Vec<String>> {
+    let conn = dep.primary();
     let mut found = Vec::new();
     let mut cursor = 0u64;
     for _ in 0..max_steps {
@@ -329,11 +364,10 @@ pub async fn discover_all(profile: &Profile, conn: &Conn, max_steps: usize) -> R
             .arg(1000)
             .arg("TYPE")
             .arg("stream");
-        let v: Value = cmd.query_async(&mut conn.con.clone()).await.map_err(|e| {
+        let v: Value = conn.query(&cmd).await.map_err(|e| {
             Failure::runtime(format!(
-                "stream discovery (SCAN) failed on {}: {}",
-                conn.endpoint,
-                crate::sanitize::text(&e.to_string())
+                "stream discovery (SCAN) failed on {}: {e}",
+                conn.endpoint
             ))
         })?;
         let Some((next, keys)) = crate::resp::scan(&v) else {
@@ -349,33 +383,90 @@ pub async fn discover_all(profile: &Profile, conn: &Conn, max_steps: usize) -> R
     Ok(found)
 }
 
-/// One collection pass as `redeye snapshot` does it.
-pub async fn poll(profile: &Profile, conn: &Conn) -> Result<Snapshot> {
-    poll_with(profile, conn, &PollRequest::snapshot(profile))
-        .await
-        .map(|o| o.snapshot)
+/// One collection pass as `redeye snapshot` does it: one round trip per
+/// node, and a second one when the server has groups the profile does not
+/// name (their XPENDING summaries need their names first).
+pub async fn poll(profile: &Profile, dep: &Deployment) -> Result<Snapshot> {
+    let mut req = PollRequest::snapshot(profile);
+    snapshot_with(profile, dep, &mut req).await
 }
 
-/// One collection pass: exactly one pipelined round trip.
-pub async fn poll_with(profile: &Profile, conn: &Conn, req: &PollRequest) -> Result<PollOutcome> {
+/// [`poll`] with a request (streams found by `--discover` added).
+pub async fn snapshot_with(
+    profile: &Profile,
+    dep: &Deployment,
+    req: &mut PollRequest,
+) -> Result<Snapshot> {
+    let first = poll_with(profile, dep, req).await?.snapshot;
+    let seen = seen_groups(&first);
+    if seen.is_empty() {
+        return Ok(first);
+    }
+    req.known_groups = seen;
+    let mut second = poll_with(profile, dep, req).await?.snapshot;
+    second.round_trips += first.round_trips;
+    Ok(second)
+}
+
+/// One collection pass: one pipelined round trip per node, the nodes in
+/// parallel, merged into one snapshot with a section per node.
+pub async fn poll_with(
+    profile: &Profile,
+    dep: &Deployment,
+    req: &PollRequest,
+) -> Result<PollOutcome> {
+    let polls = dep.nodes().iter().map(|n| async move {
+        let started = std::time::Instant::now();
+        let r = poll_node(profile, n, req).await;
+        (n, started.elapsed(), r)
+    });
+    let results = futures_util::future::join_all(polls).await;
+    let mut merged: Option<PollOutcome> = None;
+    for (node, took, result) in results {
+        let mut outcome = result?;
+        let status = NodeStatus {
+            address: node.endpoint.to_string(),
+            role: outcome
+                .snapshot
+                .server
+                .as_ref()
+                .map(|s| s.role.clone())
+                .unwrap_or_default(),
+            poll_ms: took.as_secs_f64() * 1000.0,
+        };
+        match &mut merged {
+            None => {
+                outcome.snapshot.mode = dep.mode().to_string();
+                outcome.snapshot.nodes = vec![status];
+                merged = Some(outcome);
+            }
+            Some(m) => {
+                // Several nodes (Cluster): streams and problems add up; the
+                // server sections are aggregated by the deployment's mode.
+                m.snapshot.nodes.push(status);
+                m.snapshot.round_trips += outcome.snapshot.round_trips;
+                m.snapshot.problems.append(&mut outcome.snapshot.problems);
+                m.request_bytes += outcome.request_bytes;
+            }
+        }
+    }
+    merged.ok_or_else(|| Failure::runtime("the deployment has no node to poll"))
+}
+
+/// One node's share of a poll: exactly one pipelined round trip.
+async fn poll_node(profile: &Profile, conn: &Node, req: &PollRequest) -> Result<PollOutcome> {
     let mut problems = Vec::new();
     let (pipe, slots) = plan(profile, conn, req, &mut problems);
     let request_bytes = pipe.get_packed_pipeline().len();
-    let mut con = conn.con.clone();
     let replies: Vec<redis::RedisResult<Value>> = if slots.is_empty() {
         Vec::new()
     } else {
-        pipe.clone()
-            .ignore_errors()
-            .query_async(&mut con)
-            .await
-            .map_err(|e| {
-                Failure::runtime(format!(
-                    "lost Redis at {} while polling ({}); check the server and the network",
-                    conn.endpoint,
-                    crate::sanitize::text(&e.to_string())
-                ))
-            })?
+        conn.pipeline(&pipe).await.map_err(|e| {
+            Failure::runtime(format!(
+                "lost Redis at {} while polling ({e}); check the server and the network",
+                conn.endpoint
+            ))
+        })?
     };
     let now = crate::time::now_ms();
     let configured = |name: &str| profile.streams.streams.iter().any(|s| s.name == name);
@@ -403,6 +494,7 @@ pub async fn poll_with(profile: &Profile, conn: &Conn, req: &PollRequest) -> Res
         pending_page: None,
         dlq_page: None,
         problems,
+        nodes: Vec::new(),
     };
     let mut discovered = None;
     let mut slowlog_len = 0;
@@ -412,6 +504,7 @@ pub async fn poll_with(profile: &Profile, conn: &Conn, req: &PollRequest) -> Res
         let v = match reply {
             Ok(v) => v,
             Err(e) => {
+                let e = NodeError::from(e);
                 match slot {
                     // A missing stream is a fact, not a problem.
                     Slot::Stream(_) | Slot::Groups(_) if is_no_such_key(&e) => {}
@@ -420,7 +513,9 @@ pub async fn poll_with(profile: &Profile, conn: &Conn, req: &PollRequest) -> Res
                         if is_no_group(&e) || is_no_such_key(&e) =>
                     {
                         let s = &mut snap.streams[*i];
-                        if !s.groups.iter().any(|x| &x.name == g) {
+                        let configured = req.streams[*i].groups.iter().any(|c| &c.name == g);
+                        // A group seen before and gone now is simply gone.
+                        if configured && !s.groups.iter().any(|x| &x.name == g) {
                             s.groups.push(missing_group(g));
                         }
                     }

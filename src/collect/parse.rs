@@ -1,9 +1,9 @@
 //! Pure parsers for SLOWLOG GET and CLIENT LIST.
 
 use crate::model::{ClientList, ClientRow, SlowEntry, Slowlog};
-use crate::resp::{int, items, raw, text};
 #[cfg(test)]
 use crate::resp::{entries, pending_entries, scan};
+use crate::resp::{int, items, raw, text};
 use redis::Value;
 
 /// SLOWLOG GET: `[id, time, duration_us, [args...], addr, name]` per entry.

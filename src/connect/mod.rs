@@ -2,31 +2,51 @@
 //! password, DB, timeouts and renamed commands. Every failure a user can cause
 //! becomes one sentence naming the cause and the fix.
 
+mod node;
 pub mod tls;
+
+pub use node::{ErrorKind, Node, NodeError, ScriptError, ScriptResult, classify};
 
 use crate::config::{CommandNames, Endpoint, Profile, Target};
 use crate::error::{Failure, Result};
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisConnectionInfo, RedisError};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-/// A live connection to one node, with the profile's command names.
+/// What a profile connects to: today one standalone node. Sentinel and
+/// Cluster live here too, yielding their nodes the same way, so `collect` and
+/// `ops` never know which mode they run against.
 #[derive(Clone)]
-pub struct Conn {
-    pub con: MultiplexedConnection,
-    pub commands: CommandNames,
-    pub endpoint: Endpoint,
-    /// The ACL user (`default` when none is configured), for permission messages.
-    pub user: String,
+pub struct Deployment {
+    nodes: Vec<Node>,
+    mode: &'static str,
 }
 
-impl Conn {
-    /// A command by its standard name, renamed as the profile says; `None` if disabled.
-    pub fn cmd(&self, name: &str) -> Option<redis::Cmd> {
-        command(&self.commands, name)
+impl Deployment {
+    /// Every node to poll (one pipelined round trip each per poll).
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// The node that owns `key` (standalone: the only one).
+    pub fn node_for_key(&self, _key: &str) -> &Node {
+        &self.nodes[0]
+    }
+
+    /// The node for commands that are not about one key (ACL, SCAN on standalone).
+    pub fn primary(&self) -> &Node {
+        &self.nodes[0]
+    }
+
+    pub fn mode(&self) -> &'static str {
+        self.mode
+    }
+
+    /// The address shown in headers and audit records.
+    pub fn describe(&self) -> String {
+        self.primary().endpoint.to_string()
     }
 }
 
@@ -54,8 +74,8 @@ pub fn warnings(profile: &Profile) -> Vec<String> {
     w
 }
 
-/// Connect to the profile's single node.
-pub async fn connect(profile: &Profile) -> Result<Conn> {
+/// Connect to the profile's deployment.
+pub async fn connect(profile: &Profile) -> Result<Deployment> {
     let endpoint = match &profile.target {
         Target::Standalone(e) => e.clone(),
         Target::Sentinel { .. } => {
@@ -71,11 +91,20 @@ pub async fn connect(profile: &Profile) -> Result<Conn> {
             )));
         }
     };
-    connect_node(profile, &endpoint).await
+    let node = connect_node(profile, &endpoint).await?;
+    Ok(Deployment {
+        nodes: vec![node],
+        mode: "standalone",
+    })
+}
+
+/// The single node of a standalone profile (demo and bench tooling).
+pub async fn connect_one(profile: &Profile) -> Result<Node> {
+    Ok(connect(profile).await?.primary().clone())
 }
 
 /// Connect to one node with the profile's credentials, TLS and timeouts.
-pub async fn connect_node(profile: &Profile, endpoint: &Endpoint) -> Result<Conn> {
+pub async fn connect_node(profile: &Profile, endpoint: &Endpoint) -> Result<Node> {
     // Everything that can fail without the network fails first.
     let tls = match &profile.tls {
         Some(t) => Some((
@@ -144,29 +173,31 @@ pub async fn connect_node(profile: &Profile, endpoint: &Endpoint) -> Result<Conn
             setup(stream, &info, profile, endpoint, true).await?
         }
     };
-    let conn = Conn {
-        con,
-        commands: profile.commands.clone(),
-        endpoint: endpoint.clone(),
-        user,
-    };
+    let node = Node::new(
+        con.clone(),
+        profile.commands.clone(),
+        endpoint.clone(),
+        user.clone(),
+        profile.timeouts.read,
+        profile.timeouts.write,
+    );
     // Prove the session works (NOAUTH shows up here, not in the handshake).
-    let mut con = conn.con.clone();
-    let ping = command(&conn.commands, "PING").unwrap_or_else(|| redis::cmd("PING"));
+    let mut con = con;
+    let ping = command(&profile.commands, "PING").unwrap_or_else(|| redis::cmd("PING"));
     let pong: std::result::Result<redis::Value, RedisError> = ping.query_async(&mut con).await;
     // NOPERM means logged in but not allowed PING (e.g. a +@read user): fine.
     if let Err(e) = pong
-        && e.code() != Some("NOPERM")
+        && classify(&e) != ErrorKind::NoPerm
     {
         return Err(session_error(
             &e,
             profile,
             endpoint,
-            &conn.user,
+            &user,
             profile.tls.is_some(),
         ));
     }
-    Ok(conn)
+    Ok(node)
 }
 
 async fn setup<S>(
@@ -180,7 +211,8 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let config = AsyncConnectionConfig::new()
-        .set_response_timeout(Some(profile.timeouts.read))
+        // Node applies read or write per call; this is the outer bound.
+        .set_response_timeout(Some(profile.timeouts.read.max(profile.timeouts.write)))
         .set_connection_timeout(Some(profile.timeouts.connect));
     let user = profile.username.as_deref().unwrap_or("default");
     let made = tokio::time::timeout(
@@ -256,7 +288,13 @@ fn session_error(
             "Redis at {endpoint} requires a password and the profile gives none; set redis.password (or REDIS_PASSWORD in zero-config mode)"
         ));
     }
-    if code == "NOPERM" || text.contains("NOPERM") {
+    let kind = classify(e);
+    if kind == ErrorKind::MaxClients {
+        return Failure::runtime(format!(
+            "Redis at {endpoint} refused the connection: max number of clients reached (maxclients); close idle clients (CLIENT LIST / CLIENT KILL) or raise maxclients"
+        ));
+    }
+    if kind == ErrorKind::NoPerm {
         return Failure::runtime(format!(
             "Redis at {endpoint}: user '{user}' may not run the connection setup ({}); grant it +select +client|setinfo",
             crate::sanitize::text(e.detail().unwrap_or(&text))
@@ -293,9 +331,4 @@ fn session_error(
         "Redis at {endpoint} refused the connection setup: {}",
         crate::sanitize::text(&text)
     ))
-}
-
-/// Wait at most `limit` for a future, mapping elapsed time into a timeout error.
-pub async fn within<T>(limit: Duration, fut: impl std::future::Future<Output = T>) -> Option<T> {
-    tokio::time::timeout(limit, fut).await.ok()
 }

@@ -21,7 +21,7 @@
 //! (with its processed key), or dead-lettered. The tests count that.
 
 use crate::config::Profile;
-use crate::connect::{self, Conn};
+use crate::connect::{self, Node};
 use crate::error::Result;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -113,7 +113,7 @@ const ERRORS: [&str; 4] = [
 
 /// Run the workload until the returned set is dropped or aborted.
 pub async fn start(profile: &Profile, settings: Settings) -> Result<JoinSet<()>> {
-    let admin = connect::connect(profile).await?;
+    let admin = connect::connect_one(profile).await?;
     setup(&admin).await?;
     let mut set = JoinSet::new();
     let mut seed = settings.seed;
@@ -126,13 +126,11 @@ pub async fn start(profile: &Profile, settings: Settings) -> Result<JoinSet<()>>
     let named = |name: &'static str| {
         let p = profile.clone();
         async move {
-            let c = connect::connect(&p).await?;
-            let _: redis::RedisResult<Value> = redis::cmd("CLIENT")
-                .arg("SETNAME")
-                .arg(name)
-                .query_async(&mut c.con.clone())
+            let c = connect::connect_one(&p).await?;
+            let _ = c
+                .write::<Value>(redis::cmd("CLIENT").arg("SETNAME").arg(name))
                 .await;
-            Ok::<Conn, crate::error::Failure>(c)
+            Ok::<Node, crate::error::Failure>(c)
         }
     };
     set.spawn(producer(
@@ -174,12 +172,12 @@ pub async fn start(profile: &Profile, settings: Settings) -> Result<JoinSet<()>>
     Ok(set)
 }
 
-async fn q(c: &Conn, cmd: &redis::Cmd) -> redis::RedisResult<Value> {
-    cmd.query_async(&mut c.con.clone()).await
+async fn q(c: &Node, cmd: &redis::Cmd) -> std::result::Result<Value, crate::connect::NodeError> {
+    c.write(cmd).await
 }
 
 /// Groups as the document configures them; existing ones are kept.
-async fn setup(c: &Conn) -> Result<()> {
+async fn setup(c: &Node) -> Result<()> {
     for (stream, group, start) in [
         (WEBHOOK_STREAM, WEBHOOK_GROUP, "$"),
         (TASK_STREAM, TASK_GROUP, "0"),
@@ -196,7 +194,7 @@ async fn setup(c: &Conn) -> Result<()> {
         )
         .await;
         if let Err(e) = r
-            && e.code() != Some("BUSYGROUP")
+            && e.kind != crate::connect::ErrorKind::BusyGroup
         {
             return Err(crate::error::Failure::runtime(format!(
                 "cannot create group {group} on {stream}: {e}"
@@ -234,7 +232,7 @@ fn event_fields(rng: &mut StdRng, stream: &str) -> Vec<(String, String)> {
     ]
 }
 
-async fn producer(c: Conn, s: Settings, mut rng: StdRng) {
+async fn producer(c: Node, s: Settings, mut rng: StdRng) {
     let tick = Duration::from_millis(20);
     let mut owed = 0.0f64;
     let started = tokio::time::Instant::now();
@@ -267,7 +265,7 @@ async fn producer(c: Conn, s: Settings, mut rng: StdRng) {
         // past the agent group's position, so its lag becomes NULL.
         if started.elapsed() >= next_retraction {
             next_retraction += Duration::from_secs(5);
-            let newest: redis::RedisResult<Value> = q(
+            let newest: std::result::Result<Value, crate::connect::NodeError> = q(
                 &c,
                 redis::cmd("XREVRANGE")
                     .arg(AGENT_STREAM)
@@ -285,7 +283,8 @@ async fn producer(c: Conn, s: Settings, mut rng: StdRng) {
             }
         }
         if !pipe.is_empty() {
-            let _: redis::RedisResult<Value> = pipe.query_async(&mut c.con.clone()).await;
+            let _: std::result::Result<Value, crate::connect::NodeError> =
+                c.pipeline_all(&pipe).await;
         }
     }
 }
@@ -326,7 +325,7 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// Acknowledge with the idempotency key, atomically.
-async fn ack(c: &Conn, stream: &str, group: &str, id: &str, fields: &[(String, String)]) {
+async fn ack(c: &Node, stream: &str, group: &str, id: &str, fields: &[(String, String)]) {
     let event_id = field(fields, "event_id").unwrap_or(id);
     let mut pipe = redis::pipe();
     pipe.atomic()
@@ -341,11 +340,11 @@ async fn ack(c: &Conn, stream: &str, group: &str, id: &str, fields: &[(String, S
         .arg(group)
         .arg(id)
         .ignore();
-    let _: redis::RedisResult<()> = pipe.query_async(&mut c.con.clone()).await;
+    let _: std::result::Result<(), crate::connect::NodeError> = c.pipeline_all(&pipe).await;
 }
 
 async fn read_group(
-    c: &Conn,
+    c: &Node,
     stream: &str,
     group: &str,
     consumer: &str,
@@ -377,7 +376,7 @@ async fn read_group(
 }
 
 /// The real worker: a new consumer name per read, failures never acknowledged.
-async fn webhook_worker(c: Conn, s: Settings, mut rng: StdRng, dies: bool) {
+async fn webhook_worker(c: Node, s: Settings, mut rng: StdRng, dies: bool) {
     let started = tokio::time::Instant::now();
     loop {
         let nanos = std::time::SystemTime::now()
@@ -389,7 +388,7 @@ async fn webhook_worker(c: Conn, s: Settings, mut rng: StdRng, dies: bool) {
         let batch = read_group(&c, WEBHOOK_STREAM, WEBHOOK_GROUP, &consumer, 20, 2000).await;
         if dies && started.elapsed() > Duration::from_secs(8) && !batch.is_empty() {
             // This worker dies holding its batch: stuck work for the on-call engineer.
-            let _: redis::RedisResult<Value> = q(
+            let _ = q(
                 &c,
                 redis::cmd("CLIENT")
                     .arg("SETNAME")
@@ -410,7 +409,7 @@ async fn webhook_worker(c: Conn, s: Settings, mut rng: StdRng, dies: bool) {
 }
 
 /// The document's worker: fixed consumer name.
-async fn task_worker(c: Conn, name: &'static str, s: Settings, mut rng: StdRng) {
+async fn task_worker(c: Node, name: &'static str, s: Settings, mut rng: StdRng) {
     loop {
         for (id, fields) in read_group(&c, TASK_STREAM, TASK_GROUP, name, 10, 2000).await {
             tokio::time::sleep(Duration::from_millis(rng.random_range(1..15))).await;
@@ -422,7 +421,7 @@ async fn task_worker(c: Conn, name: &'static str, s: Settings, mut rng: StdRng) 
 }
 
 /// Retries idle task entries; after `max_retries` deliveries moves them to the DLQ.
-async fn sweeper(c: Conn, s: Settings, mut rng: StdRng) {
+async fn sweeper(c: Node, s: Settings, mut rng: StdRng) {
     let min_idle = s.claim_min_idle.as_millis() as u64;
     let dlq = format!("{TASK_STREAM}{DLQ_SUFFIX}");
     loop {
@@ -501,7 +500,8 @@ async fn sweeper(c: Conn, s: Settings, mut rng: StdRng) {
                     .arg(TASK_GROUP)
                     .arg(&id)
                     .ignore();
-                let _: redis::RedisResult<()> = pipe.query_async(&mut c.con.clone()).await;
+                let _: std::result::Result<(), crate::connect::NodeError> =
+                    c.pipeline_all(&pipe).await;
             } else if !rng.random_bool(s.failure_rate.max(0.5)) {
                 // A retry succeeds only sometimes: poison messages keep failing.
                 ack(&c, TASK_STREAM, TASK_GROUP, &id, &fields).await;
@@ -511,7 +511,7 @@ async fn sweeper(c: Conn, s: Settings, mut rng: StdRng) {
 }
 
 /// Nobody reads agent_messages at first; then a slow reader catches up.
-async fn agent_reader(c: Conn, s: Settings) {
+async fn agent_reader(c: Node, s: Settings) {
     tokio::time::sleep(s.agent_reader_delay).await;
     loop {
         for (id, fields) in
@@ -524,7 +524,7 @@ async fn agent_reader(c: Conn, s: Settings) {
 }
 
 /// Caches, sessions, rate limits and locks, with the document's TTLs.
-async fn caches(c: Conn, s: Settings, mut rng: StdRng) {
+async fn caches(c: Node, s: Settings, mut rng: StdRng) {
     let families: [(&str, u64, u32); 4] = [
         ("emb", 900, 300),
         ("resp", 300, 200),
@@ -570,12 +570,12 @@ async fn caches(c: Conn, s: Settings, mut rng: StdRng) {
                 .arg(30_000)
                 .ignore();
         }
-        let _: redis::RedisResult<()> = pipe.query_async(&mut c.con.clone()).await;
+        let _: std::result::Result<(), crate::connect::NodeError> = c.pipeline_all(&pipe).await;
     }
 }
 
 /// A reporting job whose script is slow enough for SLOWLOG.
-async fn slow_scripts(c: Conn, mut rng: StdRng) {
+async fn slow_scripts(c: Node, mut rng: StdRng) {
     let script = "local n = 0 for i = 1, tonumber(ARGV[1]) do n = n + i end return n";
     loop {
         tokio::time::sleep(Duration::from_millis(rng.random_range(2000..6000))).await;

@@ -3,6 +3,7 @@
 //! No I/O here.
 
 pub mod alerts;
+pub mod dlq;
 pub mod history;
 pub mod ids;
 
@@ -42,6 +43,19 @@ pub struct Snapshot {
     pub dlq_page: Option<EntryPage>,
     /// Sections that could not be read, and why.
     pub problems: Vec<Problem>,
+    /// The nodes this poll reached, one round trip each.
+    pub nodes: Vec<NodeStatus>,
+}
+
+/// One node's part of a poll.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeStatus {
+    /// The address the deployment announces (not a tunnel's local port).
+    pub address: String,
+    /// `master` / `slave`, from INFO.
+    pub role: String,
+    /// Wall time of this node's round trip.
+    pub poll_ms: f64,
 }
 
 /// Raw bytes from Redis; serialised as (lossy) UTF-8, displayed via `sanitize::bytes`.

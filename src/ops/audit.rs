@@ -54,24 +54,40 @@ pub fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
-/// Append one record. A write whose audit record cannot be written is reported.
-pub fn append(rec: &Record) -> Result<()> {
+fn open_log() -> Result<(std::fs::File, PathBuf)> {
     let p = path()
         .ok_or_else(|| Failure::runtime("no data directory for the audit log (HOME unset?)"))?;
     if let Some(dir) = p.parent() {
         std::fs::create_dir_all(dir).map_err(|e| {
             Failure::runtime(format!(
-                "cannot create {} for the audit log: {e}",
+                "cannot create {} for the audit log: {e}; fix its permissions (or set XDG_DATA_HOME) and try again — nothing was changed",
                 dir.display()
             ))
         })?;
     }
-    let line = serde_json::to_string(rec).expect("record serialises");
-    let mut f = std::fs::OpenOptions::new()
+    let f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&p)
-        .map_err(|e| Failure::runtime(format!("cannot open the audit log {}: {e}", p.display())))?;
+        .map_err(|e| {
+            Failure::runtime(format!(
+                "cannot open the audit log {}: {e}; fix its permissions (or set XDG_DATA_HOME) and try again — nothing was changed",
+                p.display()
+            ))
+        })?;
+    Ok((f, p))
+}
+
+/// Whether a record could be appended now: checked before a write, so a
+/// write is never made that cannot be recorded.
+pub fn check_appendable() -> Result<()> {
+    open_log().map(|_| ())
+}
+
+/// Append one record.
+pub fn append(rec: &Record) -> Result<()> {
+    let (mut f, p) = open_log()?;
+    let line = serde_json::to_string(rec).expect("record serialises");
     writeln!(f, "{line}")
         .map_err(|e| Failure::runtime(format!("cannot write the audit log {}: {e}", p.display())))
 }

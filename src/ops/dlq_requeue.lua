@@ -3,15 +3,16 @@
 -- KEYS[1] dlq stream, KEYS[2] default target stream (used when an entry has
 -- no original_stream field).
 -- ARGV[1] mode: 'ids' (ARGV[3..] are ids) or 'range' (ARGV[3] start, ARGV[4]
--- end, both inclusive, ARGV[5] count); ARGV[2] unused (reserved).
+-- end, both inclusive, ARGV[5] count); ARGV[2] the DLQ metadata field names,
+-- comma-separated (redeye's one list, model::dlq::FIELDS).
 -- Metadata fields added by the dead-lettering code are dropped; the payload
 -- fields (including `event` / `message`) are restored as they were.
 -- Only targets that hash to the same slot as the DLQ can be written by a
 -- script on a cluster; in standalone mode every target works.
 -- Returns {requeued, missing (id not in the DLQ), next start id or ''}.
 local dlq, fallback = KEYS[1], KEYS[2]
-local meta = {original_id = true, original_stream = true, error = true, retry_count = true,
-  failed_at = true, consumer_group = true, consumer_id = true}
+local meta = {}
+for name in string.gmatch(ARGV[2], '[^,]+') do meta[name] = true end
 local entries
 if ARGV[1] == 'range' then
   entries = redis.call('XRANGE', dlq, ARGV[3], ARGV[4], 'COUNT', tonumber(ARGV[5]))

@@ -1,12 +1,19 @@
 //! Writes: claim, autoclaim, requeue, dead-letter, ack, DLQ requeue/delete/
 //! purge, consumer pruning. Moves are one Lua script call per batch (atomic
-//! on one node); every write is checked against read-only, confirmed by the
-//! caller, and recorded in the audit log.
+//! on one node).
+//!
+//! Callers build an [`Op`] and hand it to the [`runner`], which alone holds
+//! the policy: read-only refusal, ACL pre-check, confirmation word, audit.
+//! The functions here are the primitives an `Op` executes, each on the node
+//! that owns its key.
 
 pub mod audit;
+mod op;
+pub mod runner;
 
-use crate::config::Profile;
-use crate::connect::Conn;
+pub use op::Op;
+
+use crate::connect::{ErrorKind, Node, NodeError, ScriptError};
 use crate::error::{Failure, Result};
 use redis::Value;
 use std::collections::BTreeMap;
@@ -32,6 +39,9 @@ pub struct Outcome {
     /// Counters such as requeued / skipped / gone.
     pub counts: BTreeMap<String, u64>,
     pub dry_run: bool,
+    /// Loud notes about a write that was made (e.g. its audit record failed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Outcome {
@@ -44,12 +54,22 @@ impl Outcome {
             ids: Vec::new(),
             counts: BTreeMap::new(),
             dry_run: false,
+            warnings: Vec::new(),
         }
     }
 
     /// The record of a write that failed before it could report counts.
     pub fn failed(action: &str, stream: &str) -> Self {
         Outcome::new(action, stream, None)
+    }
+
+    /// The record of a dry run: what would be acted on.
+    pub fn preview(action: &str, stream: &str, group: Option<&str>, ids: &[String]) -> Self {
+        let mut o = Outcome::new(action, stream, group);
+        o.ids = ids.to_vec();
+        o.dry_run = true;
+        o.counts.insert("would".into(), ids.len() as u64);
+        o
     }
 
     fn add(&mut self, key: &str, n: u64) {
@@ -71,8 +91,13 @@ impl Outcome {
             .map(|(k, v)| format!("{k} {v}"))
             .collect::<Vec<_>>()
             .join(", ");
+        let warnings: String = self
+            .warnings
+            .iter()
+            .map(|w| format!(" — WARNING: {w}"))
+            .collect();
         format!(
-            "{}{} on {}{}: {}",
+            "{}{} on {}{}: {}{warnings}",
             if self.dry_run { "dry run: " } else { "" },
             self.action,
             crate::sanitize::text(&self.stream),
@@ -89,53 +114,43 @@ impl Outcome {
     }
 }
 
-/// Refuse writes on read-only profiles, before anything is sent.
-pub fn check_writable(profile: &Profile) -> Result<()> {
-    if profile.read_only {
-        return Err(Failure::config(format!(
-            "profile '{}' is read-only, so redeye refuses to write; set read_only: false in the profile (and drop --read-only) to allow it",
-            profile.name
-        )));
-    }
-    Ok(())
-}
-
-fn server_err(conn: &Conn, what: &str, e: redis::RedisError) -> Failure {
-    let text = e.to_string();
-    if e.code() == Some("NOPERM") || text.contains("NOPERM") || text.contains("no permissions") {
-        Failure::runtime(format!("not permitted for user {}: {what}", conn.user))
-    } else {
-        Failure::runtime(format!(
-            "{what} failed on {}: {}",
-            conn.endpoint,
-            crate::sanitize::text(&text)
-        ))
+fn server_err(conn: &Node, what: &str, e: NodeError) -> Failure {
+    match e.kind {
+        ErrorKind::NoPerm => {
+            Failure::runtime(format!("not permitted for user {}: {what}", conn.user))
+        }
+        ErrorKind::Timeout => Failure::runtime(format!(
+            "{what} got no reply from {} within redis.timeouts.write; the write may or may not have been applied: check before running it again",
+            conn.endpoint
+        )),
+        ErrorKind::ReadOnly => Failure::runtime(format!(
+            "{what} was refused by {}: it is a read-only replica now (failover?); nothing was changed by this call",
+            conn.endpoint
+        )),
+        _ => Failure::runtime(format!("{what} failed on {}: {e}", conn.endpoint)),
     }
 }
 
 /// Check with ACL DRYRUN that the user may run each command, where the server
-/// lets us ask (ACL DRYRUN needs its own permission; if it is refused, the
-/// write itself will say "not permitted").
-pub async fn precheck(conn: &Conn, commands: &[&[&str]]) -> Result<()> {
+/// lets us ask. ACL DRYRUN answers OK or a sentence saying why not; if asking
+/// is refused or unknown (before 7.0), the write itself will say "not permitted".
+pub async fn precheck(conn: &Node, commands: &[Vec<String>]) -> Result<()> {
     for args in commands {
         let Some(mut cmd) = conn.cmd("ACL") else {
             return Ok(());
         };
         cmd.arg("DRYRUN").arg(&conn.user);
-        for a in *args {
-            cmd.arg(*a);
+        for a in args {
+            cmd.arg(a);
         }
-        match cmd.query_async::<Value>(&mut conn.con.clone()).await {
+        match conn.query::<Value>(&cmd).await {
             Ok(Value::Okay) => {}
             Ok(Value::SimpleString(s)) if s == "OK" => {}
-            Ok(other) => {
-                let why = crate::resp::text(&other).unwrap_or_default();
-                if why.contains("no permissions") || why.contains("not") {
-                    return Err(Failure::runtime(format!(
-                        "not permitted for user {}: {}",
-                        conn.user, args[0]
-                    )));
-                }
+            Ok(_) => {
+                return Err(Failure::runtime(format!(
+                    "not permitted for user {}: {}",
+                    conn.user, args[0]
+                )));
             }
             Err(_) => return Ok(()), // cannot ask: the write will tell
         }
@@ -143,45 +158,23 @@ pub async fn precheck(conn: &Conn, commands: &[&[&str]]) -> Result<()> {
     Ok(())
 }
 
-async fn script(conn: &Conn, src: &str, keys: &[&str], args: &[String]) -> Result<Value> {
-    let hash = redis::Script::new(src).get_hash().to_string();
-    let build = |name: &str, first: &str| -> Option<redis::Cmd> {
-        let mut c = conn.cmd(name)?;
-        c.arg(first).arg(keys.len());
-        for k in keys {
-            c.arg(*k);
-        }
-        for a in args {
-            c.arg(a);
-        }
-        Some(c)
-    };
-    let evalsha = build("EVALSHA", &hash)
-        .ok_or_else(|| Failure::config("EVALSHA is disabled by this profile's rename_commands; redeye needs it for atomic moves"))?;
-    match evalsha.query_async::<Value>(&mut conn.con.clone()).await {
-        Ok(v) => Ok(v),
-        Err(e) if e.code() == Some("NOSCRIPT") => {
-            let eval = build("EVAL", src)
-                .ok_or_else(|| Failure::config("EVAL is disabled by this profile's rename_commands; redeye needs it for atomic moves"))?;
-            eval.query_async(&mut conn.con.clone())
-                .await
-                .map_err(|e| server_err(conn, "EVAL", e))
-        }
-        Err(e) => Err(server_err(conn, "EVALSHA", e)),
-    }
+async fn script(conn: &Node, src: &str, keys: &[&str], args: &[String]) -> Result<Value> {
+    conn.script(src, keys, args).await.map_err(|e| match e {
+        ScriptError::Disabled(name) => Failure::config(format!(
+            "{name} is disabled by this profile's rename_commands; redeye needs it for atomic moves"
+        )),
+        ScriptError::Node(e) => server_err(conn, "EVALSHA", e),
+    })
 }
 
 fn ints(v: &Value) -> Vec<u64> {
     match v {
-        Value::Array(a) => a
-            .iter()
-            .map(|x| crate::resp::int(x).unwrap_or(0))
-            .collect(),
+        Value::Array(a) => a.iter().map(|x| crate::resp::int(x).unwrap_or(0)).collect(),
         _ => Vec::new(),
     }
 }
 
-async fn call(conn: &Conn, name: &str, args: &[String]) -> Result<Value> {
+async fn call(conn: &Node, name: &str, args: &[String]) -> Result<Value> {
     let mut cmd = conn.cmd(name).ok_or_else(|| {
         Failure::config(format!(
             "{name} is disabled by this profile's rename_commands"
@@ -190,7 +183,7 @@ async fn call(conn: &Conn, name: &str, args: &[String]) -> Result<Value> {
     for a in args {
         cmd.arg(a);
     }
-    cmd.query_async(&mut conn.con.clone())
+    conn.write(&cmd)
         .await
         .map_err(|e| server_err(conn, name, e))
 }
@@ -199,19 +192,9 @@ fn s(x: impl ToString) -> String {
     x.to_string()
 }
 
-/// Which pending entries an operation acts on.
-#[derive(Debug, Clone)]
-pub enum Select {
-    Ids(Vec<String>),
-    /// Every pending entry idle at least min-idle (optionally of one consumer).
-    All {
-        consumer: Option<String>,
-    },
-}
-
 /// Pending entries idle at least `min_idle` (paged XPENDING), with deliveries.
 pub async fn pending_ids(
-    conn: &Conn,
+    conn: &Node,
     stream: &str,
     group: &str,
     min_idle: Duration,
@@ -253,7 +236,7 @@ pub async fn pending_ids(
 
 /// XCLAIM the entries to `to`, never one idle less than `min_idle`.
 pub async fn claim(
-    conn: &Conn,
+    conn: &Node,
     stream: &str,
     group: &str,
     to: &str,
@@ -280,7 +263,7 @@ pub async fn claim(
 
 /// XAUTOCLAIM everything idle at least `min_idle`, in pages; `progress` sees the running count.
 pub async fn autoclaim(
-    conn: &Conn,
+    conn: &Node,
     stream: &str,
     group: &str,
     to: &str,
@@ -333,7 +316,7 @@ pub async fn autoclaim(
 
 /// Requeue pending entries at the tail of their stream and ack the old ones (Lua, per batch).
 pub async fn requeue_pending(
-    conn: &Conn,
+    conn: &Node,
     stream: &str,
     group: &str,
     min_idle: Duration,
@@ -357,7 +340,7 @@ pub async fn requeue_pending(
 /// Move pending entries to the DLQ with metadata, and ack them (Lua, per batch).
 #[allow(clippy::too_many_arguments)]
 pub async fn dead_letter(
-    conn: &Conn,
+    conn: &Node,
     stream: &str,
     group: &str,
     dlq: &str,
@@ -389,7 +372,7 @@ pub async fn dead_letter(
 }
 
 /// XACK: the work is then never processed.
-pub async fn ack(conn: &Conn, stream: &str, group: &str, ids: &[String]) -> Result<Outcome> {
+pub async fn ack(conn: &Node, stream: &str, group: &str, ids: &[String]) -> Result<Outcome> {
     let mut out = Outcome::new("ack", stream, Some(group));
     for chunk in ids.chunks(BATCH) {
         let mut args = vec![s(stream), s(group)];
@@ -412,7 +395,7 @@ pub enum DlqSelect {
 
 /// Requeue dead letters to their original stream and XDEL them (Lua, per batch).
 pub async fn dlq_requeue(
-    conn: &Conn,
+    conn: &Node,
     dlq: &str,
     fallback_target: &str,
     sel: &DlqSelect,
@@ -423,7 +406,7 @@ pub async fn dlq_requeue(
     match sel {
         DlqSelect::Ids(ids) => {
             for chunk in ids.chunks(BATCH) {
-                let mut args = vec![s("ids"), s("")];
+                let mut args = vec![s("ids"), crate::model::dlq::FIELDS.join(",")];
                 args.extend(chunk.iter().cloned());
                 let v = script(conn, DLQ_REQUEUE, &[dlq, fallback_target], &args).await?;
                 let r = ints(&v);
@@ -446,17 +429,20 @@ pub async fn dlq_requeue(
                     conn,
                     DLQ_REQUEUE,
                     &[dlq, fallback_target],
-                    &[s("range"), s(""), start.clone(), end.clone(), s(BATCH)],
+                    &[
+                        s("range"),
+                        crate::model::dlq::FIELDS.join(","),
+                        start.clone(),
+                        end.clone(),
+                        s(BATCH),
+                    ],
                 )
                 .await?;
                 let r = ints(&v);
                 out.add("requeued", r.first().copied().unwrap_or(0));
                 progress(out.done());
                 let next = match &v {
-                    Value::Array(a) => a
-                        .get(2)
-                        .and_then(crate::resp::text)
-                        .unwrap_or_default(),
+                    Value::Array(a) => a.get(2).and_then(crate::resp::text).unwrap_or_default(),
                     _ => String::new(),
                 };
                 if next.is_empty() {
@@ -469,25 +455,22 @@ pub async fn dlq_requeue(
     Ok(out)
 }
 
-pub async fn xlen(conn: &Conn, stream: &str) -> Result<u64> {
+pub async fn xlen(conn: &Node, stream: &str) -> Result<u64> {
     Ok(crate::resp::int(&call(conn, "XLEN", &[s(stream)]).await?).unwrap_or(0))
 }
 
-async fn last_id(conn: &Conn, stream: &str) -> Result<Option<String>> {
+async fn last_id(conn: &Node, stream: &str) -> Result<Option<String>> {
     let v = call(
         conn,
         "XREVRANGE",
         &[s(stream), s("+"), s("-"), s("COUNT"), s(1)],
     )
     .await?;
-    Ok(crate::resp::entries(&v)
-        .into_iter()
-        .next()
-        .map(|e| e.id))
+    Ok(crate::resp::entries(&v).into_iter().next().map(|e| e.id))
 }
 
 /// XDEL dead letters.
-pub async fn dlq_delete(conn: &Conn, dlq: &str, ids: &[String]) -> Result<Outcome> {
+pub async fn dlq_delete(conn: &Node, dlq: &str, ids: &[String]) -> Result<Outcome> {
     let mut out = Outcome::new("dlq-delete", dlq, None);
     for chunk in ids.chunks(BATCH) {
         let mut args = vec![s(dlq)];
@@ -500,12 +483,17 @@ pub async fn dlq_delete(conn: &Conn, dlq: &str, ids: &[String]) -> Result<Outcom
     Ok(out)
 }
 
-/// Entries older than `ttl` (ids below now - ttl), counted in pages.
-pub async fn count_older(conn: &Conn, dlq: &str, ttl: Duration) -> Result<(u64, String)> {
-    let min_id = format!(
+/// The first id that is not older than `age` now.
+pub fn min_id_older_than(age: Duration) -> String {
+    format!(
         "{}-0",
-        crate::time::now_ms().saturating_sub(ttl.as_millis() as u64)
-    );
+        crate::time::now_ms().saturating_sub(age.as_millis() as u64)
+    )
+}
+
+/// Entries older than `ttl` (ids below now - ttl), counted in pages.
+pub async fn count_older(conn: &Node, dlq: &str, ttl: Duration) -> Result<(u64, String)> {
+    let min_id = min_id_older_than(ttl);
     let mut n = 0u64;
     let mut start = s("-");
     loop {
@@ -532,12 +520,10 @@ pub async fn count_older(conn: &Conn, dlq: &str, ttl: Duration) -> Result<(u64, 
 }
 
 /// Drop dead letters older than `ttl`: XTRIM MINID (exact).
-pub async fn purge_expired(conn: &Conn, dlq: &str, min_id: &str) -> Result<Outcome> {
+pub async fn purge_expired(conn: &Node, dlq: &str, min_id: &str) -> Result<Outcome> {
     let mut out = Outcome::new("dlq-purge-expired", dlq, None);
-    let n = crate::resp::int(
-        &call(conn, "XTRIM", &[s(dlq), s("MINID"), s("="), s(min_id)]).await?,
-    )
-    .unwrap_or(0);
+    let n = crate::resp::int(&call(conn, "XTRIM", &[s(dlq), s("MINID"), s("="), s(min_id)]).await?)
+        .unwrap_or(0);
     out.add("purged", n);
     out.ids = vec![format!("< {min_id}")];
     Ok(out)
@@ -545,7 +531,7 @@ pub async fn purge_expired(conn: &Conn, dlq: &str, min_id: &str) -> Result<Outco
 
 /// Consumers with zero pending idle longer than `idle`.
 pub async fn prunable_consumers(
-    conn: &Conn,
+    conn: &Node,
     stream: &str,
     group: &str,
     idle: Duration,
@@ -558,12 +544,8 @@ pub async fn prunable_consumers(
     for c in &items {
         let p = crate::resp::pairs(c);
         let get = |k: &str| p.iter().find(|(n, _)| n == k).map(|(_, v)| *v);
-        let pending = get("pending")
-            .and_then(crate::resp::int)
-            .unwrap_or(1);
-        let idle_ms = get("idle")
-            .and_then(crate::resp::int)
-            .unwrap_or(0);
+        let pending = get("pending").and_then(crate::resp::int).unwrap_or(1);
+        let idle_ms = get("idle").and_then(crate::resp::int).unwrap_or(0);
         if pending == 0
             && idle_ms > idle.as_millis() as u64
             && let Some(name) = get("name").and_then(crate::resp::text)
@@ -576,7 +558,7 @@ pub async fn prunable_consumers(
 
 /// XGROUP DELCONSUMER for consumers holding nothing (checked atomically, Lua).
 pub async fn prune_consumers(
-    conn: &Conn,
+    conn: &Node,
     stream: &str,
     group: &str,
     names: &[String],
@@ -591,25 +573,4 @@ pub async fn prune_consumers(
     }
     out.ids = names.to_vec();
     Ok(out)
-}
-
-/// Write the audit record of an operation (also of one that failed).
-pub fn record(profile: &Profile, conn_endpoint: &str, out: &Outcome, result: &str) -> Result<()> {
-    let truncated = out.ids.len() > audit::MAX_IDS;
-    audit::append(&audit::Record {
-        time: audit::now(),
-        user: audit::os_user(),
-        host: audit::host(),
-        profile: profile.name.clone(),
-        endpoint: conn_endpoint.to_string(),
-        action: out.action.clone(),
-        stream: out.stream.clone(),
-        group: out.group.clone(),
-        target: out.target.clone(),
-        ids: out.ids.iter().take(audit::MAX_IDS).cloned().collect(),
-        ids_truncated: truncated,
-        count: out.done(),
-        result: result.to_string(),
-        details: out.counts.clone(),
-    })
 }

@@ -1,9 +1,17 @@
 //! Detail popups: every field, JSON pretty-printed, binary shown safely.
 
-use crate::model::{ClientRow, SlowEntry, Snapshot, StreamEntry};
 use crate::format::{age, count};
+use crate::model::{ClientRow, SlowEntry, Snapshot, StreamEntry};
 use crate::sanitize;
-use crate::ui::app::{Popup, ProfileInfo, StreamRow};
+use std::time::Duration;
+
+/// A scrollable popup of lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Popup {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub scroll: usize,
+}
 
 /// Lines for one field value: JSON objects/arrays pretty-printed, the rest sanitised.
 fn value_lines(name: &str, raw: &[u8]) -> Vec<String> {
@@ -98,8 +106,14 @@ pub fn client(c: &ClientRow) -> Popup {
     }
 }
 
-pub fn stream_group(snap: &Snapshot, r: &StreamRow, profile: &ProfileInfo) -> Popup {
-    let s = &snap.streams[r.stream];
+/// Detail of a stream (`group` None) or of one of its groups, by index.
+pub fn stream_group(
+    snap: &Snapshot,
+    stream: usize,
+    group: Option<usize>,
+    claim_min_idle: Duration,
+) -> Popup {
+    let s = &snap.streams[stream];
     let mut lines = vec![format!(
         "stream: {}{}",
         sanitize::text(&s.name),
@@ -130,7 +144,7 @@ pub fn stream_group(snap: &Snapshot, r: &StreamRow, profile: &ProfileInfo) -> Po
             count(d.length)
         ));
     }
-    if let Some(g) = r.group.map(|gi| &s.groups[gi]) {
+    if let Some(g) = group.map(|gi| &s.groups[gi]) {
         lines.push(String::new());
         lines.push(format!("group: {}", sanitize::text(&g.name)));
         if !g.exists {
@@ -168,7 +182,7 @@ pub fn stream_group(snap: &Snapshot, r: &StreamRow, profile: &ProfileInfo) -> Po
                 lines.push(format!(
                     "oldest pending entry: {} old (claim_min_idle {})",
                     age(a),
-                    humantime::format_duration(profile.claim_min_idle)
+                    humantime::format_duration(claim_min_idle)
                 ));
             }
             for c in g.pending_by_consumer.iter().take(10) {

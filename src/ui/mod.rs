@@ -8,4 +8,5 @@ pub mod render;
 pub mod run;
 pub mod sample;
 pub mod theme;
+pub mod view;
 pub mod write;

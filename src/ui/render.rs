@@ -3,10 +3,9 @@
 use crate::format::{age, duration};
 use crate::sanitize;
 use crate::ui::app::{App, ConnState, InputKind, Pane};
-use crate::ui::panes;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
@@ -20,15 +19,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     .areas(f.area());
     draw_header(f, header, app);
     draw_tabs(f, tabs, app);
-    match app.pane {
-        Pane::Overview => panes::overview::draw(f, body, app),
-        Pane::Memory => panes::memory::draw(f, body, app),
-        Pane::Clients => panes::clients::draw(f, body, app),
-        Pane::Streams => panes::streams::draw(f, body, app),
-        Pane::Pending => panes::pending::draw(f, body, app),
-        Pane::Dlq => panes::dlq::draw(f, body, app),
-        Pane::Slowlog => panes::slowlog::draw(f, body, app),
-    }
+    app.pane.draw(f, body, &app.cx());
     draw_footer(f, footer, app);
     if let Some(p) = &app.popup {
         draw_popup(f, app, &p.title, &p.lines, p.scroll);
@@ -52,7 +43,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         draw_popup(f, app, "confirm write", &lines, 0);
     }
     if app.help {
-        let lines = help_lines(app.pane);
+        let lines = app.help_lines();
         draw_popup(f, app, &format!("keys — {}", app.pane.title()), &lines, 0);
     }
 }
@@ -220,63 +211,4 @@ fn draw_popup(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: u
         Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
         popup,
     );
-}
-
-pub fn help_lines(pane: Pane) -> Vec<String> {
-    let mut l: Vec<String> = [
-        "q            quit (Esc closes popups first)",
-        "?            this help",
-        "Tab S-Tab    next / previous pane;  1-7 jump to a pane",
-        "j k ↓ ↑      move;  PgDn PgUp page;  g G first / last",
-        "Enter        drill in / open / zoom;  Esc back",
-        "/            filter (Esc clears);  s  cycle sort",
-        "p            pause polling;  r refresh now;  + - refresh interval",
-        ":            command: :profile NAME, :streams, :dlq, :requeue-all, :q",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    l.push(String::new());
-    let specific: &[&str] = match pane {
-        Pane::Overview => &["j k          select a tile;  Enter zooms it to its pane"],
-        Pane::Streams => &[
-            "Enter        pending view of the selected group",
-            "i            detail: lag reason, consumers, last delivered",
-            "s            sort: backlog, lag, pending, oldest pending, name",
-        ],
-        Pane::Pending => &[
-            "Enter        message body of the selected entry",
-            "PgDn at end  next page;  PgUp at top  previous page",
-            "yellow       idle longer than claim_min_idle (claimable)",
-            "red          delivered more than dlq.max_retries times (poison)",
-            "space        mark / unmark the selected entry",
-            "c a R D A    claim, autoclaim, requeue, dead-letter, ack: the marked entries,",
-            "             else all rows the filter shows, else the selected one (a: all idle)",
-            "P            prune consumers holding nothing, idle > claim_min_idle",
-        ],
-        Pane::Dlq => &[
-            "[ ]          previous / next DLQ stream",
-            "Enter        the whole dead letter, JSON pretty-printed",
-            "PgDn at end  older entries",
-            "space        mark / unmark;  R requeue, x delete (marked / filtered / selected)",
-            "P            purge entries older than dlq.ttl",
-            ":requeue-all requeue every entry of this DLQ (Sidekiq's retry all)",
-        ],
-        Pane::Slowlog => &["Enter        all arguments of the command;  s  newest / slowest"],
-        Pane::Clients => &["Enter        client detail;  s  sort: idle, age, output buffer, name"],
-        Pane::Memory => &["(history of used memory and evictions)"],
-    };
-    l.extend(specific.iter().map(|s| s.to_string()));
-    l
-}
-
-/// Style for a value against warn/crit thresholds.
-pub fn level_style(app: &App, v: f64, warn: f64, crit: f64) -> Style {
-    if v >= crit {
-        app.theme.crit()
-    } else if v >= warn {
-        app.theme.warn()
-    } else {
-        Style::default()
-    }
 }

@@ -253,6 +253,7 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
             ],
         }),
         problems: Vec::new(),
+        nodes: Vec::new(),
     }
 }
 

@@ -1,16 +1,21 @@
 //! Clients: connected / blocked / rejected with history, and CLIENT LIST
 //! (fetched only while this pane is open, bounded), sortable and filterable.
 
+use crate::collect::collector::Needs;
+use crate::model::ClientRow;
+use crate::ui::view::Effect;
+use crossterm::event::KeyCode;
+use super::{CxMut, Key};
 use super::{block, cut, table};
 use crate::format::{age, count};
 use crate::sanitize;
-use crate::ui::app::{App, Pane};
+use super::{Cx, Pane};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::{Row, Sparkline};
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     let [top, list] = Layout::vertical([Constraint::Length(5), Constraint::Fill(1)]).areas(area);
     let [conn, blocked] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(top);
     let c = app.snapshot().and_then(|s| s.clients.as_ref());
@@ -55,7 +60,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         super::empty(f, list, app, "clients".into(), &msg, app.theme.dim());
         return;
     };
-    let rows = app.client_rows();
+    let rows = self::list(app);
     let range = super::window(rows.len(), app.selected(Pane::Clients), list);
     let wide = list.width >= 110;
     let table_rows: Vec<Row> = rows[range.clone()]
@@ -124,4 +129,62 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         },
         Some(app.selected(Pane::Clients) - range.start),
     );
+}
+
+pub const TITLE: &str = "Clients";
+pub const SORTS: &[&str] = &["idle", "age", "output buffer", "name"];
+
+#[derive(Default)]
+pub struct State;
+
+pub const KEYS: &[Key] = &[Key {
+    keys: "Enter i",
+    help: "client detail",
+    on: |k| matches!(k, KeyCode::Enter | KeyCode::Char('i')),
+    run: Some(detail),
+}];
+
+/// CLIENT LIST rows, filtered and sorted.
+pub fn list<'a>(cx: &'a Cx) -> Vec<&'a ClientRow> {
+    let Some(cl) = cx.snapshot().and_then(|s| s.client_list.as_ref()) else {
+        return Vec::new();
+    };
+    let f = cx.filter(Pane::Clients).to_lowercase();
+    let mut rows: Vec<_> = cl
+        .rows
+        .iter()
+        .filter(|c| {
+            f.is_empty()
+                || c.name.to_lowercase().contains(&f)
+                || c.addr.contains(&f)
+                || c.cmd.contains(&f)
+                || c.user.to_lowercase().contains(&f)
+        })
+        .collect();
+    match cx.sort(Pane::Clients) {
+        0 => rows.sort_by_key(|c| std::cmp::Reverse(c.idle_s)),
+        1 => rows.sort_by_key(|c| std::cmp::Reverse(c.age_s)),
+        2 => rows.sort_by_key(|c| std::cmp::Reverse(c.omem)),
+        _ => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+    }
+    rows
+}
+
+pub fn rows(cx: &Cx) -> usize {
+    list(cx).len()
+}
+
+pub fn needs(_: &Cx, n: &mut Needs) {
+    n.client_list = true;
+}
+
+fn detail(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
+    let c = cx.cx();
+    let popup = list(&c)
+        .get(c.selected(Pane::Clients))
+        .map(|r| crate::ui::detail::client(r));
+    if popup.is_some() {
+        cx.popup = popup;
+    }
+    vec![]
 }

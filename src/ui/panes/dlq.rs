@@ -2,19 +2,25 @@
 //! entries (newest first) with original stream and id, error, retry count,
 //! failed at and age versus dlq.ttl. Enter shows the whole entry.
 
+use crate::collect::collector::Needs;
+use crate::model::StreamEntry;
+use crate::ops::Op;
+use crate::ui::view::Effect;
+use crossterm::event::KeyCode;
+use super::{CxMut, Key};
 use super::{block, cut, table};
 use crate::format::{age, count};
 use crate::sanitize;
-use crate::ui::app::{App, Pane};
+use super::{Cx, Pane};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row};
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     let t = &app.theme;
-    let list = app.dlq_streams();
-    let current = app.current_dlq();
+    let list = super::dlq::streams(app);
+    let current = super::dlq::current(app);
     let h = (list.len() as u16 + 2).clamp(3, 8);
     let [top, entries] = Layout::vertical([Constraint::Length(h), Constraint::Fill(1)]).areas(area);
     let lines: Vec<Line> = if list.is_empty() {
@@ -64,7 +70,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     );
     let ttl_ms = app.profile.dlq_ttl.as_millis() as u64;
     let now = app.snapshot().map(|s| s.taken_at_ms).unwrap_or(app.now_ms);
-    let rows = app.dlq_rows();
+    let rows = self::list(app);
     let range = super::window(rows.len(), app.selected(Pane::Dlq), entries);
     let wide = entries.width >= 120;
     let table_rows: Vec<Row> = rows[range.clone()]
@@ -77,7 +83,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             } else {
                 ratatui::style::Style::default()
             };
-            let failed_at = get("failed_at")
+            let failed_at = get(crate::model::dlq::FAILED_AT)
                 .parse::<u64>()
                 .map(|s| age(now.saturating_sub(s * 1000)) + " ago")
                 .unwrap_or_else(|_| "-".into());
@@ -90,11 +96,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                         sanitize::text(&e.id)
                     ),
                     cut(
-                        &format!("{} {}", get("original_stream"), get("original_id")),
+                        &format!("{} {}", get(crate::model::dlq::ORIGINAL_STREAM), get(crate::model::dlq::ORIGINAL_ID)),
                         48,
                     ),
-                    cut(&get("error"), 80),
-                    get("retry_count"),
+                    cut(&get(crate::model::dlq::ERROR), 80),
+                    get(crate::model::dlq::RETRY_COUNT),
                     failed_at,
                     format!("{}{expired}", age(entry_age)),
                 ]
@@ -105,16 +111,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                         if app.marks.contains(&e.id) { "*" } else { "" },
                         sanitize::text(&e.id)
                     ),
-                    get("original_id"),
-                    get("error"),
-                    get("retry_count"),
+                    get(crate::model::dlq::ORIGINAL_ID),
+                    get(crate::model::dlq::ERROR),
+                    get(crate::model::dlq::RETRY_COUNT),
                     format!("{}{expired}", age(entry_age)),
                 ]
             };
             Row::new(cells).style(style)
         })
         .collect();
-    let page = app.dlq_before.len() + 1;
+    let page = app.panes.dlq.before.len() + 1;
     table(
         f,
         entries,
@@ -152,7 +158,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
 }
 
 /// "oldest 9d 0h (past ttl) · newest 3m 0s" for one DLQ, from its first and last ids.
-fn ages<'a>(app: &App, dlq: &str) -> Span<'a> {
+fn ages<'a>(app: &Cx, dlq: &str) -> Span<'a> {
     let t = &app.theme;
     let Some(snap) = app.snapshot() else {
         return Span::raw("");
@@ -185,4 +191,231 @@ fn ages<'a>(app: &App, dlq: &str) -> Span<'a> {
         }
         _ => Span::raw(""),
     }
+}
+
+pub const TITLE: &str = "DLQ";
+pub const SORTS: &[&str] = &[];
+
+#[derive(Default)]
+pub struct State {
+    /// The DLQ stream shown, by name (default: the longest).
+    pub stream: Option<String>,
+    /// Server-side pages: the last id of each page before the one shown.
+    pub before: Vec<String>,
+}
+
+pub const KEYS: &[Key] = &[
+    Key {
+        keys: "[ ]",
+        help: "previous / next DLQ stream",
+        on: |k| matches!(k, KeyCode::Char('[' | ']')),
+        run: Some(cycle),
+    },
+    Key {
+        keys: "Enter i",
+        help: "the whole dead letter, JSON pretty-printed",
+        on: |k| matches!(k, KeyCode::Enter | KeyCode::Char('i')),
+        run: Some(detail),
+    },
+    Key {
+        keys: "PgDn at end",
+        help: "older entries (PgUp at the top: newer)",
+        on: |k| matches!(k, KeyCode::PageDown | KeyCode::PageUp),
+        run: Some(page),
+    },
+    Key {
+        keys: "space",
+        help: "mark / unmark the selected entry",
+        on: |k| matches!(k, KeyCode::Char(' ')),
+        run: Some(mark),
+    },
+    Key {
+        keys: "R x",
+        help: "requeue, delete: the marked entries, else all rows the filter shows, else the selected one",
+        on: |k| matches!(k, KeyCode::Char('R' | 'x')),
+        run: Some(write),
+    },
+    Key {
+        keys: "P",
+        help: "purge entries older than dlq.ttl",
+        on: |k| matches!(k, KeyCode::Char('P')),
+        run: Some(write),
+    },
+    Key {
+        keys: ":requeue-all",
+        help: "requeue every entry of this DLQ (Sidekiq's retry all)",
+        on: |_| false,
+        run: None,
+    },
+];
+
+/// DLQ streams known from the snapshot: (stream, dlq name, length).
+pub fn streams(cx: &Cx) -> Vec<(String, String, u64)> {
+    let Some(snap) = cx.snapshot() else {
+        return Vec::new();
+    };
+    snap.streams
+        .iter()
+        .filter_map(|s| {
+            s.dlq
+                .as_ref()
+                .map(|d| (s.name.clone(), d.stream.clone(), d.length))
+        })
+        .collect()
+}
+
+/// The DLQ shown: the chosen one while it exists, else the longest.
+pub fn current(cx: &Cx) -> Option<String> {
+    let list = streams(cx);
+    match &cx.panes.dlq.stream {
+        Some(d) if list.iter().any(|(_, n, _)| n == d) => Some(d.clone()),
+        _ => list
+            .iter()
+            .max_by_key(|(_, _, len)| *len)
+            .map(|(_, n, _)| n.clone()),
+    }
+}
+
+/// The DLQ stream of `stream`, as the collector named it (`<stream>:dlq` if it did not).
+pub fn dlq_of(cx: &Cx, stream: &str) -> String {
+    streams(cx)
+        .into_iter()
+        .find(|(s, _, _)| s == stream)
+        .map(|(_, dlq, _)| dlq)
+        .unwrap_or_else(|| format!("{stream}:dlq"))
+}
+
+pub fn list<'a>(cx: &'a Cx) -> Vec<&'a StreamEntry> {
+    let Some(page) = cx.snapshot().and_then(|s| s.dlq_page.as_ref()) else {
+        return Vec::new();
+    };
+    if Some(&page.stream) != current(cx).as_ref() {
+        return Vec::new();
+    }
+    let f = cx.filter(Pane::Dlq).to_lowercase();
+    page.entries
+        .iter()
+        .filter(|e| {
+            f.is_empty()
+                || e.id.contains(&f)
+                || e.fields
+                    .iter()
+                    .any(|(_, v)| v.as_str_lossy().to_lowercase().contains(&f))
+        })
+        .collect()
+}
+
+pub fn rows(cx: &Cx) -> usize {
+    list(cx).len()
+}
+
+pub fn needs(cx: &Cx, n: &mut Needs) {
+    if let Some(d) = current(cx) {
+        let before = cx.panes.dlq.before.last().cloned();
+        n.dlq = Some((d, before.unwrap_or_else(|| "+".into())));
+    }
+}
+
+fn cycle(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
+    let c = cx.cx();
+    let list = streams(&c);
+    if list.is_empty() {
+        return vec![];
+    }
+    let cur = current(&c);
+    let i = list
+        .iter()
+        .position(|(_, n, _)| Some(n) == cur.as_ref())
+        .unwrap_or(0) as isize;
+    let dir = if k == KeyCode::Char('[') { -1 } else { 1 };
+    let next = (i + dir).rem_euclid(list.len() as isize) as usize;
+    cx.panes.dlq.stream = Some(list[next].1.clone());
+    cx.view.marks.clear();
+    cx.panes.dlq.before.clear();
+    cx.list(Pane::Dlq).selected = 0;
+    vec![]
+}
+
+fn detail(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
+    let c = cx.cx();
+    let popup = list(&c)
+        .get(c.selected(Pane::Dlq))
+        .map(|e| crate::ui::detail::entry(&format!("dead letter {}", e.id), e));
+    if popup.is_some() {
+        cx.popup = popup;
+    }
+    vec![]
+}
+
+fn mark(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
+    let c = cx.cx();
+    let id = list(&c).get(c.selected(Pane::Dlq)).map(|e| e.id.clone());
+    cx.toggle_mark(id);
+    vec![]
+}
+
+fn page(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
+    let c = cx.cx();
+    let rows = list(&c);
+    let sel = c.selected(Pane::Dlq);
+    let last = rows.last().map(|e| e.id.clone());
+    let n = rows.len();
+    match k {
+        KeyCode::PageDown if sel + 1 >= n => {
+            if let Some(last) = last {
+                cx.panes.dlq.before.push(last);
+                cx.list(Pane::Dlq).selected = 0;
+                return vec![Effect::Refresh];
+            }
+        }
+        KeyCode::PageUp if sel == 0 && !cx.panes.dlq.before.is_empty() => {
+            cx.panes.dlq.before.pop();
+            return vec![Effect::Refresh];
+        }
+        _ => {}
+    }
+    cx.move_sel(if k == KeyCode::PageDown { 10 } else { -10 });
+    vec![]
+}
+
+fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
+    let c = cx.cx();
+    let Some(dlq) = current(&c) else {
+        cx.status = Some("no DLQ stream".into());
+        return vec![];
+    };
+    let target = streams(&c)
+        .into_iter()
+        .find(|(_, d, _)| *d == dlq)
+        .map(|(s, _, _)| s)
+        .unwrap_or_default();
+    let ttl = c.profile.dlq_ttl;
+    let ids = cx.targets(list(&cx.cx()).iter().map(|e| e.id.clone()).collect());
+    let op = match k {
+        KeyCode::Char('P') => Op::DlqPurge { dlq, ttl },
+        _ if ids.is_empty() => {
+            cx.status = Some("nothing selected".into());
+            return vec![];
+        }
+        KeyCode::Char('R') => Op::DlqRequeue { dlq, target, ids },
+        _ => Op::DlqDelete { dlq, ids },
+    };
+    cx.ask_confirm(op);
+    vec![]
+}
+
+/// `:requeue-all`: every entry of the DLQ shown (Sidekiq's "retry all").
+pub fn requeue_all(cx: &mut CxMut) {
+    if *cx.pane != Pane::Dlq {
+        cx.status = Some(":requeue-all works in the DLQ pane (6)".into());
+        return;
+    }
+    let c = cx.cx();
+    let Some((target, dlq, count)) =
+        current(&c).and_then(|d| streams(&c).into_iter().find(|(_, n, _)| *n == d))
+    else {
+        cx.status = Some("no DLQ stream".into());
+        return;
+    };
+    cx.ask_confirm(Op::DlqRequeueAll { dlq, target, count });
 }

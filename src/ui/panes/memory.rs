@@ -1,18 +1,19 @@
 //! Memory: used / rss / peak / maxmemory gauge, fragmentation, policy,
 //! evictions and expirations per second, and history.
 
+use crate::collect::collector::Needs;
 use super::block;
 use crate::format::{bytes, count};
 use crate::sanitize;
-use crate::ui::app::App;
-use crate::ui::render::level_style;
+use super::{Cx, Key};
+use super::level_style;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Gauge, Paragraph, Sparkline};
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     let Some(m) = app.snapshot().and_then(|s| s.memory.as_ref()) else {
         let msg = super::problem(app, "memory").unwrap_or_else(|| "waiting for data…".into());
         super::empty(f, area, app, "memory".into(), &msg, app.theme.dim());
@@ -124,3 +125,22 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         evict,
     );
 }
+
+pub const TITLE: &str = "Memory";
+pub const SORTS: &[&str] = &[];
+
+#[derive(Default)]
+pub struct State;
+
+pub const KEYS: &[Key] = &[Key {
+    keys: "",
+    help: "(history of used memory and evictions)",
+    on: |_| false,
+    run: None,
+}];
+
+pub fn rows(_: &Cx) -> usize {
+    0
+}
+
+pub fn needs(_: &Cx, _: &mut Needs) {}

@@ -1,27 +1,246 @@
-//! One file per pane. Each `draw` reads [`App`](crate::ui::app::App) only.
+//! The panes, one module each, and the one list of them.
+//!
+//! A pane module owns its state (`State`), its rows, its keys and their help
+//! lines (`KEYS`: the same table handles the key and writes the help), what
+//! it asks the collector for (`needs`), and its drawing (`draw`). It exports:
+//!
+//! ```text
+//! pub const TITLE: &str;                  tab bar, `:` command, help title
+//! pub const SORTS: &[&str];               what `s` cycles through
+//! pub const KEYS: &[Key];                 the pane's own keys, with help
+//! #[derive(Default)] pub struct State;    what only this pane keeps
+//! pub fn rows(cx: &Cx) -> usize;          rows the cursor moves over
+//! pub fn needs(cx: &Cx, n: &mut Needs);   collector needs while it is open
+//! pub fn draw(f: &mut Frame, area: Rect, cx: &Cx);
+//! ```
+//!
+//! Adding a pane: one new file, and one line in `panes!` below.
 
-pub mod clients;
-pub mod dlq;
-pub mod memory;
-pub mod overview;
-pub mod pending;
-pub mod slowlog;
-pub mod streams;
-
-use crate::ui::app::App;
+use crate::collect::collector::Needs;
+use crate::ui::view::{Effect, List, View};
+use crossterm::event::KeyCode;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
+
+macro_rules! panes {
+    ($($variant:ident => $module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// Which pane, in tab order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Pane { $($variant),* }
+
+        impl Pane {
+            pub const COUNT: usize = [$(stringify!($variant)),*].len();
+            pub const ALL: [Pane; Pane::COUNT] = [$(Pane::$variant),*];
+
+            pub fn title(self) -> &'static str {
+                match self { $(Pane::$variant => $module::TITLE),* }
+            }
+            /// Sort orders the pane offers (`s` cycles).
+            pub fn sorts(self) -> &'static [&'static str] {
+                match self { $(Pane::$variant => $module::SORTS),* }
+            }
+            /// The pane's own keys (help is written from the same table).
+            pub fn keys(self) -> &'static [Key] {
+                match self { $(Pane::$variant => $module::KEYS),* }
+            }
+            pub fn rows(self, cx: &Cx) -> usize {
+                match self { $(Pane::$variant => $module::rows(cx)),* }
+            }
+            pub fn needs(self, cx: &Cx, n: &mut Needs) {
+                match self { $(Pane::$variant => $module::needs(cx, n)),* }
+            }
+            pub fn draw(self, f: &mut Frame, area: Rect, cx: &Cx) {
+                match self { $(Pane::$variant => $module::draw(f, area, cx)),* }
+            }
+        }
+
+        /// Every pane's own state.
+        #[derive(Default)]
+        pub struct States { $(pub $module: $module::State),* }
+    };
+}
+
+panes! {
+    Overview => overview,
+    Memory => memory,
+    Clients => clients,
+    Streams => streams,
+    Pending => pending,
+    Dlq => dlq,
+    Slowlog => slowlog,
+}
+
+impl Pane {
+    pub fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+
+    pub fn by_title(name: &str) -> Option<Pane> {
+        Pane::ALL
+            .into_iter()
+            .find(|p| p.title().eq_ignore_ascii_case(name))
+    }
+}
+
+/// One key binding: what the help shows, which keys match, what it does.
+pub struct Key {
+    /// The keys as the help shows them (`space`, `c a R`, ...).
+    pub keys: &'static str,
+    pub help: &'static str,
+    pub on: fn(KeyCode) -> bool,
+    /// `None`: this entry is help only (a note, or handled by the list keys).
+    pub run: Option<fn(&mut CxMut, KeyCode) -> Vec<Effect>>,
+}
+
+/// Help lines from a key table.
+pub fn help(keys: &[Key]) -> Vec<String> {
+    keys.iter()
+        .map(|k| format!("{:<13}{}", k.keys, k.help))
+        .collect()
+}
+
+/// What a pane reads: the shared view, every pane's state and list.
+pub struct Cx<'a> {
+    pub view: &'a View,
+    pub panes: &'a States,
+    pub lists: &'a [List; Pane::COUNT],
+    pub pane: Pane,
+}
+
+impl std::ops::Deref for Cx<'_> {
+    type Target = View;
+    fn deref(&self) -> &View {
+        self.view
+    }
+}
+
+impl Cx<'_> {
+    pub fn selected(&self, pane: Pane) -> usize {
+        self.lists[pane.index()].selected
+    }
+    pub fn filter(&self, pane: Pane) -> &str {
+        &self.lists[pane.index()].filter
+    }
+    pub fn sort(&self, pane: Pane) -> usize {
+        self.lists[pane.index()].sort
+    }
+}
+
+/// What a pane's key handler may change.
+pub struct CxMut<'a> {
+    pub view: &'a mut View,
+    pub panes: &'a mut States,
+    pub lists: &'a mut [List; Pane::COUNT],
+    pub pane: &'a mut Pane,
+}
+
+impl std::ops::Deref for CxMut<'_> {
+    type Target = View;
+    fn deref(&self) -> &View {
+        self.view
+    }
+}
+
+impl std::ops::DerefMut for CxMut<'_> {
+    fn deref_mut(&mut self) -> &mut View {
+        self.view
+    }
+}
+
+impl CxMut<'_> {
+    /// A read-only view of the same state.
+    pub fn cx(&self) -> Cx<'_> {
+        Cx {
+            view: self.view,
+            panes: self.panes,
+            lists: self.lists,
+            pane: *self.pane,
+        }
+    }
+
+    pub fn list(&mut self, pane: Pane) -> &mut List {
+        &mut self.lists[pane.index()]
+    }
+
+    /// Move the selection of the open pane by `delta` rows.
+    pub fn move_sel(&mut self, delta: isize) {
+        let pane = *self.pane;
+        let n = pane.rows(&self.cx());
+        let l = self.list(pane);
+        if n == 0 {
+            l.selected = 0;
+            return;
+        }
+        l.selected = (l.selected as isize + delta).clamp(0, n as isize - 1) as usize;
+    }
+
+    /// Open a pane: leave the current one (marks cleared, slowlog seen), enter
+    /// the new one (Pending opens the worst group when none is chosen).
+    pub fn switch(&mut self, to: Pane) {
+        let from = *self.pane;
+        if to == Pane::Pending && self.panes.pending.drill.is_none() {
+            self.panes.pending.drill = streams::worst_group(&self.cx());
+        }
+        if to != from {
+            self.view.marks.clear();
+        }
+        if from == Pane::Slowlog && to != Pane::Slowlog {
+            slowlog::mark_seen(self);
+        }
+        *self.pane = to;
+        self.view.status = None;
+    }
+
+    /// Clamp every selection to its pane's rows (after new data).
+    pub fn clamp(&mut self) {
+        for p in Pane::ALL {
+            let n = p.rows(&self.cx());
+            let l = self.list(p);
+            if l.selected >= n {
+                l.selected = n.saturating_sub(1);
+            }
+        }
+    }
+
+    /// The marked ids; else, with a filter, every row the filter shows; else the selected row.
+    pub fn targets(&self, rows: Vec<String>) -> Vec<String> {
+        if !self.view.marks.is_empty() {
+            return self.view.marks.iter().cloned().collect();
+        }
+        let l = &self.lists[self.pane.index()];
+        if !l.filter.is_empty() {
+            return rows;
+        }
+        rows.into_iter().nth(l.selected).into_iter().collect()
+    }
+
+    /// Toggle the mark on the selected row's id and move down.
+    pub fn toggle_mark(&mut self, id: Option<String>) {
+        if let Some(id) = id
+            && !self.view.marks.remove(&id)
+        {
+            self.view.marks.insert(id);
+        }
+        self.move_sel(1);
+    }
+}
+
+// ---- drawing helpers shared by the panes ------------------------------------------
+
+use ratatui::layout::Constraint;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
 
 /// A bordered block with a title (highlighted when `focused`).
-pub fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
-    let b = Block::bordered().title(Span::styled(format!(" {title} "), app.theme.title()));
+pub fn block<'a>(view: &View, title: String, focused: bool) -> Block<'a> {
+    let b = Block::bordered().title(Span::styled(format!(" {title} "), view.theme.title()));
     if focused {
-        b.border_style(app.theme.accent())
+        b.border_style(view.theme.accent())
     } else {
-        b.border_style(app.theme.dim())
+        b.border_style(view.theme.dim())
     }
 }
 
@@ -30,7 +249,7 @@ pub fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
 pub fn table(
     f: &mut Frame,
     area: Rect,
-    app: &App,
+    view: &View,
     title: String,
     header: &[&str],
     rows: Vec<Row>,
@@ -39,9 +258,9 @@ pub fn table(
 ) {
     let n = rows.len();
     let t = Table::new(rows, widths.to_vec())
-        .header(Row::new(header.iter().map(|h| h.to_string())).style(app.theme.title()))
-        .row_highlight_style(app.theme.selected())
-        .block(block(app, title, false));
+        .header(Row::new(header.iter().map(|h| h.to_string())).style(view.theme.title()))
+        .row_highlight_style(view.theme.selected())
+        .block(block(view, title, false));
     let mut state = TableState::default().with_selected(selected.filter(|_| n > 0));
     f.render_stateful_widget(t, area, &mut state);
 }
@@ -58,19 +277,30 @@ pub fn window(total: usize, selected: usize, area: Rect) -> std::ops::Range<usiz
 }
 
 /// A centred hint inside an area (no data yet, not permitted, ...).
-pub fn empty(f: &mut Frame, area: Rect, app: &App, title: String, msg: &str, style: Style) {
+pub fn empty(f: &mut Frame, area: Rect, view: &View, title: String, msg: &str, style: Style) {
     let p = Paragraph::new(Line::from(Span::styled(msg.to_string(), style)))
-        .block(block(app, title, false));
+        .block(block(view, title, false));
     f.render_widget(p, area);
 }
 
 pub use crate::format::cut;
 
 /// The problem message for a section, if the snapshot has one.
-pub fn problem(app: &App, section_part: &str) -> Option<String> {
-    app.snapshot()?
+pub fn problem(view: &View, section_part: &str) -> Option<String> {
+    view.snapshot()?
         .problems
         .iter()
         .find(|p| p.section.contains(section_part))
         .map(|p| p.message.clone())
+}
+
+/// Style for a value against warn/crit thresholds.
+pub fn level_style(view: &View, v: f64, warn: f64, crit: f64) -> Style {
+    if v >= crit {
+        view.theme.crit()
+    } else if v >= warn {
+        view.theme.warn()
+    } else {
+        Style::default()
+    }
 }

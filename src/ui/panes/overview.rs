@@ -1,18 +1,22 @@
 //! The default screen: alerts, ops, memory, clients, the worst streams, DLQs and
 //! the latest slow commands, tiled to fit 80x24 and to use a large terminal.
 
-use super::{block, cut};
+use crate::collect::collector::Needs;
+use crate::ui::view::Effect;
+use crossterm::event::KeyCode;
+use super::CxMut;
+use super::{Cx, Key, Pane, block, cut};
 use crate::model::alerts::Level;
 use crate::format::{age, bytes, count};
 use crate::sanitize;
-use crate::ui::app::App;
-use crate::ui::render::level_style;
+
+use super::level_style;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Sparkline, Table};
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     let alerts_h = (app.alerts.len() as u16 + 2).clamp(3, 6);
     let [alerts, tiles, rest] = Layout::vertical([
         Constraint::Length(alerts_h),
@@ -38,7 +42,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     }
 }
 
-fn draw_alerts(f: &mut Frame, area: Rect, app: &App) {
+fn draw_alerts(f: &mut Frame, area: Rect, app: &Cx) {
     let t = &app.theme;
     let lines: Vec<Line> = if app.snapshot().is_none() {
         vec![Line::styled("waiting for the first poll…", t.dim())]
@@ -63,12 +67,12 @@ fn draw_alerts(f: &mut Frame, area: Rect, app: &App) {
     };
     let title = format!("alerts ({})", app.alerts.len());
     f.render_widget(
-        Paragraph::new(lines).block(block(app, title, app.tile == 0)),
+        Paragraph::new(lines).block(block(app, title, app.selected(Pane::Overview) == 0)),
         area,
     );
 }
 
-fn draw_ops(f: &mut Frame, area: Rect, app: &App) {
+fn draw_ops(f: &mut Frame, area: Rect, app: &Cx) {
     let snap = app.snapshot();
     let ops = snap.and_then(|s| s.stats.as_ref());
     let title = match ops {
@@ -86,11 +90,11 @@ fn draw_ops(f: &mut Frame, area: Rect, app: &App) {
     let spark = Sparkline::default()
         .data(&data)
         .style(ratatui::style::Style::default().fg(app.theme.sparkline))
-        .block(block(app, title, app.tile == 1));
+        .block(block(app, title, app.selected(Pane::Overview) == 1));
     f.render_widget(spark, area);
 }
 
-fn draw_memory(f: &mut Frame, area: Rect, app: &App) {
+fn draw_memory(f: &mut Frame, area: Rect, app: &Cx) {
     let t = &app.theme;
     let lines = match app.snapshot().and_then(|s| s.memory.as_ref()) {
         None => vec![Line::styled(
@@ -138,12 +142,12 @@ fn draw_memory(f: &mut Frame, area: Rect, app: &App) {
         }
     };
     f.render_widget(
-        Paragraph::new(lines).block(block(app, "memory".into(), app.tile == 2)),
+        Paragraph::new(lines).block(block(app, "memory".into(), app.selected(Pane::Overview) == 2)),
         area,
     );
 }
 
-fn draw_clients(f: &mut Frame, area: Rect, app: &App) {
+fn draw_clients(f: &mut Frame, area: Rect, app: &Cx) {
     let t = &app.theme;
     let lines = match app.snapshot().and_then(|s| s.clients.as_ref()) {
         None => vec![Line::styled("no data", t.dim())],
@@ -174,17 +178,17 @@ fn draw_clients(f: &mut Frame, area: Rect, app: &App) {
         ],
     };
     f.render_widget(
-        Paragraph::new(lines).block(block(app, "clients".into(), app.tile == 3)),
+        Paragraph::new(lines).block(block(app, "clients".into(), app.selected(Pane::Overview) == 3)),
         area,
     );
 }
 
-fn draw_streams(f: &mut Frame, area: Rect, app: &App) {
+fn draw_streams(f: &mut Frame, area: Rect, app: &Cx) {
     let Some(snap) = app.snapshot() else {
-        f.render_widget(block(app, "streams".into(), app.tile == 0), area);
+        f.render_widget(block(app, "streams".into(), app.selected(Pane::Overview) == 0), area);
         return;
     };
-    let rows = app.stream_rows();
+    let rows = super::streams::list(app);
     let name_w = (area.width as usize).saturating_sub(40).max(16);
     let table_rows: Vec<Row> = rows[super::window(rows.len(), 0, area)]
         .iter()
@@ -244,19 +248,19 @@ fn draw_streams(f: &mut Frame, area: Rect, app: &App) {
     .block(block(
         app,
         format!("streams ({}) — worst first", snap.streams.len()),
-        app.tile == 0,
+        app.selected(Pane::Overview) == 0,
     ));
     f.render_widget(table, area);
 }
 
-fn draw_side(f: &mut Frame, area: Rect, app: &App) {
+fn draw_side(f: &mut Frame, area: Rect, app: &Cx) {
     let t = &app.theme;
     let [dlq, slow] = if area.width >= 100 || area.height < 8 {
         Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(area)
     } else {
         Layout::vertical([Constraint::Ratio(1, 2); 2]).areas(area)
     };
-    let dlqs = app.dlq_streams();
+    let dlqs = super::dlq::streams(app);
     let mut dl: Vec<Line> = dlqs
         .iter()
         .filter(|(_, _, n)| *n > 0)
@@ -281,7 +285,7 @@ fn draw_side(f: &mut Frame, area: Rect, app: &App) {
         dl.push(Line::styled("all dead-letter queues empty", t.ok()));
     }
     f.render_widget(
-        Paragraph::new(dl).block(block(app, "dead letters".into(), app.tile == 4)),
+        Paragraph::new(dl).block(block(app, "dead letters".into(), app.selected(Pane::Overview) == 4)),
         dlq,
     );
     let sl: Vec<Line> = match app.snapshot().and_then(|s| s.slowlog.as_ref()) {
@@ -301,7 +305,7 @@ fn draw_side(f: &mut Frame, area: Rect, app: &App) {
                     .map(|a| a.display())
                     .collect::<Vec<_>>()
                     .join(" ");
-                let new = app.slowlog_seen.is_some_and(|seen| e.id > seen);
+                let new = app.panes.slowlog.seen.is_some_and(|seen| e.id > seen);
                 Line::from(vec![
                     Span::styled(
                         format!("{:>7.1}ms ", e.duration_us as f64 / 1000.0),
@@ -313,7 +317,53 @@ fn draw_side(f: &mut Frame, area: Rect, app: &App) {
             .collect(),
     };
     f.render_widget(
-        Paragraph::new(sl).block(block(app, "slow commands".into(), app.tile == 4)),
+        Paragraph::new(sl).block(block(app, "slow commands".into(), app.selected(Pane::Overview) == 4)),
         slow,
     );
+}
+
+pub const TITLE: &str = "Overview";
+pub const SORTS: &[&str] = &[];
+
+/// The tiles in selection order, and the pane Enter opens from each.
+pub const TILES: [(&str, Pane); 5] = [
+    ("alerts & streams", Pane::Streams),
+    ("ops", Pane::Memory),
+    ("memory", Pane::Memory),
+    ("clients", Pane::Clients),
+    ("dlq & slowlog", Pane::Dlq),
+];
+
+#[derive(Default)]
+pub struct State;
+
+pub const KEYS: &[Key] = &[
+    Key {
+        keys: "j k",
+        help: "select a tile",
+        on: |_| false,
+        run: None,
+    },
+    Key {
+        keys: "Enter",
+        help: "zoom the selected tile to its pane",
+        on: |k| matches!(k, KeyCode::Enter),
+        run: Some(zoom),
+    },
+];
+
+pub fn rows(_: &Cx) -> usize {
+    TILES.len()
+}
+
+pub fn needs(_: &Cx, _: &mut Needs) {}
+
+fn zoom(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
+    let tile = cx.cx().selected(Pane::Overview).min(TILES.len() - 1);
+    cx.switch(TILES[tile].1);
+    // The DLQ & slowlog tile opens the slowlog when every DLQ is empty.
+    if tile == 4 && super::dlq::streams(&cx.cx()).iter().all(|(_, _, n)| *n == 0) {
+        cx.switch(Pane::Slowlog);
+    }
+    vec![]
 }

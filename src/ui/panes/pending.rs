@@ -2,17 +2,23 @@
 //! count, paged; claimable (idle > claim_min_idle) and poison (deliveries >
 //! dlq.max_retries) entries marked. Enter shows the message body.
 
+use crate::collect::collector::Needs;
+use crate::model::PendingEntry;
+use crate::ops::Op;
+use crate::ui::view::Effect;
+use crossterm::event::KeyCode;
+use super::{CxMut, Key};
 use super::{block, cut, table};
 use crate::format::{age, count};
 use crate::sanitize;
-use crate::ui::app::{App, Pane};
+use super::{Cx, Pane};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row};
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let Some((stream, group)) = &app.drill else {
+pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
+    let Some((stream, group)) = &app.panes.pending.drill else {
         super::empty(
             f,
             area,
@@ -52,7 +58,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(lines).block(block(app, title, false)), head);
 
     let claim = app.profile.claim_min_idle.as_millis() as u64;
-    let rows = app.pending_rows();
+    let rows = self::list(app);
     let range = super::window(rows.len(), app.selected(Pane::Pending), list);
     let table_rows: Vec<Row> = rows[range.clone()]
         .iter()
@@ -85,7 +91,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             .style(style)
         })
         .collect();
-    let page = app.pending_after.len() + 1;
+    let page = app.panes.pending.after.len() + 1;
     let none = rows.is_empty();
     table(
         f,
@@ -112,4 +118,228 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         ],
         Some(app.selected(Pane::Pending) - range.start),
     );
+}
+
+pub const TITLE: &str = "Pending";
+pub const SORTS: &[&str] = &["id", "idle", "deliveries", "consumer"];
+
+#[derive(Default)]
+pub struct State {
+    /// The group whose pending view is open.
+    pub drill: Option<(String, String)>,
+    /// Server-side pages: the last id of each page before the one shown.
+    pub after: Vec<String>,
+}
+
+pub const KEYS: &[Key] = &[
+    Key {
+        keys: "Enter",
+        help: "message body of the selected entry",
+        on: |k| matches!(k, KeyCode::Enter),
+        run: Some(body),
+    },
+    Key {
+        keys: "PgDn PgUp",
+        help: "at the end / top: next / previous page from the server",
+        on: |k| matches!(k, KeyCode::PageDown | KeyCode::PageUp),
+        run: Some(page),
+    },
+    Key {
+        keys: "yellow",
+        help: "idle longer than claim_min_idle (claimable)",
+        on: |_| false,
+        run: None,
+    },
+    Key {
+        keys: "red",
+        help: "delivered more than dlq.max_retries times (poison)",
+        on: |_| false,
+        run: None,
+    },
+    Key {
+        keys: "space",
+        help: "mark / unmark the selected entry",
+        on: |k| matches!(k, KeyCode::Char(' ')),
+        run: Some(mark),
+    },
+    Key {
+        keys: "c a R D A",
+        help: "claim, autoclaim, requeue, dead-letter, ack: the marked entries, else all rows the filter shows, else the selected one (a: all idle)",
+        on: |k| matches!(k, KeyCode::Char('c' | 'a' | 'R' | 'D' | 'A')),
+        run: Some(write),
+    },
+    Key {
+        keys: "P",
+        help: "prune consumers holding nothing, idle > claim_min_idle",
+        on: |k| matches!(k, KeyCode::Char('P')),
+        run: Some(write),
+    },
+    Key {
+        keys: "Esc",
+        help: "clear the filter, else back to Streams",
+        on: |k| matches!(k, KeyCode::Esc),
+        run: Some(back),
+    },
+];
+
+/// Open the pending view of a group.
+pub fn open(cx: &mut CxMut, stream: String, group: String) {
+    cx.panes.pending.drill = Some((stream, group));
+    cx.panes.pending.after.clear();
+    cx.view.marks.clear();
+    cx.list(Pane::Pending).selected = 0;
+    cx.switch(Pane::Pending);
+}
+
+/// The page of entries of the open group, filtered and sorted.
+pub fn list<'a>(cx: &'a Cx) -> Vec<&'a PendingEntry> {
+    let Some(page) = cx.snapshot().and_then(|s| s.pending_page.as_ref()) else {
+        return Vec::new();
+    };
+    if cx.panes.pending.drill.as_ref() != Some(&(page.stream.clone(), page.group.clone())) {
+        return Vec::new();
+    }
+    let f = cx.filter(Pane::Pending).to_lowercase();
+    let mut rows: Vec<&PendingEntry> = page
+        .entries
+        .iter()
+        .filter(|e| f.is_empty() || e.consumer.to_lowercase().contains(&f) || e.id.contains(&f))
+        .collect();
+    match cx.sort(Pane::Pending) {
+        1 => rows.sort_by_key(|e| std::cmp::Reverse(e.idle_ms)),
+        2 => rows.sort_by_key(|e| std::cmp::Reverse(e.deliveries)),
+        3 => rows.sort_by(|a, b| a.consumer.cmp(&b.consumer)),
+        _ => {}
+    }
+    rows
+}
+
+pub fn rows(cx: &Cx) -> usize {
+    list(cx).len()
+}
+
+pub fn needs(cx: &Cx, n: &mut Needs) {
+    if let Some((s, g)) = &cx.panes.pending.drill {
+        let after = cx.panes.pending.after.last().cloned();
+        n.pending = Some((s.clone(), g.clone(), after.unwrap_or_else(|| "-".into())));
+    }
+}
+
+fn ids(cx: &Cx) -> Vec<String> {
+    list(cx).iter().map(|e| e.id.clone()).collect()
+}
+
+fn body(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
+    let c = cx.cx();
+    match (list(&c).get(c.selected(Pane::Pending)), &c.panes.pending.drill) {
+        (Some(e), Some((stream, _))) => vec![Effect::FetchEntry {
+            stream: stream.clone(),
+            id: e.id.clone(),
+        }],
+        _ => vec![],
+    }
+}
+
+fn mark(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
+    let c = cx.cx();
+    let id = list(&c).get(c.selected(Pane::Pending)).map(|e| e.id.clone());
+    cx.toggle_mark(id);
+    vec![]
+}
+
+fn page(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
+    let c = cx.cx();
+    let n = rows(&c);
+    let sel = c.selected(Pane::Pending);
+    let last = c
+        .snapshot()
+        .and_then(|s| s.pending_page.as_ref())
+        .and_then(|p| p.entries.last())
+        .map(|e| e.id.clone());
+    match k {
+        KeyCode::PageDown if sel + 1 >= n => {
+            if let Some(last) = last {
+                cx.panes.pending.after.push(last);
+                cx.list(Pane::Pending).selected = 0;
+                return vec![Effect::Refresh];
+            }
+        }
+        KeyCode::PageUp if sel == 0 && !cx.panes.pending.after.is_empty() => {
+            cx.panes.pending.after.pop();
+            return vec![Effect::Refresh];
+        }
+        _ => {}
+    }
+    cx.move_sel(if k == KeyCode::PageDown { 10 } else { -10 });
+    vec![]
+}
+
+fn back(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
+    if cx.list(Pane::Pending).filter.is_empty() {
+        cx.switch(Pane::Streams);
+    } else {
+        cx.list(Pane::Pending).filter.clear();
+    }
+    vec![]
+}
+
+/// A write key: build the operation and ask for confirmation.
+fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
+    let KeyCode::Char(key) = k else { return vec![] };
+    let Some((stream, group)) = cx.panes.pending.drill.clone() else {
+        cx.status = Some("choose a group in Streams (4) and press Enter first".into());
+        return vec![];
+    };
+    let c = cx.cx();
+    let min_idle = c.profile.claim_min_idle;
+    let to = c.claim_consumer.clone();
+    let claimable = list(&c)
+        .iter()
+        .filter(|e| e.idle_ms >= min_idle.as_millis() as u64)
+        .count();
+    let dlq = super::dlq::dlq_of(&c, &stream);
+    let ids = cx.targets(ids(&cx.cx()));
+    let op = match key {
+        'P' => Op::Prune {
+            stream,
+            group,
+            idle: min_idle,
+        },
+        'a' => Op::Autoclaim {
+            stream,
+            group,
+            to,
+            min_idle,
+            count: claimable,
+        },
+        _ if ids.is_empty() => {
+            cx.status = Some("nothing selected".into());
+            return vec![];
+        }
+        'c' => Op::Claim {
+            stream,
+            group,
+            ids,
+            to,
+            min_idle,
+        },
+        'R' => Op::Requeue {
+            stream,
+            group,
+            ids,
+            min_idle,
+        },
+        'D' => Op::DeadLetter {
+            stream,
+            group,
+            dlq,
+            ids,
+            min_idle,
+            min_deliveries: 0,
+            reason: "moved from the redeye dashboard".into(),
+        },
+        _ => Op::Ack { stream, group, ids },
+    };
+    cx.ask_confirm(op);
+    vec![]
 }

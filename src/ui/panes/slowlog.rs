@@ -1,15 +1,20 @@
 //! Slowlog: id, time, duration, command with arguments (long ones cut, binary
 //! shown escaped), client; entries new since you last looked are highlighted.
 
+use crate::collect::collector::Needs;
+use crate::model::SlowEntry;
+use crate::ui::view::Effect;
+use crossterm::event::KeyCode;
+use super::{CxMut, Key};
 use super::{cut, table};
 use crate::format::count;
 use crate::sanitize;
-use crate::ui::app::{App, Pane};
+use super::{Cx, Pane};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::Row;
 
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     let Some(sl) = app.snapshot().and_then(|s| s.slowlog.as_ref()) else {
         let msg = super::problem(app, "slowlog").unwrap_or_else(|| "waiting for data…".into());
         super::empty(f, area, app, "slowlog".into(), &msg, app.theme.dim());
@@ -20,7 +25,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let cmd_w = (area.width as usize)
         .saturating_sub(36 + client_w as usize)
         .max(20);
-    let all = app.slow_rows();
+    let all = self::list(app);
     let range = super::window(all.len(), app.selected(Pane::Slowlog), area);
     let rows: Vec<Row> = all[range.clone()]
         .iter()
@@ -31,7 +36,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 .map(|a| cut(&a.display(), 40))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let new = app.slowlog_seen.is_none_or(|seen| e.id > seen);
+            let new = app.panes.slowlog.seen.is_none_or(|seen| e.id > seen);
             let style = if new {
                 app.theme.warn()
             } else {
@@ -77,4 +82,78 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         ],
         Some(app.selected(Pane::Slowlog) - range.start),
     );
+}
+
+pub const TITLE: &str = "Slowlog";
+pub const SORTS: &[&str] = &["newest", "duration"];
+
+/// Slowlog ids above `seen` are new since the pane was last looked at.
+#[derive(Default)]
+pub struct State {
+    pub seen: Option<u64>,
+}
+
+pub const KEYS: &[Key] = &[Key {
+    keys: "Enter i",
+    help: "all arguments of the command",
+    on: |k| matches!(k, KeyCode::Enter | KeyCode::Char('i')),
+    run: Some(detail),
+}];
+
+pub fn list<'a>(cx: &'a Cx) -> Vec<&'a SlowEntry> {
+    let Some(sl) = cx.snapshot().and_then(|s| s.slowlog.as_ref()) else {
+        return Vec::new();
+    };
+    let f = cx.filter(Pane::Slowlog).to_lowercase();
+    let mut rows: Vec<_> = sl
+        .entries
+        .iter()
+        .filter(|e| {
+            f.is_empty()
+                || e.args
+                    .iter()
+                    .any(|a| a.as_str_lossy().to_lowercase().contains(&f))
+                || e.client_name.to_lowercase().contains(&f)
+        })
+        .collect();
+    if cx.sort(Pane::Slowlog) == 1 {
+        rows.sort_by_key(|e| std::cmp::Reverse(e.duration_us));
+    }
+    rows
+}
+
+pub fn rows(cx: &Cx) -> usize {
+    list(cx).len()
+}
+
+pub fn needs(_: &Cx, _: &mut Needs) {}
+
+fn newest(cx: &Cx) -> Option<u64> {
+    cx.snapshot()
+        .and_then(|s| s.slowlog.as_ref())
+        .and_then(|s| s.entries.first())
+        .map(|e| e.id)
+}
+
+/// Everything shown so far counts as seen (on leaving the pane).
+pub fn mark_seen(cx: &mut CxMut) {
+    cx.panes.slowlog.seen = newest(&cx.cx());
+}
+
+/// New data: start counting new entries from the first snapshot.
+pub fn on_snapshot(cx: &mut CxMut) {
+    if *cx.pane != Pane::Slowlog && cx.panes.slowlog.seen.is_none() {
+        mark_seen(cx);
+    }
+}
+
+fn detail(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
+    let c = cx.cx();
+    let popup = list(&c)
+        .get(c.selected(Pane::Slowlog))
+        .map(|e| crate::ui::detail::slow(e));
+    if popup.is_some() {
+        cx.popup = popup;
+    }
+    vec![]
 }

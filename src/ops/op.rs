@@ -1,0 +1,357 @@
+//! One type for every write. The CLI and the dashboard only build an `Op`
+//! and confirm it their own way; the [`runner`](super::runner) does the rest.
+
+use super::{DlqSelect, Outcome};
+use crate::connect::Deployment;
+use crate::error::Result;
+use std::time::Duration;
+
+/// A write, with everything it acts on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    Claim {
+        stream: String,
+        group: String,
+        ids: Vec<String>,
+        to: String,
+        min_idle: Duration,
+    },
+    /// XAUTOCLAIM every entry idle at least `min_idle`; `count` is the
+    /// estimate shown in the confirmation.
+    Autoclaim {
+        stream: String,
+        group: String,
+        to: String,
+        min_idle: Duration,
+        count: usize,
+    },
+    Requeue {
+        stream: String,
+        group: String,
+        ids: Vec<String>,
+        min_idle: Duration,
+    },
+    DeadLetter {
+        stream: String,
+        group: String,
+        dlq: String,
+        ids: Vec<String>,
+        min_idle: Duration,
+        min_deliveries: u64,
+        reason: String,
+    },
+    Ack {
+        stream: String,
+        group: String,
+        ids: Vec<String>,
+    },
+    DlqRequeue {
+        dlq: String,
+        target: String,
+        ids: Vec<String>,
+    },
+    /// Every entry the DLQ holds when the write starts.
+    DlqRequeueAll {
+        dlq: String,
+        target: String,
+        count: u64,
+    },
+    /// Every entry with an id below `end` (exclusive, `(ms-0` form).
+    DlqRequeueOlder {
+        dlq: String,
+        target: String,
+        end: String,
+        count: u64,
+    },
+    DlqDelete {
+        dlq: String,
+        ids: Vec<String>,
+    },
+    /// Drop entries older than `ttl` (XTRIM MINID at the time it runs).
+    DlqPurge {
+        dlq: String,
+        ttl: Duration,
+    },
+    /// Delete the group's consumers that hold nothing and are idle longer
+    /// than `idle` (each checked again, atomically).
+    Prune {
+        stream: String,
+        group: String,
+        idle: Duration,
+    },
+}
+
+fn n(ids: &[String]) -> String {
+    if ids.len() == 1 {
+        format!("entry {}", ids[0])
+    } else {
+        format!("{} entries", ids.len())
+    }
+}
+
+fn d(d: &Duration) -> String {
+    humantime::format_duration(*d).to_string()
+}
+
+impl Op {
+    /// The action name in the audit log (the CLI's subcommand names).
+    pub fn audit_name(&self) -> &'static str {
+        match self {
+            Op::Claim { .. } => "claim",
+            Op::Autoclaim { .. } => "autoclaim",
+            Op::Requeue { .. } => "requeue",
+            Op::DeadLetter { .. } => "dead-letter",
+            Op::Ack { .. } => "ack",
+            Op::DlqRequeue { .. } | Op::DlqRequeueAll { .. } | Op::DlqRequeueOlder { .. } => {
+                "dlq-requeue"
+            }
+            Op::DlqDelete { .. } => "dlq-delete",
+            Op::DlqPurge { .. } => "dlq-purge-expired",
+            Op::Prune { .. } => "prune-consumers",
+        }
+    }
+
+    /// The stream the operation acts on (the DLQ for DLQ operations): its key.
+    pub fn stream(&self) -> &str {
+        match self {
+            Op::Claim { stream, .. }
+            | Op::Autoclaim { stream, .. }
+            | Op::Requeue { stream, .. }
+            | Op::DeadLetter { stream, .. }
+            | Op::Ack { stream, .. }
+            | Op::Prune { stream, .. } => stream,
+            Op::DlqRequeue { dlq, .. }
+            | Op::DlqRequeueAll { dlq, .. }
+            | Op::DlqRequeueOlder { dlq, .. }
+            | Op::DlqDelete { dlq, .. }
+            | Op::DlqPurge { dlq, .. } => dlq,
+        }
+    }
+
+    pub fn group(&self) -> Option<&str> {
+        match self {
+            Op::Claim { group, .. }
+            | Op::Autoclaim { group, .. }
+            | Op::Requeue { group, .. }
+            | Op::DeadLetter { group, .. }
+            | Op::Ack { group, .. }
+            | Op::Prune { group, .. } => Some(group),
+            _ => None,
+        }
+    }
+
+    /// The ids named by the operation (empty for range operations).
+    pub fn ids(&self) -> &[String] {
+        match self {
+            Op::Claim { ids, .. }
+            | Op::Requeue { ids, .. }
+            | Op::DeadLetter { ids, .. }
+            | Op::Ack { ids, .. }
+            | Op::DlqRequeue { ids, .. }
+            | Op::DlqDelete { ids, .. } => ids,
+            _ => &[],
+        }
+    }
+
+    /// The exact action, count, stream, group and target, for the confirmation.
+    pub fn describe(&self) -> String {
+        match self {
+            Op::Claim {
+                stream,
+                group,
+                ids,
+                to,
+                min_idle,
+            } => format!(
+                "Claim {} of {stream} / {group} to consumer {to} (only if idle at least {})",
+                n(ids),
+                d(min_idle)
+            ),
+            Op::Autoclaim {
+                stream,
+                group,
+                to,
+                min_idle,
+                count,
+            } => format!(
+                "Autoclaim every entry of {stream} / {group} idle at least {} (about {count} now) to consumer {to}",
+                d(min_idle)
+            ),
+            Op::Requeue {
+                stream, group, ids, ..
+            } => format!(
+                "Requeue {} of {stream} / {group}: add each again at the tail of {stream}, acknowledge the old one",
+                n(ids)
+            ),
+            Op::DeadLetter {
+                stream,
+                group,
+                dlq,
+                ids,
+                ..
+            } => format!(
+                "Dead-letter {} of {stream} / {group}: move to {dlq} with metadata, acknowledge",
+                n(ids)
+            ),
+            Op::Ack { stream, group, ids } => format!(
+                "ACKNOWLEDGE {} of {stream} / {group} without processing: this work will never be done",
+                n(ids)
+            ),
+            Op::DlqRequeue { dlq, target, ids } => format!(
+                "Requeue {} of {dlq} to their original stream (default {target}) and delete them from the DLQ",
+                n(ids)
+            ),
+            Op::DlqRequeueAll { dlq, target, count } => format!(
+                "Requeue ALL {count} dead letters of {dlq} to their original stream (default {target}) and delete them from the DLQ"
+            ),
+            Op::DlqRequeueOlder {
+                dlq, target, count, ..
+            } => format!(
+                "Requeue the {count} oldest dead letters of {dlq} to their original stream (default {target}) and delete them from the DLQ"
+            ),
+            Op::DlqDelete { dlq, ids } => {
+                format!("DELETE {} from {dlq}; they cannot be recovered", n(ids))
+            }
+            Op::DlqPurge { dlq, ttl } => {
+                format!("Purge every dead letter of {dlq} older than {}", d(ttl))
+            }
+            Op::Prune {
+                stream,
+                group,
+                idle,
+            } => format!(
+                "Delete the consumers of {stream} / {group} that hold no pending entries and are idle longer than {} (checked again, atomically, for each)",
+                d(idle)
+            ),
+        }
+    }
+
+    /// The commands the operation sends, with their keys, for the ACL pre-check.
+    pub fn needs(&self) -> Vec<Vec<String>> {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let first = |ids: &[String]| ids.first().cloned().unwrap_or_else(|| "0-1".into());
+        match self {
+            Op::Claim {
+                stream,
+                group,
+                ids,
+                to,
+                ..
+            } => vec![v(&["XCLAIM", stream, group, to, "0", &first(ids)])],
+            Op::Autoclaim {
+                stream, group, to, ..
+            } => vec![v(&["XAUTOCLAIM", stream, group, to, "0", "0-0"])],
+            Op::Requeue { stream, group, .. } => vec![
+                v(&["EVALSHA", "0", "0"]),
+                v(&["XADD", stream, "*", "f", "v"]),
+                v(&["XACK", stream, group, "0-1"]),
+            ],
+            Op::DeadLetter {
+                stream, group, dlq, ..
+            } => vec![
+                v(&["EVALSHA", "0", "0"]),
+                v(&["XADD", dlq, "*", "f", "v"]),
+                v(&["XACK", stream, group, "0-1"]),
+            ],
+            Op::Ack { stream, group, .. } => vec![v(&["XACK", stream, group, "0-1"])],
+            Op::DlqRequeue { dlq, target, .. }
+            | Op::DlqRequeueAll { dlq, target, .. }
+            | Op::DlqRequeueOlder { dlq, target, .. } => vec![
+                v(&["EVALSHA", "0", "0"]),
+                v(&["XADD", target, "*", "f", "v"]),
+                v(&["XDEL", dlq, "0-1"]),
+            ],
+            Op::DlqDelete { dlq, .. } => vec![v(&["XDEL", dlq, "0-1"])],
+            Op::DlqPurge { dlq, .. } => vec![v(&["XTRIM", dlq, "MINID", "0"])],
+            Op::Prune { stream, group, .. } => vec![
+                v(&["EVALSHA", "0", "0"]),
+                v(&["XGROUP", "DELCONSUMER", stream, group, "c"]),
+            ],
+        }
+    }
+
+    /// Carry the operation out on the node that owns its stream. Only the
+    /// runner calls this (after its checks); `progress` sees the running count.
+    pub(super) async fn execute(
+        &self,
+        dep: &Deployment,
+        progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<Outcome> {
+        let node = dep.node_for_key(self.stream());
+        match self {
+            Op::Claim {
+                stream,
+                group,
+                ids,
+                to,
+                min_idle,
+            } => super::claim(node, stream, group, to, *min_idle, ids).await,
+            Op::Autoclaim {
+                stream,
+                group,
+                to,
+                min_idle,
+                ..
+            } => super::autoclaim(node, stream, group, to, *min_idle, progress).await,
+            Op::Requeue {
+                stream,
+                group,
+                ids,
+                min_idle,
+            } => super::requeue_pending(node, stream, group, *min_idle, ids, progress).await,
+            Op::DeadLetter {
+                stream,
+                group,
+                dlq,
+                ids,
+                min_idle,
+                min_deliveries,
+                reason,
+            } => {
+                super::dead_letter(
+                    node,
+                    stream,
+                    group,
+                    dlq,
+                    *min_idle,
+                    *min_deliveries,
+                    reason,
+                    ids,
+                )
+                .await
+            }
+            Op::Ack { stream, group, ids } => super::ack(node, stream, group, ids).await,
+            Op::DlqRequeue { dlq, target, ids } => {
+                super::dlq_requeue(node, dlq, target, &DlqSelect::Ids(ids.clone()), progress).await
+            }
+            Op::DlqRequeueAll { dlq, target, .. } => {
+                super::dlq_requeue(node, dlq, target, &DlqSelect::UpTo("+".into()), progress).await
+            }
+            Op::DlqRequeueOlder {
+                dlq, target, end, ..
+            } => {
+                super::dlq_requeue(node, dlq, target, &DlqSelect::UpTo(end.clone()), progress).await
+            }
+            Op::DlqDelete { dlq, ids } => super::dlq_delete(node, dlq, ids).await,
+            Op::DlqPurge { dlq, ttl } => {
+                super::purge_expired(node, dlq, &super::min_id_older_than(*ttl)).await
+            }
+            Op::Prune {
+                stream,
+                group,
+                idle,
+            } => {
+                let names = super::prunable_consumers(node, stream, group, *idle).await?;
+                super::prune_consumers(node, stream, group, &names).await
+            }
+        }
+    }
+
+    /// Run through the runner's checks and audit, as the dashboard does.
+    pub async fn run(&self, profile: &crate::config::Profile) -> Result<Outcome> {
+        super::runner::Runner::open(profile, false)
+            .await?
+            .run(self, &mut |_| {})
+            .await
+    }
+}

@@ -1,0 +1,137 @@
+//! The one operation runner. Every write, from the CLI or the dashboard,
+//! passes here, and only here live the rules:
+//!
+//! 1. read-only profiles refuse, before connecting;
+//! 2. the ACL pre-check (ACL DRYRUN of each command the op sends);
+//! 3. the audit log must be appendable *before* the first write (else
+//!    nothing is changed);
+//! 4. the confirmation policy (the word to type) — the CLI and the dashboard
+//!    ask in their own way, with the word from [`confirmation`];
+//! 5. execution, on the node that owns the key;
+//! 6. the audit record, also of a write that failed. If the record fails
+//!    after a write succeeded, the write is reported done, with a loud warning.
+
+use super::{Op, Outcome, audit};
+use crate::config::{Environment, Profile};
+use crate::connect::Deployment;
+use crate::error::{Failure, Result};
+
+/// What the user must do to confirm a write on this profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmation {
+    /// A plain yes.
+    Yes,
+    /// Type this word (the profile name: production profiles).
+    Type(String),
+}
+
+/// The confirmation policy: production profiles need the profile name typed.
+pub fn confirmation(profile: &Profile) -> Confirmation {
+    confirmation_for(profile.environment, &profile.name)
+}
+
+/// [`confirmation`] from the profile's environment and name.
+pub fn confirmation_for(environment: Environment, name: &str) -> Confirmation {
+    if environment == Environment::Production {
+        Confirmation::Type(name.to_string())
+    } else {
+        Confirmation::Yes
+    }
+}
+
+/// Refuse writes on read-only profiles, before anything is sent.
+pub fn check_writable(profile: &Profile) -> Result<()> {
+    if profile.read_only {
+        return Err(Failure::config(format!(
+            "profile '{}' is read-only, so redeye refuses to write; set read_only: false in the profile (and drop --read-only) to allow it",
+            profile.name
+        )));
+    }
+    Ok(())
+}
+
+/// The consumer that claims go to unless the profile names one.
+pub fn claim_consumer(profile: &Profile) -> String {
+    profile
+        .claim_consumer
+        .clone()
+        .unwrap_or_else(|| format!("oncall-{}", audit::os_user()))
+}
+
+/// A connected runner for one profile.
+pub struct Runner<'a> {
+    profile: &'a Profile,
+    dep: Deployment,
+}
+
+impl<'a> Runner<'a> {
+    /// Refuse on a read-only profile (unless this is a dry run), then connect.
+    pub async fn open(profile: &'a Profile, dry_run: bool) -> Result<Runner<'a>> {
+        if !dry_run {
+            check_writable(profile)?;
+        }
+        let dep = crate::connect::connect(profile).await?;
+        Ok(Runner { profile, dep })
+    }
+
+    /// The deployment, for reading what an operation will act on.
+    pub fn deployment(&self) -> &Deployment {
+        &self.dep
+    }
+
+    /// Everything that can refuse the write without changing anything:
+    /// read-only, ACL, and whether the audit log can take the record.
+    pub async fn check(&self, op: &Op) -> Result<()> {
+        check_writable(self.profile)?;
+        let node = self.dep.node_for_key(op.stream());
+        super::precheck(node, &op.needs()).await?;
+        audit::check_appendable()
+    }
+
+    /// Check, execute and audit.
+    pub async fn run(&self, op: &Op, progress: &mut (dyn FnMut(u64) + Send)) -> Result<Outcome> {
+        self.check(op).await?;
+        let result = op.execute(&self.dep, progress).await;
+        let endpoint = self.dep.node_for_key(op.stream()).endpoint.to_string();
+        match result {
+            Ok(mut out) => {
+                if let Err(e) = record(self.profile, &endpoint, &out, "ok") {
+                    out.warnings.push(format!(
+                        "the change WAS made, but its audit record could not be written ({e}); note it by hand"
+                    ));
+                }
+                Ok(out)
+            }
+            Err(e) => {
+                let mut failed = Outcome::failed(op.audit_name(), op.stream());
+                failed.group = op.group().map(String::from);
+                failed.ids = op.ids().to_vec();
+                // The failure itself is what the user must see; a failed
+                // record of it is secondary.
+                let _ = record(self.profile, &endpoint, &failed, &format!("error: {e}"));
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Write the audit record of an operation (also of one that failed).
+fn record(profile: &Profile, endpoint: &str, out: &Outcome, result: &str) -> Result<()> {
+    let truncated = out.ids.len() > audit::MAX_IDS;
+    audit::append(&audit::Record {
+        time: audit::now(),
+        user: audit::os_user(),
+        host: audit::host(),
+        profile: profile.name.clone(),
+        endpoint: endpoint.to_string(),
+        action: out.action.clone(),
+        stream: out.stream.clone(),
+        group: out.group.clone(),
+        target: out.target.clone(),
+        ids: out.ids.iter().take(audit::MAX_IDS).cloned().collect(),
+        ids_truncated: truncated,
+        count: out.done(),
+        result: result.to_string(),
+        details: out.counts.clone(),
+    })
+}

@@ -1,0 +1,185 @@
+//! The dashboard's shared state: what every pane reads (the profile, the
+//! snapshot history, alerts, the connection state) and the generic list
+//! state of each pane (selection, filter, sort). No I/O, and no knowledge of
+//! which panes exist: that is `panes/mod.rs`'s list.
+
+use crate::config::{Environment, Profile};
+use crate::model::Snapshot;
+use crate::model::alerts::{Alert, Thresholds};
+use crate::model::history::History;
+use crate::ui::detail::Popup;
+use crate::ui::theme::Theme;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Connection state as the header shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConnState {
+    Connecting,
+    Live,
+    Failed {
+        error: String,
+        attempt: u32,
+        since_ms: u64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputKind {
+    Filter,
+    Command,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    pub kind: InputKind,
+    pub text: String,
+}
+
+/// What the event loop must do after a key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Quit,
+    Refresh,
+    Pause(bool),
+    Interval(Duration),
+    SwitchProfile(String),
+    FetchEntry {
+        stream: String,
+        id: String,
+    },
+    /// A confirmed write, to run in the background.
+    Write(crate::ui::write::WriteOp),
+}
+
+/// The header's fixed facts about the profile.
+#[derive(Debug, Clone)]
+pub struct ProfileInfo {
+    pub name: String,
+    pub environment: Environment,
+    pub endpoint: String,
+    pub read_only: bool,
+    pub claim_min_idle: Duration,
+    pub max_retries: u64,
+    pub dlq_ttl: Duration,
+}
+
+impl ProfileInfo {
+    pub fn of(p: &Profile) -> Self {
+        ProfileInfo {
+            name: p.name.clone(),
+            environment: p.environment,
+            endpoint: p.target.describe(),
+            read_only: p.read_only,
+            claim_min_idle: p.streams.claim_min_idle,
+            max_retries: p.streams.dlq.max_retries,
+            dlq_ttl: p.streams.dlq.ttl,
+        }
+    }
+}
+
+/// A pane's list: the selected row, the filter typed with `/`, the sort chosen with `s`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct List {
+    pub selected: usize,
+    pub filter: String,
+    pub sort: usize,
+}
+
+/// The state every pane shares.
+pub struct View {
+    pub profile: ProfileInfo,
+    pub theme: Theme,
+    pub history: History,
+    pub alerts: Vec<Alert>,
+    pub thresholds: Thresholds,
+    pub conn: ConnState,
+    /// Wall clock of the UI, set by the event loop (keeps rendering pure).
+    pub now_ms: u64,
+    pub paused: bool,
+    pub interval: Duration,
+    pub input: Option<Input>,
+    pub popup: Option<Popup>,
+    pub help: bool,
+    pub status: Option<String>,
+    /// Marked entry ids (space) in the open pane; cleared when the pane changes.
+    pub marks: std::collections::BTreeSet<String>,
+    pub confirm: Option<crate::ui::write::Confirm>,
+    /// Consumer that claims go to.
+    pub claim_consumer: String,
+    /// A write is running: its description.
+    pub busy: Option<String>,
+}
+
+impl View {
+    pub fn new(profile: ProfileInfo, theme: Theme, interval: Duration) -> Self {
+        let thresholds = Thresholds::defaults(profile.claim_min_idle);
+        View {
+            profile,
+            theme,
+            history: History::default(),
+            alerts: Vec::new(),
+            thresholds,
+            conn: ConnState::Connecting,
+            now_ms: crate::time::now_ms(),
+            paused: false,
+            interval,
+            input: None,
+            popup: None,
+            help: false,
+            status: None,
+            marks: Default::default(),
+            confirm: None,
+            claim_consumer: format!("oncall-{}", crate::ops::audit::os_user()),
+            busy: None,
+        }
+    }
+
+    pub fn snapshot(&self) -> Option<&Arc<Snapshot>> {
+        self.history.latest()
+    }
+
+    /// Age of the data on screen, in ms.
+    pub fn data_age_ms(&self) -> Option<u64> {
+        self.snapshot()
+            .map(|s| self.now_ms.saturating_sub(s.taken_at_ms))
+    }
+
+    /// Stale: the connection failed, or no fresh data for three intervals.
+    pub fn is_stale(&self) -> bool {
+        matches!(self.conn, ConnState::Failed { .. })
+            || (!self.paused
+                && self
+                    .data_age_ms()
+                    .is_some_and(|a| a > 3 * self.interval.as_millis() as u64 + 1000))
+    }
+
+    /// Open the confirmation of a write, after the checks the dashboard can
+    /// make itself (read-only, a write already running); the word to type
+    /// is the runner's policy.
+    pub fn ask_confirm(&mut self, op: crate::ops::Op) {
+        if self.profile.read_only {
+            self.status = Some(format!(
+                "profile '{}' is read-only: writes are refused (set read_only: false in the profile to allow them)",
+                self.profile.name
+            ));
+            return;
+        }
+        if self.busy.is_some() {
+            self.status = Some("a write is still running; wait for its result".into());
+            return;
+        }
+        let expect = match crate::ops::runner::confirmation_for(
+            self.profile.environment,
+            &self.profile.name,
+        ) {
+            crate::ops::runner::Confirmation::Type(word) => word,
+            crate::ops::runner::Confirmation::Yes => "y".into(),
+        };
+        self.confirm = Some(crate::ui::write::Confirm {
+            op,
+            expect,
+            typed: String::new(),
+        });
+    }
+}
