@@ -79,7 +79,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     });
                 }
             }
-            let snap = collect::poll_with(&profile, &conn, &req).await?.snapshot;
+            let snap = collect::snapshot_with(&profile, &conn, &mut req).await?;
             if *json {
                 println!(
                     "{}",

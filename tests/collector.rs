@@ -226,3 +226,36 @@ async fn consumer_summaries_come_round_for_configured_groups_and_are_cached() {
         assert_eq!(c.total, 2);
     }
 }
+
+/// The dashboard's polls read the XPENDING summary of groups the profile does
+/// not name, once a poll has seen them: their oldest pending entry shows.
+#[tokio::test]
+async fn groups_seen_on_the_server_get_their_oldest_pending_entry() {
+    let srv = Server::plain();
+    srv.run(&["XADD", "orders", "*", "n", "1"]);
+    srv.run(&["XGROUP", "CREATE", "orders", "framework", "0"]);
+    srv.run(&[
+        "XREADGROUP",
+        "GROUP",
+        "framework",
+        "w",
+        "STREAMS",
+        "orders",
+        ">",
+    ]);
+    let mut h = collector::spawn(profile(&srv), Limits::default());
+    let first = next_snapshot(&mut h).await;
+    let g = |s: &redeye::model::Snapshot| {
+        s.streams[0]
+            .groups
+            .iter()
+            .find(|g| g.name == "framework")
+            .cloned()
+            .expect("the group is listed")
+    };
+    assert!(!g(&first).configured);
+    h.tx.send(ToCollector::Refresh).unwrap();
+    let second = next_snapshot(&mut h).await;
+    assert_eq!(second.round_trips, 1, "still one round trip per poll");
+    assert!(g(&second).oldest_pending_id.is_some(), "{:?}", g(&second));
+}

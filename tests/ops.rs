@@ -803,3 +803,72 @@ async fn dashboard_write_ops_run_against_a_real_server_and_are_audited() {
     let log = std::fs::read_to_string(home.dir.path().join("xdg-data/redeye/audit.log")).unwrap();
     assert!(log.contains("\"action\":\"dlq-requeue\""), "{log}");
 }
+
+/// A write that could not be recorded is not made: the audit log is checked
+/// before the first write (here it cannot be opened: it is a directory).
+#[test]
+fn a_write_is_refused_before_it_is_made_when_the_audit_log_cannot_be_written() {
+    let srv = Server::plain();
+    let ids = setup(&srv, "jobs", 3, 3);
+    let home = Home::new();
+    std::fs::create_dir_all(home.dir.path().join("xdg-data/redeye/audit.log")).unwrap();
+    let (code, _, se) = redeye(
+        &home,
+        &srv,
+        &[
+            "requeue",
+            "--stream",
+            "jobs",
+            "--group",
+            "g",
+            "--ids",
+            &ids[0],
+            "--min-idle",
+            "0s",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 1, "{se}");
+    assert!(
+        se.contains("audit log") && se.contains("nothing was changed"),
+        "{se}"
+    );
+    assert_eq!(xlen(&srv, "jobs"), 3, "nothing added");
+    assert_eq!(pending(&srv, "jobs", "g").len(), 3, "nothing acknowledged");
+}
+
+/// timeouts.write bounds a write on its own (reads keep timeouts.read), and
+/// the message says the write may or may not have been applied.
+#[test]
+fn timeouts_write_is_enforced_and_says_what_it_means() {
+    let srv = Server::plain();
+    let ids = setup(&srv, "jobs", 2, 2);
+    let home = Home::new();
+    let cfg = home.config(&format!(
+        "profiles:\n  t:\n    read_only: false\n    redis:\n      address: {}\n      timeouts: {{read: 5s, write: 300ms}}\n",
+        srv.addr()
+    ));
+    // Writes (XACK) wait while the server pauses writes; reads go on.
+    srv.run(&["CLIENT", "PAUSE", "3000", "WRITE"]);
+    let started = Instant::now();
+    let o = home
+        .redeye()
+        .args(["--config", cfg.to_str().unwrap(), "--profile", "t"])
+        .args([
+            "ack", "--stream", "jobs", "--group", "g", "--ids", &ids[0], "--yes",
+        ])
+        .output()
+        .unwrap();
+    let (_, se) = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{se}");
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "gave up after timeouts.write, not the pause: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        se.contains("timeouts.write") && se.contains("may or may not"),
+        "{se}"
+    );
+    srv.run(&["CLIENT", "UNPAUSE"]);
+}

@@ -317,3 +317,42 @@ fn discover_adds_streams_the_profile_does_not_name() {
         "discovery runs before the one-round-trip poll"
     );
 }
+
+/// A group the profile does not name (a third-party worker framework's) gets
+/// the same XPENDING summary as a configured one: its oldest pending entry.
+#[test]
+fn a_discovered_group_has_its_oldest_pending_entry() {
+    let srv = Server::plain();
+    for i in 0..99 {
+        srv.run(&["XADD", "webhook_events", "*", "n", &i.to_string()]);
+    }
+    srv.run(&[
+        "XGROUP",
+        "CREATE",
+        "webhook_events",
+        "framework-workers",
+        "0",
+    ]);
+    srv.run(&[
+        "XREADGROUP",
+        "GROUP",
+        "framework-workers",
+        "w1",
+        "STREAMS",
+        "webhook_events",
+        ">",
+    ]);
+    let home = Home::new();
+    let snap = snapshot_json(&home, &[("REDIS_ADDR", &srv.addr())], &[]);
+    let s = stream(&snap, "webhook_events");
+    let g = group(s, "framework-workers");
+    assert_eq!(g["configured"], false);
+    assert_eq!(g["pending"], 99);
+    assert!(
+        g["oldest_pending_id"]
+            .as_str()
+            .is_some_and(|id| id.contains('-')),
+        "oldest pending of an unconfigured group: {g}"
+    );
+    assert_eq!(snap["round_trips"], 2, "groups first, then their summaries");
+}

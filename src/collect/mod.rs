@@ -399,7 +399,13 @@ pub async fn snapshot_with(
 ) -> Result<Snapshot> {
     let first = poll_with(profile, dep, req).await?.snapshot;
     let seen = seen_groups(&first);
-    if seen.is_empty() {
+    // XINFO GROUPS already says which hold nothing: no summary to fetch.
+    let holding = first
+        .streams
+        .iter()
+        .flat_map(|s| &s.groups)
+        .any(|g| g.exists && !g.configured && g.pending > 0);
+    if !holding {
         return Ok(first);
     }
     req.known_groups = seen;
