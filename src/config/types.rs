@@ -1,0 +1,317 @@
+//! The resolved profile and its parts: what the rest of redeye reads.
+
+use crate::secret::Secret;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Staging,
+    Production,
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Environment::Development => "development",
+            Environment::Staging => "staging",
+            Environment::Production => "production",
+        })
+    }
+}
+
+/// `host:port`; IPv6 hosts are shown in brackets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+}
+
+impl Endpoint {
+    pub fn parse(s: &str) -> std::result::Result<Self, String> {
+        let s = s.trim();
+        let s = s
+            .strip_prefix("redis://")
+            .or_else(|| s.strip_prefix("rediss://"))
+            .unwrap_or(s)
+            .trim_end_matches('/');
+        if s.is_empty() {
+            return Err("it is empty".into());
+        }
+        let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+            let (h, after) = rest
+                .split_once(']')
+                .ok_or("an IPv6 address lacks its closing ]")?;
+            (h, after.strip_prefix(':'))
+        } else if s.matches(':').count() > 1 {
+            (s, None) // bare IPv6 without a port
+        } else {
+            match s.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (s, None),
+            }
+        };
+        let port = match port {
+            None => 6379,
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| format!("port `{p}` is not a number from 1 to 65535"))?,
+        };
+        if host.is_empty() {
+            return Err("the host is empty".into());
+        }
+        Ok(Endpoint {
+            host: host.to_string(),
+            port,
+        })
+    }
+
+    pub fn is_loopback(&self) -> bool {
+        self.host.eq_ignore_ascii_case("localhost")
+            || self.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Standalone(Endpoint),
+    Sentinel {
+        master_name: String,
+        addresses: Vec<Endpoint>,
+        password: Option<Secret>,
+        username: Option<String>,
+    },
+    Cluster {
+        addresses: Vec<Endpoint>,
+        read_from_replicas: bool,
+    },
+}
+
+impl Target {
+    pub fn mode(&self) -> &'static str {
+        match self {
+            Target::Standalone(_) => "standalone",
+            Target::Sentinel { .. } => "sentinel",
+            Target::Cluster { .. } => "cluster",
+        }
+    }
+
+    /// A short description of where this target points, for headers and listings.
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Standalone(e) => e.to_string(),
+            Target::Sentinel {
+                master_name,
+                addresses,
+                ..
+            } => format!("{master_name} via {}", join(addresses)),
+            Target::Cluster { addresses, .. } => join(addresses),
+        }
+    }
+}
+
+fn join(eps: &[Endpoint]) -> String {
+    eps.iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsVersion {
+    V1_2,
+    V1_3,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    pub ca_file: Option<PathBuf>,
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+    pub skip_verify: bool,
+    pub server_name: Option<String>,
+    pub min_version: TlsVersion,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub read: Duration,
+    pub write: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(5),
+            read: Duration::from_secs(3),
+            write: Duration::from_secs(3),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupSpec {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StreamSpec {
+    pub name: String,
+    pub groups: Vec<GroupSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DlqSettings {
+    pub enabled: bool,
+    pub max_retries: u64,
+    pub ttl: Duration,
+    pub suffix: String,
+}
+
+impl DlqSettings {
+    pub fn stream_for(&self, stream: &str) -> String {
+        format!("{stream}{}", self.suffix)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamSettings {
+    pub streams: Vec<StreamSpec>,
+    pub max_len: u64,
+    pub claim_min_idle: Duration,
+    pub dlq: DlqSettings,
+}
+
+impl Default for StreamSettings {
+    /// The document's streams, groups and settings.
+    fn default() -> Self {
+        let s = |name: &str, groups: &[&str]| StreamSpec {
+            name: name.into(),
+            groups: groups
+                .iter()
+                .map(|g| GroupSpec {
+                    name: g.to_string(),
+                })
+                .collect(),
+        };
+        StreamSettings {
+            streams: vec![
+                s("agent_messages", &[]),
+                s("task_events", &["task_workers"]),
+                s("webhook_events", &["webhook_workers"]),
+            ],
+            max_len: 100_000,
+            claim_min_idle: Duration::from_secs(60),
+            dlq: DlqSettings {
+                enabled: true,
+                max_retries: 3,
+                ttl: Duration::from_secs(7 * 24 * 3600),
+                suffix: ":dlq".into(),
+            },
+        }
+    }
+}
+
+/// Command renames: upper-case name -> name on the server (`None`: disabled).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommandNames {
+    map: BTreeMap<String, Option<String>>,
+}
+
+impl CommandNames {
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        CommandNames {
+            map: pairs
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = v.trim().to_string();
+                    (k.trim().to_ascii_uppercase(), (!v.is_empty()).then_some(v))
+                })
+                .collect(),
+        }
+    }
+
+    /// The name to send for `command`, or `None` when the profile disables it.
+    pub fn resolve<'a>(&'a self, command: &'a str) -> Option<&'a str> {
+        match self.map.get(&command.to_ascii_uppercase()) {
+            Some(Some(renamed)) => Some(renamed),
+            Some(None) => None,
+            None => Some(command),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// How a profile was chosen, for headers and messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    File(PathBuf),
+    ZeroConfig,
+    Demo,
+}
+
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub origin: Origin,
+    pub environment: Environment,
+    pub read_only: bool,
+    pub refresh: Duration,
+    pub theme: Option<String>,
+    pub claim_consumer: Option<String>,
+    pub target: Target,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub db: i64,
+    pub tls: Option<TlsSettings>,
+    pub timeouts: Timeouts,
+    pub commands: CommandNames,
+    pub streams: StreamSettings,
+    pub alerts: crate::model::alerts::Thresholds,
+}
+
+impl Profile {
+    /// A writable local profile for `localhost`-style targets (demo, tests).
+    pub fn local(name: &str, origin: Origin, endpoint: Endpoint) -> Self {
+        Profile {
+            name: name.into(),
+            origin,
+            environment: Environment::Development,
+            read_only: false,
+            refresh: Duration::from_secs(1),
+            theme: None,
+            claim_consumer: None,
+            target: Target::Standalone(endpoint),
+            username: None,
+            password: None,
+            db: 0,
+            tls: None,
+            timeouts: Timeouts::default(),
+            commands: CommandNames::default(),
+            streams: StreamSettings::default(),
+            alerts: crate::model::alerts::Thresholds::defaults(Duration::from_secs(60)),
+        }
+    }
+}
