@@ -41,10 +41,15 @@ pub fn confirmation_for(environment: Environment, name: &str) -> Confirmation {
 
 /// Refuse writes on read-only profiles, before anything is sent.
 pub fn check_writable(profile: &Profile) -> Result<()> {
-    if profile.read_only {
+    writable(profile.read_only, &profile.name)
+}
+
+/// [`check_writable`] from the profile's flag and name (the dashboard asks
+/// before it opens a confirmation).
+pub fn writable(read_only: bool, name: &str) -> Result<()> {
+    if read_only {
         return Err(Failure::config(format!(
-            "profile '{}' is read-only, so redeye refuses to write; set read_only: false in the profile (and drop --read-only) to allow it",
-            profile.name
+            "profile '{name}' is read-only, so redeye refuses to write; set read_only: false in the profile (and drop --read-only) to allow it"
         )));
     }
     Ok(())

@@ -259,15 +259,15 @@ impl App {
     }
 
     pub fn selected(&self, pane: Pane) -> usize {
-        self.lists[pane.index()].selected
+        self.cx().selected(pane)
     }
 
     pub fn filter(&self, pane: Pane) -> &str {
-        &self.lists[pane.index()].filter
+        self.cx().filter(pane)
     }
 
     pub fn sort(&self, pane: Pane) -> usize {
-        self.lists[pane.index()].sort
+        self.cx().sort(pane)
     }
 
     /// Rows the open list of `pane` shows.

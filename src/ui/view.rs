@@ -154,15 +154,14 @@ impl View {
                     .is_some_and(|a| a > 3 * self.interval.as_millis() as u64 + 1000))
     }
 
-    /// Open the confirmation of a write, after the checks the dashboard can
-    /// make itself (read-only, a write already running); the word to type
-    /// is the runner's policy.
+    /// Open the confirmation of a write. The runner's policy decides whether
+    /// the profile may write and the word to type; the runner checks again
+    /// when the write runs.
     pub fn ask_confirm(&mut self, op: crate::ops::Op) {
-        if self.profile.read_only {
-            self.status = Some(format!(
-                "profile '{}' is read-only: writes are refused (set read_only: false in the profile to allow them)",
-                self.profile.name
-            ));
+        if let Err(refused) =
+            crate::ops::runner::writable(self.profile.read_only, &self.profile.name)
+        {
+            self.status = Some(refused.to_string());
             return;
         }
         if self.busy.is_some() {

@@ -355,27 +355,8 @@ fn mark(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
 }
 
 fn page(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
-    let c = cx.cx();
-    let rows = list(&c);
-    let sel = c.selected(Pane::Dlq);
-    let last = rows.last().map(|e| e.id.clone());
-    let n = rows.len();
-    match k {
-        KeyCode::PageDown if sel + 1 >= n => {
-            if let Some(last) = last {
-                cx.panes.dlq.before.push(last);
-                cx.list(Pane::Dlq).selected = 0;
-                return vec![Effect::Refresh];
-            }
-        }
-        KeyCode::PageUp if sel == 0 && !cx.panes.dlq.before.is_empty() => {
-            cx.panes.dlq.before.pop();
-            return vec![Effect::Refresh];
-        }
-        _ => {}
-    }
-    cx.move_sel(if k == KeyCode::PageDown { 10 } else { -10 });
-    vec![]
+    let last = list(&cx.cx()).last().map(|e| e.id.clone());
+    cx.server_page(k, last, |p| &mut p.dlq.before)
 }
 
 fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {

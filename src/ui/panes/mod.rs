@@ -116,11 +116,11 @@ impl std::ops::Deref for Cx<'_> {
     }
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
     pub fn selected(&self, pane: Pane) -> usize {
         self.lists[pane.index()].selected
     }
-    pub fn filter(&self, pane: Pane) -> &str {
+    pub fn filter(&self, pane: Pane) -> &'a str {
         &self.lists[pane.index()].filter
     }
     pub fn sort(&self, pane: Pane) -> usize {
@@ -214,6 +214,36 @@ impl CxMut<'_> {
             return rows;
         }
         rows.into_iter().nth(l.selected).into_iter().collect()
+    }
+
+    /// PgDn / PgUp in a list the server pages: at the last row PgDn asks for
+    /// the page after `last` (pushed on `stack`), at the first row PgUp goes
+    /// back a page; elsewhere they move by ten rows.
+    pub fn server_page(
+        &mut self,
+        k: KeyCode,
+        last: Option<String>,
+        stack: fn(&mut States) -> &mut Vec<String>,
+    ) -> Vec<Effect> {
+        let pane = *self.pane;
+        let n = pane.rows(&self.cx());
+        let sel = self.lists[pane.index()].selected;
+        match k {
+            KeyCode::PageDown if sel + 1 >= n => {
+                if let Some(last) = last {
+                    stack(self.panes).push(last);
+                    self.list(pane).selected = 0;
+                    return vec![Effect::Refresh];
+                }
+            }
+            KeyCode::PageUp if sel == 0 && !stack(self.panes).is_empty() => {
+                stack(self.panes).pop();
+                return vec![Effect::Refresh];
+            }
+            _ => {}
+        }
+        self.move_sel(if k == KeyCode::PageDown { 10 } else { -10 });
+        vec![]
     }
 
     /// Toggle the mark on the selected row's id and move down.

@@ -248,30 +248,13 @@ fn mark(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
 }
 
 fn page(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
-    let c = cx.cx();
-    let n = rows(&c);
-    let sel = c.selected(Pane::Pending);
-    let last = c
+    // The page's last id in server order, whatever the sort shown.
+    let last = cx
         .snapshot()
         .and_then(|s| s.pending_page.as_ref())
         .and_then(|p| p.entries.last())
         .map(|e| e.id.clone());
-    match k {
-        KeyCode::PageDown if sel + 1 >= n => {
-            if let Some(last) = last {
-                cx.panes.pending.after.push(last);
-                cx.list(Pane::Pending).selected = 0;
-                return vec![Effect::Refresh];
-            }
-        }
-        KeyCode::PageUp if sel == 0 && !cx.panes.pending.after.is_empty() => {
-            cx.panes.pending.after.pop();
-            return vec![Effect::Refresh];
-        }
-        _ => {}
-    }
-    cx.move_sel(if k == KeyCode::PageDown { 10 } else { -10 });
-    vec![]
+    cx.server_page(k, last, |p| &mut p.pending.after)
 }
 
 fn back(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
