@@ -288,7 +288,7 @@ impl App {
         l.push(String::new());
         let sorts = self.pane.sorts();
         if !sorts.is_empty() {
-            l.push(format!("{:<13}sort: {}", "s", sorts.join(", ")));
+            l.push(format!("{:<12} sort: {}", "s", sorts.join(", ")));
         }
         l.extend(panes::help(self.pane.keys()));
         l

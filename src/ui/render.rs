@@ -161,7 +161,10 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     } else {
         let filter = app.filter(app.pane);
         let mut spans = vec![Span::styled(
-            "q quit  ? help  Tab/1-7 panes  Enter open  / filter  s sort  p pause  r refresh  +/- interval  : command",
+            format!(
+                "q quit  ? help  Tab/1-{} panes  Enter open  / filter  s sort  p pause  r refresh  +/- interval  : command",
+                crate::ui::app::Pane::COUNT
+            ),
             t.dim(),
         )];
         if !filter.is_empty() {

@@ -97,7 +97,7 @@ pub struct Key {
 /// Help lines from a key table.
 pub fn help(keys: &[Key]) -> Vec<String> {
     keys.iter()
-        .map(|k| format!("{:<13}{}", k.keys, k.help))
+        .map(|k| format!("{:<12} {}", k.keys, k.help))
         .collect()
 }
 
