@@ -159,10 +159,10 @@ async fn execute(
     what: &str,
     f: &WriteFlags,
 ) -> Result<()> {
-    runner.check(&op).await?;
+    let checked = runner.check(&op).await?;
     confirm(profile, what, f.yes)?;
     let mut p = progress_printer(f.json);
-    let out = runner.run(&op, &mut p).await?;
+    let out = runner.run(checked, &mut p).await?;
     print(&out, f.json);
     Ok(())
 }

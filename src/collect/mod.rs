@@ -447,8 +447,10 @@ pub async fn poll_with(
                 merged = Some(outcome);
             }
             Some(m) => {
-                // Several nodes (Cluster): streams and problems add up; the
-                // server sections are aggregated by the deployment's mode.
+                // Several nodes: only possible once Cluster exists. Each node
+                // still gets the whole request and only its section, round
+                // trips and problems are merged; splitting streams by owner
+                // and aggregating INFO is the Cluster issue's work.
                 m.snapshot.nodes.push(status);
                 m.snapshot.round_trips += outcome.snapshot.round_trips;
                 m.snapshot.problems.append(&mut outcome.snapshot.problems);

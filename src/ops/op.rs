@@ -349,9 +349,7 @@ impl Op {
 
     /// Run through the runner's checks and audit, as the dashboard does.
     pub async fn run(&self, profile: &crate::config::Profile) -> Result<Outcome> {
-        super::runner::Runner::open(profile, false)
-            .await?
-            .run(self, &mut |_| {})
-            .await
+        let runner = super::runner::Runner::open(profile, false).await?;
+        runner.run(runner.check(self).await?, &mut |_| {}).await
     }
 }

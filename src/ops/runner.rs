@@ -63,6 +63,9 @@ pub fn claim_consumer(profile: &Profile) -> String {
         .unwrap_or_else(|| format!("oncall-{}", audit::os_user()))
 }
 
+/// An operation that passed [`Runner::check`]; the only way to [`Runner::run`] one.
+pub struct Checked<'o>(&'o Op);
+
 /// A connected runner for one profile.
 pub struct Runner<'a> {
     profile: &'a Profile,
@@ -85,17 +88,24 @@ impl<'a> Runner<'a> {
     }
 
     /// Everything that can refuse the write without changing anything:
-    /// read-only, ACL, and whether the audit log can take the record.
-    pub async fn check(&self, op: &Op) -> Result<()> {
+    /// read-only, ACL, and whether the audit log can take the record. Only
+    /// a [`Checked`] operation can be run.
+    pub async fn check<'o>(&self, op: &'o Op) -> Result<Checked<'o>> {
         check_writable(self.profile)?;
         let node = self.dep.node_for_key(op.stream());
         super::precheck(node, &op.needs()).await?;
-        audit::check_appendable()
+        audit::check_appendable()?;
+        Ok(Checked(op))
     }
 
-    /// Check, execute and audit.
-    pub async fn run(&self, op: &Op, progress: &mut (dyn FnMut(u64) + Send)) -> Result<Outcome> {
-        self.check(op).await?;
+    /// Execute a checked operation and audit it. The CLI checks, confirms,
+    /// then runs, so the checks are made once, before the question.
+    pub async fn run(
+        &self,
+        checked: Checked<'_>,
+        progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<Outcome> {
+        let op = checked.0;
         let result = op.execute(&self.dep, progress).await;
         let endpoint = self.dep.node_for_key(op.stream()).endpoint.to_string();
         match result {

@@ -347,10 +347,13 @@ fn detail(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
     vec![]
 }
 
+/// The ids of the rows shown, in order.
+fn ids(cx: &Cx) -> Vec<String> {
+    list(cx).iter().map(|e| e.id.clone()).collect()
+}
+
 fn mark(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
-    let c = cx.cx();
-    let id = list(&c).get(c.selected(Pane::Dlq)).map(|e| e.id.clone());
-    cx.toggle_mark(id);
+    cx.toggle_mark(ids(&cx.cx()));
     vec![]
 }
 
@@ -371,7 +374,7 @@ fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
         .map(|(s, _, _)| s)
         .unwrap_or_default();
     let ttl = c.profile.dlq_ttl;
-    let ids = cx.targets(list(&cx.cx()).iter().map(|e| e.id.clone()).collect());
+    let ids = cx.targets(ids(&cx.cx()));
     let op = match k {
         KeyCode::Char('P') => Op::DlqPurge { dlq, ttl },
         _ if ids.is_empty() => {

@@ -246,9 +246,11 @@ impl CxMut<'_> {
         vec![]
     }
 
-    /// Toggle the mark on the selected row's id and move down.
-    pub fn toggle_mark(&mut self, id: Option<String>) {
-        if let Some(id) = id
+    /// Toggle the mark on the selected row's id (of the ids the open pane
+    /// shows, in order) and move down.
+    pub fn toggle_mark(&mut self, shown: Vec<String>) {
+        let selected = self.lists[self.pane.index()].selected;
+        if let Some(id) = shown.into_iter().nth(selected)
             && !self.view.marks.remove(&id)
         {
             self.view.marks.insert(id);

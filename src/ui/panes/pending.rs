@@ -241,9 +241,7 @@ fn body(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
 }
 
 fn mark(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
-    let c = cx.cx();
-    let id = list(&c).get(c.selected(Pane::Pending)).map(|e| e.id.clone());
-    cx.toggle_mark(id);
+    cx.toggle_mark(ids(&cx.cx()));
     vec![]
 }
 
