@@ -6,7 +6,7 @@
 
 use super::{ConsumerScope, PollRequest, poll_with};
 use crate::config::{Profile, StreamSpec};
-use crate::connect::{self, Deployment};
+use crate::connect::{Deployment, Link};
 use crate::model::Snapshot;
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,10 +98,28 @@ impl Drop for Handle {
     }
 }
 
+/// Poll the profile's deployment, reached directly (tests, tools).
 pub fn spawn(profile: Profile, limits: Limits) -> Handle {
     let (tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, rx) = mpsc::channel(8);
-    let task = tokio::spawn(run(profile, limits, cmd_rx, ev_tx));
+    let task = tokio::spawn(async move {
+        let link = Link::open_with(&profile, false).await;
+        match link {
+            Ok(link) => run(link, limits, cmd_rx, ev_tx).await,
+            Err(e) => {
+                let _ = failed(&ev_tx, &mut 0, e).await;
+            }
+        }
+    });
+    Handle { tx, rx, task }
+}
+
+/// Poll through an open link (its SSH tunnel and Sentinel watch are shared
+/// with the writes the dashboard makes).
+pub fn spawn_on(link: Link, limits: Limits) -> Handle {
+    let (tx, cmd_rx) = mpsc::unbounded_channel();
+    let (ev_tx, rx) = mpsc::channel(8);
+    let task = tokio::spawn(run(link, limits, cmd_rx, ev_tx));
     Handle { tx, rx, task }
 }
 
@@ -247,11 +265,12 @@ impl State {
 }
 
 async fn run(
-    profile: Profile,
+    link: Link,
     limits: Limits,
     mut cmds: mpsc::UnboundedReceiver<ToCollector>,
     events: mpsc::Sender<FromCollector>,
 ) {
+    let profile = link.profile().clone();
     let mut st = State {
         interval: profile.refresh,
         profile,
@@ -270,8 +289,13 @@ async fn run(
     let mut attempt: u32 = 0;
     loop {
         let mut wait = st.interval;
+        // Sentinel named another master: drop the old one at once (it may be
+        // a replica now, and reads there would look healthy).
+        if conn.as_ref().is_some_and(|c| !c.is_current()) {
+            conn = None;
+        }
         if conn.is_none() {
-            match connect::connect(&st.profile).await {
+            match link.connect().await {
                 Ok(c) => {
                     conn = Some(c);
                     attempt = 0;
@@ -312,6 +336,14 @@ async fn run(
                 }
                 Err(e) => {
                     conn = None;
+                    // A dead ssh master is why every poll fails: say so.
+                    let e = match link.tunnel().map(|t| t.status()) {
+                        Some(t) if !t.up => crate::error::Failure::runtime(format!(
+                            "tunnel down · reconnecting: the ssh master for {} exited ({e})",
+                            t.via
+                        )),
+                        _ => e,
+                    };
                     match failed(&events, &mut attempt, e).await {
                         Some(w) => wait = w,
                         None => return,
@@ -322,8 +354,15 @@ async fn run(
         // Wait for the next tick, or a command that wants a poll now.
         let deadline = Instant::now() + wait;
         loop {
+            let changed = async {
+                match &conn {
+                    Some(c) => c.changed().await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline) => break,
+                _ = changed => break,
                 cmd = cmds.recv() => match cmd {
                     None => return,
                     Some(ToCollector::Fetch { stream, id }) => {

@@ -9,6 +9,24 @@ pub struct Info {
     fields: HashMap<String, String>,
 }
 
+/// `ip=10.0.0.2,port=6379,state=online,offset=123,lag=0`.
+fn replica_link(v: &str) -> crate::model::ReplicaLink {
+    let f: HashMap<&str, &str> = v.split(',').filter_map(|kv| kv.split_once('=')).collect();
+    let n = |k: &str| f.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let ip = f.get("ip").copied().unwrap_or("?");
+    let port = f.get("port").copied().unwrap_or("?");
+    crate::model::ReplicaLink {
+        address: if ip.contains(':') {
+            format!("[{ip}]:{port}")
+        } else {
+            format!("{ip}:{port}")
+        },
+        state: f.get("state").copied().unwrap_or("").to_string(),
+        offset: n("offset"),
+        lag_s: n("lag"),
+    }
+}
+
 impl Info {
     pub fn parse(text: &str) -> Self {
         let fields = text
@@ -49,6 +67,11 @@ impl Info {
             uptime_seconds: self.u("uptime_in_seconds"),
             os: self.s("os"),
             connected_replicas: self.u("connected_slaves"),
+            repl_offset: self.u("master_repl_offset"),
+            replicas: (0..self.u("connected_slaves"))
+                .filter_map(|i| self.get(&format!("slave{i}")))
+                .map(replica_link)
+                .collect(),
         }
     }
 

@@ -458,7 +458,26 @@ pub async fn poll_with(
             }
         }
     }
-    merged.ok_or_else(|| Failure::runtime("the deployment has no node to poll"))
+    let mut merged =
+        merged.ok_or_else(|| Failure::runtime("the deployment has no node to poll"))?;
+    merged.snapshot.deployment = deployment_info(dep, &merged.snapshot);
+    Ok(merged)
+}
+
+/// The deployment's layout, with each replica's lag as the master reports it.
+fn deployment_info(dep: &Deployment, snap: &Snapshot) -> crate::model::DeploymentInfo {
+    let mut info = dep.info();
+    if let Some(server) = &snap.server {
+        for r in &mut info.replicas {
+            if let Some(l) = server.replicas.iter().find(|l| l.address == r.address) {
+                r.lag_bytes = Some(server.repl_offset.saturating_sub(l.offset));
+                r.lag_s = Some(l.lag_s);
+            } else if let Some(o) = r.offset {
+                r.lag_bytes = Some(server.repl_offset.saturating_sub(o));
+            }
+        }
+    }
+    info
 }
 
 /// One node's share of a poll: exactly one pipelined round trip.
@@ -503,6 +522,7 @@ async fn poll_node(profile: &Profile, conn: &Node, req: &PollRequest) -> Result<
         dlq_page: None,
         problems,
         nodes: Vec::new(),
+        deployment: Default::default(),
     };
     let mut discovered = None;
     let mut slowlog_len = 0;

@@ -72,6 +72,8 @@ pub struct RawFile {
 pub struct RawProfile {
     #[serde(default)]
     pub redis: RawRedis,
+    /// Reach the deployment through an SSH bastion (OpenSSH client).
+    pub ssh: Option<RawSsh>,
     pub read_only: Option<Templ>,
     pub environment: Option<Templ>,
     pub refresh: Option<Templ>,
@@ -79,6 +81,18 @@ pub struct RawProfile {
     /// Consumer that claims go to (used by the stream-operations commands).
     pub claim_consumer: Option<Templ>,
     pub alerts: Option<RawAlerts>,
+}
+
+/// `ssh:`: the bastion and how to log in; `~/.ssh/config` does the rest.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawSsh {
+    pub host: Option<Templ>,
+    pub user: Option<Templ>,
+    pub port: Option<Templ>,
+    pub identity_file: Option<Templ>,
+    pub jump: Option<Templ>,
+    /// An ssh_config file instead of `~/.ssh/config` (`ssh -F`).
+    pub config_file: Option<Templ>,
 }
 
 /// Alert thresholds (see `model::alerts::Thresholds`).
@@ -171,6 +185,8 @@ pub struct RawSentinelOptions {
     pub password: Option<Templ>,
     pub username: Option<Templ>,
     pub dial_timeout: Option<Templ>,
+    /// TLS to the sentinels (default: as `redis.tls`).
+    pub tls: Option<Templ>,
     pub failover_timeout: Option<IgnoredAny>,
 }
 

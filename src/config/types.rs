@@ -98,6 +98,8 @@ pub enum Target {
         addresses: Vec<Endpoint>,
         password: Option<Secret>,
         username: Option<String>,
+        /// TLS to the sentinels; `None`: as the data nodes.
+        tls: Option<bool>,
     },
     Cluster {
         addresses: Vec<Endpoint>,
@@ -133,6 +135,20 @@ fn join(eps: &[Endpoint]) -> String {
         .map(|e| e.to_string())
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// `ssh:`: the bastion the deployment is reached through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshSettings {
+    /// A Host alias of the ssh_config, or a host name.
+    pub host: String,
+    pub user: Option<String>,
+    pub port: Option<u16>,
+    pub identity_file: Option<PathBuf>,
+    /// ProxyJump, as `ssh -J` takes it.
+    pub jump: Option<String>,
+    /// `ssh -F`: an ssh_config instead of `~/.ssh/config`.
+    pub config_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,6 +298,8 @@ pub struct Profile {
     pub theme: Option<String>,
     pub claim_consumer: Option<String>,
     pub target: Target,
+    /// Reach the target through this SSH bastion.
+    pub ssh: Option<SshSettings>,
     pub username: Option<String>,
     pub password: Option<Secret>,
     pub db: i64,
@@ -304,6 +322,7 @@ impl Profile {
             theme: None,
             claim_consumer: None,
             target: Target::Standalone(endpoint),
+            ssh: None,
             username: None,
             password: None,
             db: 0,

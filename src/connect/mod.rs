@@ -3,25 +3,30 @@
 //! becomes one sentence naming the cause and the fix.
 
 mod node;
+pub mod sentinel;
+pub mod ssh;
 pub mod tls;
 
 pub use node::{ErrorKind, Node, NodeError, ScriptError, ScriptResult, classify};
 
 use crate::config::{CommandNames, Endpoint, Profile, Target};
 use crate::error::{Failure, Result};
+use crate::model::DeploymentInfo;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisConnectionInfo, RedisError};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-/// What a profile connects to: today one standalone node. Sentinel and
-/// Cluster live here too, yielding their nodes the same way, so `collect` and
-/// `ops` never know which mode they run against.
+/// What a profile connects to: standalone, or the current master found
+/// through Sentinel (Cluster next), yielding its nodes the same way, so
+/// `collect` and `ops` never know which mode they run against.
 #[derive(Clone)]
 pub struct Deployment {
     nodes: Vec<Node>,
     mode: &'static str,
+    /// Keeps the tunnel and the Sentinel watch alive while the deployment is used.
+    link: Link,
 }
 
 impl Deployment {
@@ -30,7 +35,7 @@ impl Deployment {
         &self.nodes
     }
 
-    /// The node that owns `key` (standalone: the only one).
+    /// The node that owns `key` (standalone and Sentinel: the master).
     pub fn node_for_key(&self, _key: &str) -> &Node {
         &self.nodes[0]
     }
@@ -47,6 +52,38 @@ impl Deployment {
     /// The address shown in headers and audit records.
     pub fn describe(&self) -> String {
         self.primary().endpoint.to_string()
+    }
+
+    /// False once Sentinel has named another master: poll no more, reconnect.
+    pub fn is_current(&self) -> bool {
+        match self.link.watch() {
+            Some(w) => w.master().as_ref() == Some(&self.primary().endpoint),
+            None => true,
+        }
+    }
+
+    /// Resolves when the deployment may have changed (a failover): the
+    /// collector reconnects at once instead of at its next tick.
+    pub async fn changed(&self) {
+        match self.link.watch() {
+            Some(w) => w.changed().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// How the deployment is reached and laid out, for `snapshot --json`,
+    /// the header and the Sentinel pane.
+    pub fn info(&self) -> DeploymentInfo {
+        let mut info = DeploymentInfo {
+            mode: self.mode.to_string(),
+            master: Some(self.describe()),
+            tunnel: self.link.tunnel().map(|t| t.status()),
+            ..Default::default()
+        };
+        if let Some(w) = self.link.watch() {
+            w.fill(&mut info);
+        }
+        info
     }
 }
 
@@ -74,28 +111,10 @@ pub fn warnings(profile: &Profile) -> Vec<String> {
     w
 }
 
-/// Connect to the profile's deployment.
+/// Connect to the profile's deployment (opening its SSH tunnel first if it
+/// has one; the tunnel lives as long as the returned deployment).
 pub async fn connect(profile: &Profile) -> Result<Deployment> {
-    let endpoint = match &profile.target {
-        Target::Standalone(e) => e.clone(),
-        Target::Sentinel { .. } => {
-            return Err(Failure::config(format!(
-                "profile '{}' uses Sentinel, which this version of redeye cannot connect through yet; point redis.address at the current master meanwhile",
-                profile.name
-            )));
-        }
-        Target::Cluster { .. } => {
-            return Err(Failure::config(format!(
-                "profile '{}' uses Redis Cluster, which this version of redeye cannot connect to yet; point redis.address at one node meanwhile",
-                profile.name
-            )));
-        }
-    };
-    let node = connect_node(profile, &endpoint).await?;
-    Ok(Deployment {
-        nodes: vec![node],
-        mode: "standalone",
-    })
+    Link::open(profile).await?.connect().await
 }
 
 /// The single node of a standalone profile (demo and bench tooling).
@@ -103,10 +122,190 @@ pub async fn connect_one(profile: &Profile) -> Result<Node> {
     Ok(connect(profile).await?.primary().clone())
 }
 
-/// Connect to one node with the profile's credentials, TLS and timeouts.
+/// How this process reaches one profile's deployment: directly, or through
+/// its SSH tunnel; with Sentinel, the watch that follows the master. Made
+/// once (the SSH login may prompt, so before the dashboard takes the
+/// terminal) and shared by the collector and every write; cheap to clone.
+#[derive(Clone)]
+pub struct Link(Arc<LinkInner>);
+
+struct LinkInner {
+    profile: Profile,
+    tunnel: Option<ssh::Tunnel>,
+    watch: std::sync::OnceLock<sentinel::Watch>,
+    start: tokio::sync::Mutex<()>,
+}
+
+impl Link {
+    /// Open the profile's tunnel, if any. ssh may prompt when a terminal is
+    /// attached (stdin and stderr); otherwise it runs in BatchMode.
+    pub async fn open(profile: &Profile) -> Result<Link> {
+        use std::io::IsTerminal;
+        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        Link::open_with(profile, interactive).await
+    }
+
+    pub async fn open_with(profile: &Profile, interactive: bool) -> Result<Link> {
+        let tunnel = match &profile.ssh {
+            Some(s) => Some(ssh::Tunnel::open(s, interactive).await?),
+            None => None,
+        };
+        Ok(Link(Arc::new(LinkInner {
+            profile: profile.clone(),
+            tunnel,
+            watch: std::sync::OnceLock::new(),
+            start: tokio::sync::Mutex::new(()),
+        })))
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.0.profile
+    }
+
+    /// Stop the SSH tunnel now, whoever else still holds the link (the
+    /// dashboard calls this on its way out).
+    pub fn close(&self) {
+        if let Some(t) = self.tunnel() {
+            t.stop();
+        }
+    }
+
+    pub fn tunnel(&self) -> Option<&ssh::Tunnel> {
+        self.0.tunnel.as_ref()
+    }
+
+    pub(crate) fn watch(&self) -> Option<&sentinel::Watch> {
+        self.0.watch.get()
+    }
+
+    /// Connect to the deployment as it is now.
+    pub async fn connect(&self) -> Result<Deployment> {
+        if let Some(t) = self.tunnel() {
+            t.ensure_up().await?;
+        }
+        let profile = self.profile();
+        let (node, mode) = match &profile.target {
+            Target::Standalone(e) => (self.node(e).await?, "standalone"),
+            Target::Sentinel { .. } => {
+                let watch = self.sentinel().await?;
+                let master = watch.find_master(self).await?;
+                let node = self.node(&master).await?;
+                sentinel::confirm_master(&node).await?;
+                if let Some(t) = self.tunnel() {
+                    t.retain(&watch.addresses()).await;
+                }
+                (node, "sentinel")
+            }
+            Target::Cluster { .. } => {
+                return Err(Failure::config(format!(
+                    "profile '{}' uses Redis Cluster, which this version of redeye cannot connect to yet; point redis.address at one node meanwhile",
+                    profile.name
+                )));
+            }
+        };
+        Ok(Deployment {
+            nodes: vec![node],
+            mode,
+            link: self.clone(),
+        })
+    }
+
+    /// The Sentinel watch, started on first use.
+    async fn sentinel(&self) -> Result<&sentinel::Watch> {
+        let _one = self.0.start.lock().await;
+        if let Some(w) = self.0.watch.get() {
+            return Ok(w);
+        }
+        let w = sentinel::Watch::start(self.clone()).await?;
+        Ok(self.0.watch.get_or_init(|| w))
+    }
+
+    /// Where to dial `announced`: itself, or its forward through the tunnel.
+    async fn dial(&self, announced: &Endpoint) -> Result<Endpoint> {
+        match self.tunnel() {
+            Some(t) => t.forward(announced).await,
+            None => Ok(announced.clone()),
+        }
+    }
+
+    /// A data node at the address the deployment announces, with the
+    /// profile's credentials.
+    pub async fn node(&self, announced: &Endpoint) -> Result<Node> {
+        let p = self.profile();
+        let login = Login {
+            username: p.username.as_deref(),
+            password: p.password.as_ref(),
+            db: p.db,
+            tls: p.tls.as_ref(),
+            push: None,
+            keys: DATA_KEYS,
+        };
+        self.node_with(announced, login).await
+    }
+
+    /// A node with the given login, through the tunnel when there is one; a
+    /// connection the bastion refused to forward is named as such.
+    pub(crate) async fn node_with(&self, announced: &Endpoint, login: Login<'_>) -> Result<Node> {
+        let dial = self.dial(announced).await?;
+        let mark = self.tunnel().map(|t| t.log_len());
+        match connect_at(self.profile(), announced, &dial, login).await {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                if let (Some(t), Some(mark)) = (self.tunnel(), mark) {
+                    // ssh logs the refusal a moment after closing the channel.
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    if t.refused_since(mark) {
+                        return Err(Failure::runtime(format!(
+                            "the bastion {} refused to forward to {announced} (its sshd's PermitOpen or AllowTcpForwarding); ask for that address to be allowed, or check it is the address the bastion sees",
+                            t.via()
+                        )));
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+const DATA_KEYS: &str = "redis.username and redis.password";
+
+/// Who to log in as on one node.
+pub(crate) struct Login<'a> {
+    pub username: Option<&'a str>,
+    pub password: Option<&'a crate::secret::Secret>,
+    pub db: i64,
+    pub tls: Option<&'a crate::config::TlsSettings>,
+    /// RESP3 with pushes sent here (Sentinel's event subscription).
+    pub push: Option<tokio::sync::mpsc::UnboundedSender<redis::PushInfo>>,
+    /// The profile keys that hold this login.
+    pub keys: &'static str,
+}
+
+/// Connect to one node with the profile's credentials, TLS and timeouts
+/// (direct; tests and tools).
 pub async fn connect_node(profile: &Profile, endpoint: &Endpoint) -> Result<Node> {
+    let login = Login {
+        username: profile.username.as_deref(),
+        password: profile.password.as_ref(),
+        db: profile.db,
+        tls: profile.tls.as_ref(),
+        push: None,
+        keys: DATA_KEYS,
+    };
+    connect_at(profile, endpoint, endpoint, login).await
+}
+
+/// Connect to `announced` by dialling `dial` (the same, or a tunnel's local
+/// port). TLS verifies the announced name (or `tls.options.server_name`),
+/// never the tunnel's 127.0.0.1.
+async fn connect_at(
+    profile: &Profile,
+    endpoint: &Endpoint,
+    dial: &Endpoint,
+    login: Login<'_>,
+) -> Result<Node> {
     // Everything that can fail without the network fails first.
-    let tls = match &profile.tls {
+    let tls = match login.tls {
         Some(t) => Some((
             Arc::new(tls::client_config(t)?),
             tls::server_name(t, &endpoint.host)?,
@@ -114,11 +313,8 @@ pub async fn connect_node(profile: &Profile, endpoint: &Endpoint) -> Result<Node
         None => None,
     };
     let limit = profile.timeouts.connect;
-    let tcp = match tokio::time::timeout(
-        limit,
-        TcpStream::connect((endpoint.host.as_str(), endpoint.port)),
-    )
-    .await
+    let tcp = match tokio::time::timeout(limit, TcpStream::connect((dial.host.as_str(), dial.port)))
+        .await
     {
         Err(_) => {
             return Err(Failure::runtime(format!(
@@ -132,21 +328,30 @@ pub async fn connect_node(profile: &Profile, endpoint: &Endpoint) -> Result<Node
     let _ = tcp.set_nodelay(true);
 
     let mut info = RedisConnectionInfo::default()
-        .set_db(profile.db)
+        .set_db(login.db)
         .set_lib_name("redeye", env!("CARGO_PKG_VERSION"));
-    if let Some(u) = &profile.username {
+    if login.push.is_some() {
+        info = info.set_protocol(redis::ProtocolVersion::RESP3);
+    }
+    if let Some(u) = login.username {
         info = info.set_username(u);
     }
-    if let Some(p) = &profile.password {
+    if let Some(p) = login.password {
         info = info.set_password(p.expose());
     }
-    let user = profile
-        .username
-        .clone()
-        .unwrap_or_else(|| "default".to_string());
+    let user = login.username.unwrap_or("default").to_string();
+    let mut cx = Cx {
+        profile,
+        endpoint,
+        user: &user,
+        tls: false,
+        has_password: login.password.is_some(),
+        keys: login.keys,
+    };
+    let push = login.push;
 
     let con = match tls {
-        None => setup(tcp, &info, profile, endpoint, false).await?,
+        None => setup(tcp, &info, &cx, push).await?,
         Some((config, name)) => {
             let connector = tokio_rustls::TlsConnector::from(config);
             let stream = match tokio::time::timeout(limit, connector.connect(name, tcp)).await {
@@ -170,7 +375,8 @@ pub async fn connect_node(profile: &Profile, endpoint: &Endpoint) -> Result<Node
                 }
                 Ok(Ok(s)) => s,
             };
-            setup(stream, &info, profile, endpoint, true).await?
+            cx.tls = true;
+            setup(stream, &info, &cx, push).await?
         }
     };
     let node = Node::new(
@@ -189,32 +395,39 @@ pub async fn connect_node(profile: &Profile, endpoint: &Endpoint) -> Result<Node
     if let Err(e) = pong
         && classify(&e) != ErrorKind::NoPerm
     {
-        return Err(session_error(
-            &e,
-            profile,
-            endpoint,
-            &user,
-            profile.tls.is_some(),
-        ));
+        return Err(session_error(&e, &cx));
     }
     Ok(node)
+}
+
+/// What error messages about one connection's setup need to know.
+struct Cx<'a> {
+    profile: &'a Profile,
+    endpoint: &'a Endpoint,
+    user: &'a str,
+    tls: bool,
+    has_password: bool,
+    /// The profile keys that hold this login, for "check ..." advice.
+    keys: &'static str,
 }
 
 async fn setup<S>(
     stream: S,
     info: &RedisConnectionInfo,
-    profile: &Profile,
-    endpoint: &Endpoint,
-    tls: bool,
+    cx: &Cx<'_>,
+    push: Option<tokio::sync::mpsc::UnboundedSender<redis::PushInfo>>,
 ) -> Result<MultiplexedConnection>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let config = AsyncConnectionConfig::new()
+    let (profile, endpoint, tls) = (cx.profile, cx.endpoint, cx.tls);
+    let mut config = AsyncConnectionConfig::new()
         // Node applies read or write per call; this is the outer bound.
         .set_response_timeout(Some(profile.timeouts.read.max(profile.timeouts.write)))
         .set_connection_timeout(Some(profile.timeouts.connect));
-    let user = profile.username.as_deref().unwrap_or("default");
+    if let Some(tx) = push {
+        config = config.set_push_sender(tx);
+    }
     let made = tokio::time::timeout(
         profile.timeouts.connect + profile.timeouts.read,
         MultiplexedConnection::new_with_config(info, stream, config),
@@ -230,7 +443,7 @@ where
                 ", and does it expect TLS (redis.tls.enabled)"
             }
         ))),
-        Ok(Err(e)) => Err(session_error(&e, profile, endpoint, user, tls)),
+        Ok(Err(e)) => Err(session_error(&e, cx)),
         Ok(Ok((con, driver))) => {
             tokio::spawn(driver);
             Ok(con)
@@ -260,16 +473,11 @@ fn tcp_error(endpoint: &Endpoint, e: &std::io::Error) -> String {
 }
 
 /// Explain an error raised while setting up or first using a session.
-fn session_error(
-    e: &RedisError,
-    profile: &Profile,
-    endpoint: &Endpoint,
-    user: &str,
-    tls: bool,
-) -> Failure {
+fn session_error(e: &RedisError, cx: &Cx<'_>) -> Failure {
+    let (profile, endpoint, user, tls) = (cx.profile, cx.endpoint, cx.user, cx.tls);
     let code = e.code().unwrap_or("");
     let text = e.to_string();
-    let has_password = profile.password.is_some();
+    let has_password = cx.has_password;
     if code == "WRONGPASS"
         || text.contains("WRONGPASS")
         || e.kind() == redis::ErrorKind::AuthenticationFailed
@@ -280,7 +488,8 @@ fn session_error(
             "no such (enabled) user"
         };
         return Failure::runtime(format!(
-            "Redis at {endpoint} rejected the login for user '{user}': {why}; check redis.username and redis.password"
+            "Redis at {endpoint} rejected the login for user '{user}': {why}; check {}",
+            cx.keys
         ));
     }
     if code == "NOAUTH" || text.contains("NOAUTH") {

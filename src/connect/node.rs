@@ -135,6 +135,19 @@ impl Node {
         }
     }
 
+    /// Subscribe to channels; messages arrive on the push sender the
+    /// connection was made with (RESP3).
+    pub(crate) async fn subscribe(&self, channels: &[&str]) -> Result<(), NodeError> {
+        let mut con = self.con.clone();
+        match tokio::time::timeout(self.read_timeout, con.subscribe(channels)).await {
+            Ok(r) => r.map_err(NodeError::from),
+            Err(_) => Err(NodeError {
+                kind: ErrorKind::Timeout,
+                message: "SUBSCRIBE timed out".into(),
+            }),
+        }
+    }
+
     /// A command by its standard name, renamed as the profile says; `None` if disabled.
     pub fn cmd(&self, name: &str) -> Option<redis::Cmd> {
         super::command(&self.commands, name)

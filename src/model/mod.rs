@@ -3,9 +3,12 @@
 //! No I/O here.
 
 pub mod alerts;
+mod deployment;
 pub mod dlq;
 pub mod history;
 pub mod ids;
+
+pub use deployment::*;
 
 use serde::Serialize;
 
@@ -45,6 +48,8 @@ pub struct Snapshot {
     pub problems: Vec<Problem>,
     /// The nodes this poll reached, one round trip each.
     pub nodes: Vec<NodeStatus>,
+    /// Mode, master, replicas, sentinels, failovers and the SSH tunnel.
+    pub deployment: DeploymentInfo,
 }
 
 /// One node's part of a poll.
@@ -167,6 +172,20 @@ pub struct Server {
     pub uptime_seconds: u64,
     pub os: String,
     pub connected_replicas: u64,
+    /// master_repl_offset.
+    pub repl_offset: u64,
+    /// The replicas as the master sees them (INFO replication `slaveN`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replicas: Vec<ReplicaLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplicaLink {
+    pub address: String,
+    pub state: String,
+    pub offset: u64,
+    /// Seconds since the last ACK from the replica.
+    pub lag_s: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -352,4 +352,11 @@ impl Op {
         let runner = super::runner::Runner::open(profile, false).await?;
         runner.run(runner.check(self).await?, &mut |_| {}).await
     }
+
+    /// The same through an open link. A write that fails because the master
+    /// changed under it is reported, never retried on the new master.
+    pub async fn run_on(&self, link: &crate::connect::Link) -> Result<Outcome> {
+        let runner = super::runner::Runner::on(link).await?;
+        runner.run(runner.check(self).await?, &mut |_| {}).await
+    }
 }

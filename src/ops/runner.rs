@@ -82,6 +82,28 @@ impl<'a> Runner<'a> {
         Ok(Runner { profile, dep })
     }
 
+    /// Refuse on a read-only profile, then connect through an open link (the
+    /// dashboard's: its tunnel, and Sentinel's master as it is now).
+    pub async fn on(link: &'a crate::connect::Link) -> Result<Runner<'a>> {
+        let profile = link.profile();
+        check_writable(profile)?;
+        let dep = link.connect().await?;
+        Ok(Runner { profile, dep })
+    }
+
+    /// Refuse when Sentinel has named another master since this runner
+    /// connected: a write there would be lost when the old master becomes a
+    /// replica, and the new one was not what the user confirmed.
+    fn still_master(&self) -> Result<()> {
+        if self.dep.is_current() {
+            return Ok(());
+        }
+        Err(crate::error::Failure::runtime(format!(
+            "the master changed (failover) since this write was prepared on {}; nothing was written; look at the new master and run it again",
+            self.dep.describe()
+        )))
+    }
+
     /// The deployment, for reading what an operation will act on.
     pub fn deployment(&self) -> &Deployment {
         &self.dep
@@ -92,6 +114,7 @@ impl<'a> Runner<'a> {
     /// a [`Checked`] operation can be run.
     pub async fn check<'o>(&self, op: &'o Op) -> Result<Checked<'o>> {
         check_writable(self.profile)?;
+        self.still_master()?;
         let node = self.dep.node_for_key(op.stream());
         super::precheck(node, &op.needs()).await?;
         audit::check_appendable()?;
@@ -106,6 +129,8 @@ impl<'a> Runner<'a> {
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<Outcome> {
         let op = checked.0;
+        // Checked and confirmed against one master; never run on another.
+        self.still_master()?;
         let result = op.execute(&self.dep, progress).await;
         let endpoint = self.dep.node_for_key(op.stream()).endpoint.to_string();
         match result {

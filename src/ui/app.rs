@@ -135,6 +135,19 @@ pub const GLOBAL_KEYS: &[Key] = &[
         }),
     },
     Key {
+        keys: "I",
+        help: "connection: mode, master, SSH tunnel and its forwards (also i where a pane has no i)",
+        on: |k| matches!(k, KeyCode::Char('I' | 'i')),
+        run: Some(|cx, _| {
+            cx.popup = Some(crate::ui::detail::connection(
+                cx.snapshot().map(|s| s.as_ref()),
+                &cx.profile.endpoint,
+                cx.now_ms,
+            ));
+            vec![]
+        }),
+    },
+    Key {
         keys: "r",
         help: "refresh now",
         on: |k| matches!(k, KeyCode::Char('r')),

@@ -200,3 +200,68 @@ pub fn stream_group(
         scroll: 0,
     }
 }
+
+/// How the dashboard reaches the deployment: mode, master, the SSH tunnel
+/// and its forwards, the sentinels (the header's `I`).
+pub fn connection(snap: Option<&Snapshot>, endpoint: &str, now_ms: u64) -> Popup {
+    let mut lines = Vec::new();
+    let Some(s) = snap else {
+        lines.push(format!("{} · not connected yet", sanitize::text(endpoint)));
+        return Popup {
+            title: "connection".into(),
+            lines,
+            scroll: 0,
+        };
+    };
+    let d = &s.deployment;
+    lines.push(format!("mode: {}", sanitize::text(&d.mode)));
+    if let Some(name) = &d.master_name {
+        lines.push(format!("master name: {}", sanitize::text(name)));
+    }
+    if let Some(m) = &d.master {
+        let since = d
+            .master_since_ms
+            .map(|t| format!(" (since {} ago)", age(now_ms.saturating_sub(t))))
+            .unwrap_or_default();
+        lines.push(format!("master: {}{since}", sanitize::text(m)));
+    }
+    match &d.tunnel {
+        None => lines.push("tunnel: none (direct connection)".into()),
+        Some(t) => {
+            lines.push(format!(
+                "tunnel: via {} · {}{}",
+                sanitize::text(&t.via),
+                if t.up { "up" } else { "DOWN" },
+                if t.restarts > 0 {
+                    format!(" · restarted {} time(s)", t.restarts)
+                } else {
+                    String::new()
+                }
+            ));
+            if let Some(e) = &t.last_error {
+                lines.push(format!("  last error: {}", sanitize::text(e)));
+            }
+            lines.push(format!("forwards ({}):", t.forwards.len()));
+            for (to, local) in &t.forwards {
+                lines.push(format!(
+                    "  {} → {}",
+                    sanitize::text(local),
+                    sanitize::text(to)
+                ));
+            }
+        }
+    }
+    if !d.sentinels.is_empty() {
+        lines.push(format!(
+            "sentinels: {} reachable of {}, quorum {}",
+            d.sentinels.iter().filter(|v| v.reachable).count(),
+            d.sentinels.len(),
+            d.quorum.map(|q| q.to_string()).unwrap_or("?".into())
+        ));
+    }
+    Popup {
+        title: "connection".into(),
+        lines,
+        scroll: 0,
+    }
+}

@@ -69,6 +69,12 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
     }
     let state = match &app.conn {
         ConnState::Connecting => Span::styled(" connecting… ", t.warn()),
+        ConnState::Failed { attempt, error, .. } if error.starts_with("tunnel down") => {
+            Span::styled(
+                format!(" tunnel down · reconnecting, attempt {attempt} "),
+                t.crit(),
+            )
+        }
         ConnState::Failed {
             attempt, since_ms, ..
         } => Span::styled(
@@ -93,10 +99,38 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
         format!("every {} ", duration(app.interval)),
         t.dim(),
     ));
-    spans.push(Span::raw(format!(
-        "{} ",
-        sanitize::text(&app.profile.endpoint)
-    )));
+    let dep = snap.map(|s| &s.deployment);
+    // A failover seen in the last minute is the first thing to know.
+    if let Some(f) = dep
+        .and_then(|d| d.failovers.as_ref())
+        .and_then(|f| f.last())
+        .filter(|f| app.now_ms.saturating_sub(f.at_ms) < 60_000)
+    {
+        spans.push(Span::styled(
+            format!(
+                " failover: {} → {} ",
+                sanitize::text(&f.from),
+                sanitize::text(&f.to)
+            ),
+            t.warn().add_modifier(Modifier::REVERSED),
+        ));
+    }
+    // Sentinel: the master polled now, not the profile's sentinel list.
+    let shown = match dep {
+        Some(d) if d.mode == "sentinel" => format!(
+            "{} @ {}",
+            d.master_name.as_deref().unwrap_or("master"),
+            d.master.as_deref().unwrap_or("?")
+        ),
+        _ => app.profile.endpoint.clone(),
+    };
+    spans.push(Span::raw(format!("{} ", sanitize::text(&shown))));
+    if let Some(tn) = dep.and_then(|d| d.tunnel.as_ref()) {
+        spans.push(Span::styled(
+            format!("via {} ", sanitize::text(&tn.via)),
+            t.dim(),
+        ));
+    }
     if let Some(sv) = snap.and_then(|s| s.server.as_ref()) {
         spans.push(Span::styled(
             format!(
@@ -113,6 +147,45 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
 
 fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
+    let crit = app
+        .alerts
+        .iter()
+        .filter(|a| a.level == crate::model::alerts::Level::Crit)
+        .count();
+    let warn = app.alerts.len() - crit;
+    let mut badges = Vec::new();
+    if crit > 0 {
+        badges.push(Span::styled(format!(" ▲{crit} "), t.crit()));
+    }
+    if warn > 0 {
+        badges.push(Span::styled(format!(" △{warn} "), t.warn()));
+    }
+    let badge_w: usize = badges.iter().map(|s| s.width()).sum();
+    // Too narrow for every title and the alert counts: the alerts win;
+    // other panes' titles shrink to 4 letters, then to their numbers.
+    let label = |i: usize, p: Pane, keep: Option<usize>| {
+        let title: String = match keep {
+            Some(n) if p != app.pane => p.title().chars().take(n).collect(),
+            _ => p.title().to_string(),
+        };
+        if title.is_empty() {
+            format!(" {} ", i + 1)
+        } else {
+            format!(" {} {title} ", i + 1)
+        }
+    };
+    let width = |keep: Option<usize>| -> usize {
+        Pane::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, p)| label(i, *p, keep).chars().count())
+            .sum()
+    };
+    let room = (area.width as usize).saturating_sub(badge_w);
+    let keep = [None, Some(4), Some(0)]
+        .into_iter()
+        .find(|k| width(*k) <= room)
+        .unwrap_or(Some(0));
     let mut spans = Vec::new();
     for (i, p) in Pane::ALL.iter().enumerate() {
         let style = if *p == app.pane {
@@ -120,20 +193,9 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
         } else {
             t.dim()
         };
-        spans.push(Span::styled(format!(" {} {} ", i + 1, p.title()), style));
+        spans.push(Span::styled(label(i, *p, keep), style));
     }
-    let crit = app
-        .alerts
-        .iter()
-        .filter(|a| a.level == crate::model::alerts::Level::Crit)
-        .count();
-    let warn = app.alerts.len() - crit;
-    if crit > 0 {
-        spans.push(Span::styled(format!(" ▲{crit} "), t.crit()));
-    }
-    if warn > 0 {
-        spans.push(Span::styled(format!(" △{warn} "), t.warn()));
-    }
+    spans.extend(badges);
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

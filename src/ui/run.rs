@@ -23,25 +23,38 @@ pub fn theme_for(cli_theme: Option<&str>, profile: &Profile) -> Result<Theme> {
 }
 
 pub async fn run(profile: Profile, theme: Theme, switcher: Option<Switcher>) -> Result<()> {
+    // Before the terminal is taken: ssh may ask for a passphrase, an OTP or
+    // a key touch here, in the normal terminal.
+    if profile.ssh.is_some() {
+        eprintln!(
+            "redeye: opening the SSH tunnel via {} ...",
+            profile.ssh.as_ref().map(|s| s.host.as_str()).unwrap_or("")
+        );
+    }
+    let link = crate::connect::Link::open(&profile).await?;
     let mut terminal = ratatui::try_init().map_err(|e| {
         Failure::runtime(format!(
             "cannot open the terminal ({e}); run redeye in an interactive terminal"
         ))
     })?;
-    let result = event_loop(&mut terminal, profile, theme, switcher).await;
+    let result = event_loop(&mut terminal, link.clone(), theme, switcher).await;
     ratatui::restore();
+    link.close();
     result
 }
 
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
-    profile: Profile,
+    link: crate::connect::Link,
     theme: Theme,
     switcher: Option<Switcher>,
 ) -> Result<()> {
     let mut events = EventStream::new();
-    let mut profile = profile;
-    let mut handle = collector::spawn(profile.clone(), Limits::default());
+    let mut profile = link.profile().clone();
+    // Writes share the dashboard's link (tunnel, Sentinel watch); after a
+    // profile switch, each write opens its own.
+    let mut link = Some(link);
+    let mut handle = collector::spawn_on(link.clone().expect("link"), Limits::default());
     let mut app = new_app(&profile, theme);
     let (write_tx, mut write_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut sent_needs = Needs::default();
@@ -93,9 +106,14 @@ async fn event_loop(
                 Effect::Write(op) => {
                     // In a task of its own: the UI keeps drawing and taking keys.
                     let p = profile.clone();
+                    let l = link.clone();
                     let tx = write_tx.clone();
                     tokio::spawn(async move {
-                        let result = op.run(&p).await.map_err(|e| e.to_string());
+                        let result = match &l {
+                            Some(l) => op.run_on(l).await,
+                            None => op.run(&p).await,
+                        }
+                        .map_err(|e| e.to_string());
                         let _ = tx.send(result);
                     });
                 }
@@ -103,6 +121,7 @@ async fn event_loop(
                     Some(Ok(p)) => {
                         let theme = app.theme.clone();
                         handle = collector::spawn(p.clone(), Limits::default());
+                        link = None;
                         app = new_app(&p, theme);
                         app.status = Some(format!("switched to profile '{}'", p.name));
                         sent_needs = Needs::default();

@@ -137,6 +137,8 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
             uptime_seconds: 1_209_600,
             os: "Linux".into(),
             connected_replicas: 2,
+            repl_offset: 0,
+            replicas: Vec::new(),
         }),
         memory: Some(Memory {
             used_bytes: 1_717_986_918 + shift * 1_000_000,
@@ -254,6 +256,7 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
         }),
         problems: Vec::new(),
         nodes: Vec::new(),
+        deployment: Default::default(),
     }
 }
 

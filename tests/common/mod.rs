@@ -10,6 +10,8 @@
 
 #![allow(dead_code)]
 
+pub mod net;
+
 use redeye::demo::server::RedisProcess;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -6,6 +6,7 @@
 
 mod auth;
 pub(crate) mod rules;
+mod ssh;
 mod streams;
 mod target;
 mod timeouts;
@@ -218,6 +219,7 @@ pub(crate) fn resolve_raw(
     };
 
     let tls = tls.settle();
+    let ssh = ssh::resolve(&r, raw.ssh.as_ref())?;
     let timeouts = timeouts::resolve(&r, redis, &target)?;
 
     let mut renames = Vec::new();
@@ -253,6 +255,7 @@ pub(crate) fn resolve_raw(
         theme: r.s(&raw.theme, "theme")?,
         claim_consumer: r.s(&raw.claim_consumer, "claim_consumer")?,
         target,
+        ssh,
         username,
         password,
         db,

@@ -19,3 +19,11 @@ pub fn cert_and_key_agree(cert: bool, key: bool) -> bool {
 pub fn tls_on(explicit: Option<bool>, ca_file: bool, cert_file: bool) -> bool {
     explicit.unwrap_or(ca_file || cert_file)
 }
+
+/// A path as written in a profile: a leading `~/` is the user's home.
+pub fn home_path(p: &str) -> std::path::PathBuf {
+    match (p.strip_prefix("~/"), directories::BaseDirs::new()) {
+        (Some(rest), Some(b)) => b.home_dir().join(rest),
+        _ => std::path::PathBuf::from(p),
+    }
+}

@@ -119,6 +119,7 @@ pub(super) fn resolve(
             addresses,
             password: secret(&opts.password, "redis.sentinel.options.password")?.map(Secret::new),
             username: r.s(&opts.username, "redis.sentinel.options.username")?,
+            tls: r.bool(&opts.tls, "redis.sentinel.options.tls")?,
         }
     } else if cluster_on {
         let addresses = r.endpoints(&redis.cluster.addresses, "redis.cluster.addresses")?;

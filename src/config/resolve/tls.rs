@@ -4,7 +4,6 @@ use super::{Resolver, rules};
 use crate::config::raw::RawTls;
 use crate::config::{TlsSettings, TlsVersion};
 use crate::error::Result;
-use std::path::PathBuf;
 
 /// The TLS block as written; `enabled` may still be turned on by the target
 /// (ElastiCache in-transit encryption).
@@ -16,13 +15,13 @@ pub(super) struct Tls {
 pub(super) fn read(r: &Resolver, tls_raw: &RawTls) -> Result<Tls> {
     let ca_file = r
         .s(&tls_raw.ca_file, "redis.tls.ca_file")?
-        .map(PathBuf::from);
+        .map(|p| rules::home_path(&p));
     let cert_file = r
         .s(&tls_raw.cert_file, "redis.tls.cert_file")?
-        .map(PathBuf::from);
+        .map(|p| rules::home_path(&p));
     let key_file = r
         .s(&tls_raw.key_file, "redis.tls.key_file")?
-        .map(PathBuf::from);
+        .map(|p| rules::home_path(&p));
     let enabled = r.bool(&tls_raw.enabled, "redis.tls.enabled")?;
     if !rules::cert_and_key_agree(cert_file.is_some(), key_file.is_some()) {
         return Err(r.fail(

@@ -70,6 +70,7 @@ panes! {
     Pending => pending,
     Dlq => dlq,
     Slowlog => slowlog,
+    Sentinel => sentinel,
 }
 
 impl Pane {

@@ -1,0 +1,416 @@
+//! Private networks and Sentinel deployments for the SSH and Sentinel tests,
+//! all real processes: a network namespace (`ip netns`, needs root, as CI
+//! runs) holding `sshd` and the Redis processes on its own 127.0.0.1, which
+//! the client reaches only through an ssh_config Host alias whose
+//! ProxyCommand is `ip netns exec <ns> socat - TCP:127.0.0.1:<sshd port>`.
+//! OpenSSH reads `~/.ssh/config` from the passwd entry, not `$HOME`, so the
+//! tests hand their ssh_config to redeye with `ssh.config_file`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+/// Where processes run: the host, or a network namespace.
+#[derive(Clone)]
+pub struct Spot(pub Option<String>);
+
+impl Spot {
+    pub fn host() -> Spot {
+        Spot(None)
+    }
+
+    pub fn cmd(&self, prog: &str) -> Command {
+        match &self.0 {
+            None => Command::new(prog),
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, prog]);
+                c
+            }
+        }
+    }
+
+    /// `redis-cli -p PORT args...`, its output trimmed.
+    pub fn cli(&self, port: u16, args: &[&str]) -> String {
+        let out = self
+            .cmd("redis-cli")
+            .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+            .args(args)
+            .output()
+            .expect("redis-cli runs");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    pub fn wait_redis(&self, port: u16) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.cli(port, &["PING"]) != "PONG" {
+            assert!(Instant::now() < deadline, "redis on {port} did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// A network namespace with its loopback up; its processes are killed and
+/// the namespace deleted on drop.
+pub struct Netns {
+    pub name: String,
+}
+
+impl Netns {
+    pub fn new() -> Netns {
+        let name = format!(
+            "redeye-{}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::SeqCst)
+        );
+        let ok = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .expect("ip runs")
+            .success();
+        assert!(
+            ok,
+            "cannot create a network namespace (the SSH tests need root, as CI has)"
+        );
+        let ns = Netns { name };
+        assert!(
+            ns.spot()
+                .cmd("ip")
+                .args(["link", "set", "lo", "up"])
+                .status()
+                .unwrap()
+                .success()
+        );
+        ns
+    }
+
+    pub fn spot(&self) -> Spot {
+        Spot(Some(self.name.clone()))
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        if let Ok(out) = Command::new("ip")
+            .args(["netns", "pids", &self.name])
+            .output()
+        {
+            for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                let _ = Command::new("kill").args(["-9", pid]).status();
+            }
+        }
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+/// A process killed on drop.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A redis-server in the foreground at `spot`, port `port`, with extra config lines.
+pub fn redis_at(spot: &Spot, dir: &Path, port: u16, extra: &[String]) -> Proc {
+    let sub = dir.join(format!("r{port}"));
+    std::fs::create_dir_all(&sub).unwrap();
+    let mut conf = vec![
+        format!("port {port}"),
+        "bind 127.0.0.1".into(),
+        "save \"\"".into(),
+        "appendonly no".into(),
+        format!("dir {}", sub.display()),
+        format!("logfile {}", sub.join("redis.log").display()),
+    ];
+    conf.extend(extra.iter().cloned());
+    let path = sub.join("redis.conf");
+    std::fs::write(&path, conf.join("\n") + "\n").unwrap();
+    let child = spot
+        .cmd("redis-server")
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server starts");
+    let p = Proc(child);
+    if !extra.iter().any(|l| l.starts_with("port 0")) {
+        spot.wait_redis(port);
+    }
+    p
+}
+
+/// A master, a replica and three sentinels watching `production-master`.
+pub struct SentinelSet {
+    pub spot: Spot,
+    pub master: u16,
+    pub replica: u16,
+    pub sentinels: Vec<u16>,
+    pub dir: TempDir,
+    procs: Vec<Proc>,
+}
+
+pub const MASTER_NAME: &str = "production-master";
+
+impl SentinelSet {
+    /// `ports`: master, replica, then the sentinels. `sentinel_extra` is added
+    /// to each sentinel's config (e.g. `requirepass`).
+    pub fn start(spot: Spot, ports: &[u16], sentinel_extra: &[String]) -> SentinelSet {
+        let dir = tempfile::Builder::new()
+            .prefix("redeye-sentinel-")
+            .tempdir()
+            .unwrap();
+        let (master, replica) = (ports[0], ports[1]);
+        let mut procs = vec![redis_at(&spot, dir.path(), master, &[])];
+        procs.push(redis_at(
+            &spot,
+            dir.path(),
+            replica,
+            &[format!("replicaof 127.0.0.1 {master}")],
+        ));
+        // Let the replica sync before the sentinels look.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !spot
+            .cli(replica, &["INFO", "replication"])
+            .contains("master_link_status:up")
+        {
+            assert!(Instant::now() < deadline, "replica did not sync");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        for &p in &ports[2..] {
+            let sub = dir.path().join(format!("s{p}"));
+            std::fs::create_dir_all(&sub).unwrap();
+            let mut conf = vec![
+                format!("port {p}"),
+                "bind 127.0.0.1".into(),
+                format!("dir {}", sub.display()),
+                format!("logfile {}", sub.join("sentinel.log").display()),
+                format!("sentinel monitor {MASTER_NAME} 127.0.0.1 {master} 2"),
+                format!("sentinel down-after-milliseconds {MASTER_NAME} 1000"),
+                format!("sentinel failover-timeout {MASTER_NAME} 10000"),
+            ];
+            conf.extend(sentinel_extra.iter().cloned());
+            let path = sub.join("sentinel.conf");
+            std::fs::write(&path, conf.join("\n") + "\n").unwrap();
+            let child = spot
+                .cmd("redis-server")
+                .arg(&path)
+                .arg("--sentinel")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("sentinel starts");
+            procs.push(Proc(child));
+        }
+        let set = SentinelSet {
+            spot,
+            master,
+            replica,
+            sentinels: ports[2..].to_vec(),
+            dir,
+            procs,
+        };
+        set.wait_settled();
+        set
+    }
+
+    /// Until every sentinel knows the replica and the other sentinels.
+    pub fn wait_settled(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let want_others = (self.sentinels.len() - 1).to_string();
+        loop {
+            let ok = self.sentinels.iter().all(|&s| {
+                let m = self.sentinel_cli(s, &["SENTINEL", "MASTER", MASTER_NAME]);
+                let lines: Vec<&str> = m.lines().collect();
+                let field = |name: &str| {
+                    lines
+                        .iter()
+                        .position(|l| *l == name)
+                        .and_then(|i| lines.get(i + 1).copied())
+                };
+                field("num-slaves") == Some("1")
+                    && field("num-other-sentinels") == Some(&want_others)
+            });
+            if ok {
+                return;
+            }
+            assert!(Instant::now() < deadline, "sentinels did not settle");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// redis-cli to a sentinel (with its password, if the set has one).
+    pub fn sentinel_cli(&self, port: u16, args: &[&str]) -> String {
+        let mut full: Vec<&str> = Vec::new();
+        let pw;
+        if let Some(p) = self.sentinel_password() {
+            pw = p;
+            full.extend(["-a", pw.as_str(), "--no-auth-warning"]);
+        }
+        full.extend(args);
+        self.spot.cli(port, &full)
+    }
+
+    fn sentinel_password(&self) -> Option<String> {
+        let conf = std::fs::read_to_string(
+            self.dir
+                .path()
+                .join(format!("s{}", self.sentinels[0]))
+                .join("sentinel.conf"),
+        )
+        .ok()?;
+        conf.lines()
+            .find_map(|l| l.strip_prefix("requirepass "))
+            .map(|s| s.trim_matches('"').to_string())
+    }
+
+    /// Fail over and wait until the sentinels name the replica as master.
+    pub fn failover(&self) {
+        let r = self.sentinel_cli(self.sentinels[0], &["SENTINEL", "FAILOVER", MASTER_NAME]);
+        assert_eq!(r, "OK", "SENTINEL FAILOVER: {r}");
+    }
+
+    pub fn named_master(&self) -> String {
+        self.sentinel_cli(
+            self.sentinels[0],
+            &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME],
+        )
+        .replace('\n', ":")
+    }
+
+    pub fn sentinel_addrs(&self) -> String {
+        self.sentinels
+            .iter()
+            .map(|p| format!("\"127.0.0.1:{p}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// sshd in a namespace, and an ssh_config whose Host alias reaches it.
+pub struct Bastion {
+    pub dir: TempDir,
+    /// The ssh_config for `ssh.config_file`.
+    pub config: PathBuf,
+    pub alias: &'static str,
+    pub known_hosts: PathBuf,
+    _sshd: Proc,
+}
+
+pub const SSHD_PORT: u16 = 2222;
+
+impl Bastion {
+    /// `sshd_extra`: more sshd_config lines (e.g. `PermitOpen 127.0.0.1:1`).
+    pub fn start(ns: &Netns, sshd_extra: &[&str]) -> Bastion {
+        let dir = tempfile::Builder::new()
+            .prefix("redeye-ssh-test-")
+            .tempdir()
+            .unwrap();
+        let d = dir.path();
+        let keygen = |name: &str| {
+            let ok = Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+                .arg(d.join(name))
+                .status()
+                .expect("ssh-keygen runs")
+                .success();
+            assert!(ok);
+        };
+        keygen("host_key");
+        keygen("user_key");
+        std::fs::copy(d.join("user_key.pub"), d.join("authorized_keys")).unwrap();
+        let mut conf = vec![
+            format!("Port {SSHD_PORT}"),
+            "ListenAddress 127.0.0.1".into(),
+            format!("HostKey {}", d.join("host_key").display()),
+            format!("AuthorizedKeysFile {}", d.join("authorized_keys").display()),
+            "StrictModes no".into(),
+            "UsePAM no".into(),
+            "PermitRootLogin yes".into(),
+            format!("PidFile {}", d.join("sshd.pid").display()),
+        ];
+        conf.extend(sshd_extra.iter().map(|s| s.to_string()));
+        std::fs::write(d.join("sshd_config"), conf.join("\n") + "\n").unwrap();
+        std::fs::create_dir_all("/run/sshd").unwrap();
+        let sshd = ns
+            .spot()
+            .cmd("/usr/sbin/sshd")
+            .arg("-D")
+            .arg("-f")
+            .arg(d.join("sshd_config"))
+            .arg("-E")
+            .arg(d.join("sshd.log"))
+            .spawn()
+            .expect("sshd starts");
+        let host_pub = std::fs::read_to_string(d.join("host_key.pub")).unwrap();
+        let known_hosts = d.join("known_hosts");
+        std::fs::write(&known_hosts, format!("bastion-test {host_pub}")).unwrap();
+        let config = d.join("ssh_config");
+        std::fs::write(
+            &config,
+            format!(
+                "Host bastion-test\n  User root\n  IdentityFile {}\n  IdentitiesOnly yes\n  ProxyCommand ip netns exec {} socat - TCP:127.0.0.1:{SSHD_PORT}\n  UserKnownHostsFile {}\n  StrictHostKeyChecking yes\n",
+                d.join("user_key").display(),
+                ns.name,
+                known_hosts.display()
+            ),
+        )
+        .unwrap();
+        let b = Bastion {
+            dir,
+            config,
+            alias: "bastion-test",
+            known_hosts,
+            _sshd: Proc(sshd),
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let ok = Command::new("ssh")
+                .arg("-F")
+                .arg(&b.config)
+                .args(["-o", "BatchMode=yes", b.alias, "true"])
+                .stderr(Stdio::null())
+                .status()
+                .unwrap()
+                .success();
+            if ok {
+                break;
+            }
+            assert!(Instant::now() < deadline, "sshd did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        b
+    }
+
+    /// The profile's `ssh:` block.
+    pub fn ssh_yaml(&self) -> String {
+        format!(
+            "    ssh:\n      host: {}\n      config_file: {}\n",
+            self.alias,
+            self.config.display()
+        )
+    }
+}
+
+impl Bastion {
+    /// Pids of ssh processes using this bastion's ssh_config (masters left behind).
+    pub fn ssh_pids(&self) -> Vec<String> {
+        let out = Command::new("pgrep")
+            .arg("-f")
+            .arg(format!("ssh -F {}", self.config.display()))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    }
+}

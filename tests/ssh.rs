@@ -1,0 +1,206 @@
+//! SSH tunnels and Sentinel behind them, against real processes: a network
+//! namespace the client cannot reach directly, holding sshd and Redis on its
+//! own 127.0.0.1 (see `common/net.rs`). Needs root (CI runs as root).
+
+mod common;
+
+use common::net::{Bastion, MASTER_NAME, Netns, SentinelSet, redis_at};
+use common::{Home, out};
+use std::time::{Duration, Instant};
+
+/// A stream only the namespace's Redis has: seeing it proves which server
+/// redeye talked to (the host's own 127.0.0.1:6379 is another server).
+const MARKER: &str = "marker-only-in-the-namespace";
+
+fn standalone_profile(b: &Bastion) -> String {
+    format!(
+        "profiles:\n  behind:\n{}    redis:\n      address: 127.0.0.1:6379\n      streams:\n        marker: {MARKER}\n",
+        b.ssh_yaml()
+    )
+}
+
+#[test]
+fn snapshot_through_the_tunnel_reaches_the_private_redis() {
+    let ns = Netns::new();
+    let dir = tempfile::tempdir().unwrap();
+    let _redis = redis_at(&ns.spot(), dir.path(), 6379, &[]);
+    ns.spot().cli(6379, &["XADD", MARKER, "*", "k", "v"]);
+    let b = Bastion::start(&ns, &[]);
+    let home = Home::new();
+    let cfg = home.config(&standalone_profile(&b));
+    let o = home
+        .redeye()
+        .args(["--config", cfg.to_str().unwrap(), "--profile", "behind"])
+        .args(["snapshot", "--json"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = out(&o);
+    assert!(o.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["streams"][0]["exists"], true, "{stdout}");
+    assert_eq!(v["streams"][0]["length"], 1);
+    assert_eq!(v["deployment"]["tunnel"]["via"], "bastion-test");
+    assert_eq!(v["deployment"]["master"], "127.0.0.1:6379");
+    // The forward is listed under the announced address.
+    let fwd = &v["deployment"]["tunnel"]["forwards"][0];
+    assert_eq!(fwd[0], "127.0.0.1:6379", "{stdout}");
+    assert_ne!(fwd[1], "127.0.0.1:6379");
+    // The master was stopped on the way out.
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        b.ssh_pids().is_empty(),
+        "ssh left running: {:?}",
+        b.ssh_pids()
+    );
+}
+
+fn sentinel_yaml(b: Option<&Bastion>, set: &SentinelSet, extra_sentinel: &str) -> String {
+    format!(
+        "profiles:\n  production:\n    read_only: false\n{}    redis:\n      sentinel:\n        enabled: true\n        master_name: {MASTER_NAME}\n        addresses: [{}]\n{extra_sentinel}      streams:\n        marker: {MARKER}\n        orders: orders\n        consumer_groups:\n          billing: {{stream: orders}}\n",
+        b.map(|b| b.ssh_yaml()).unwrap_or_default(),
+        set.sentinel_addrs()
+    )
+}
+
+fn profile_from(path: &std::path::Path, name: &str) -> redeye::config::Profile {
+    let loaded = redeye::config::load(Some(path)).unwrap().unwrap();
+    redeye::config::resolve(&loaded, name, &|_| None).unwrap()
+}
+
+/// Wait for the next snapshot matching `f`, up to `limit`.
+async fn snapshot_where(
+    h: &mut redeye::collect::collector::Handle,
+    limit: Duration,
+    f: impl Fn(&redeye::model::Snapshot) -> bool,
+) -> std::sync::Arc<redeye::model::Snapshot> {
+    use redeye::collect::collector::FromCollector;
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let msg = tokio::time::timeout_at(deadline, h.rx.recv())
+            .await
+            .expect("a matching snapshot in time")
+            .expect("collector alive");
+        if let FromCollector::Snapshot(s) = msg
+            && f(&s)
+        {
+            return s;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sentinel_behind_ssh_follows_a_failover_and_a_write_in_flight_fails_cleanly() {
+    use redeye::collect::collector::{Limits, spawn_on};
+    use redeye::connect::Link;
+    use redeye::ops::Op;
+    let ns = Netns::new();
+    let spot = ns.spot();
+    let set = SentinelSet::start(spot.clone(), &[6379, 6380, 26379, 26380, 26381], &[]);
+    spot.cli(6379, &["XADD", MARKER, "*", "k", "v"]);
+    spot.cli(
+        6379,
+        &["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"],
+    );
+    let id = spot.cli(6379, &["XADD", "orders", "*", "n", "1"]);
+    spot.cli(
+        6379,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "billing",
+            "worker-1",
+            "COUNT",
+            "1",
+            "STREAMS",
+            "orders",
+            ">",
+        ],
+    );
+    spot.cli(6379, &["WAIT", "1", "2000"]);
+    let b = Bastion::start(&ns, &[]);
+    let home = Home::new();
+    let cfg = home.config(&sentinel_yaml(Some(&b), &set, ""));
+    // The in-process writes below audit into this test's data dir.
+    unsafe { std::env::set_var("XDG_DATA_HOME", home.dir.path().join("xdg-data")) };
+
+    // The CLI finds the master through the sentinels, through the tunnel.
+    let o = home
+        .redeye()
+        .args(["--config", cfg.to_str().unwrap(), "--profile", "production"])
+        .args(["snapshot", "--json"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = out(&o);
+    assert!(o.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["deployment"]["mode"], "sentinel");
+    assert_eq!(v["deployment"]["master"], "127.0.0.1:6379", "{stdout}");
+    assert_eq!(v["streams"][0]["exists"], true, "{stdout}");
+    assert_eq!(v["deployment"]["sentinels"].as_array().unwrap().len(), 3);
+    assert_eq!(v["deployment"]["replicas"][0]["address"], "127.0.0.1:6380");
+    assert_eq!(v["deployment"]["quorum"], 2);
+
+    // The dashboard's collector follows a failover.
+    let profile = profile_from(&cfg, "production");
+    let link = Link::open_with(&profile, false).await.unwrap();
+    let mut h = spawn_on(link.clone(), Limits::default());
+    snapshot_where(&mut h, Duration::from_secs(10), |s| {
+        s.deployment.master.as_deref() == Some("127.0.0.1:6379")
+    })
+    .await;
+    // A write opened on the old master before the failover...
+    let before = redeye::ops::runner::Runner::on(&link).await.unwrap();
+    let claim = Op::Claim {
+        stream: "orders".into(),
+        group: "billing".into(),
+        ids: vec![id.clone()],
+        to: "oncall".into(),
+        min_idle: Duration::ZERO,
+    };
+    let started = Instant::now();
+    set.failover();
+    let snap = snapshot_where(&mut h, Duration::from_secs(30), |s| {
+        s.deployment.master.as_deref() == Some("127.0.0.1:6380")
+    })
+    .await;
+    let took = started.elapsed();
+    let failovers = snap.deployment.failovers.clone().unwrap();
+    assert_eq!(failovers.len(), 1, "{failovers:?}");
+    assert_eq!(failovers[0].from, "127.0.0.1:6379");
+    assert_eq!(failovers[0].to, "127.0.0.1:6380");
+    // Polled the new master within 2 s of the switch.
+    let lag = snap.taken_at_ms.saturating_sub(failovers[0].at_ms);
+    assert!(
+        lag <= 2000,
+        "polled the new master {lag} ms after the switch"
+    );
+    assert!(snap.streams[0].exists);
+    eprintln!("failover seen after {took:?}, new master polled {lag} ms after the switch");
+
+    // ...runs after it: it fails with the reason, and changes nothing.
+    let err = match before.check(&claim).await {
+        Err(e) => e.to_string(),
+        Ok(c) => before
+            .run(c, &mut |_| {})
+            .await
+            .expect_err("write to the old master fails")
+            .to_string(),
+    };
+    assert!(
+        err.contains("master changed") || err.contains("read-only replica"),
+        "{err}"
+    );
+    let owner = spot.cli(6380, &["XPENDING", "orders", "billing", "-", "+", "10"]);
+    assert!(owner.contains("worker-1"), "{owner}");
+    // A claim started after the failover goes to the new master.
+    let after = redeye::ops::runner::Runner::on(&link).await.unwrap();
+    let outcome = after
+        .run(after.check(&claim).await.unwrap(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(outcome.ids, vec![id.clone()], "{outcome:?}");
+    let owner = spot.cli(6380, &["XPENDING", "orders", "billing", "-", "+", "10"]);
+    assert!(owner.contains("oncall"), "{owner}");
+    drop(h);
+    link.close();
+}
