@@ -254,6 +254,9 @@ pub fn profiles_text(list: &[ProfileSummary]) -> String {
             p.auth,
             if p.read_only { "read-only" } else { "writable" }
         );
+        if let Some(via) = &p.via {
+            let _ = writeln!(o, "    via ssh {via}");
+        }
         if let Some(problem) = &p.problem {
             let _ = writeln!(o, "    ! {problem}");
         }

@@ -271,6 +271,59 @@ fn bad_values_are_config_errors_naming_the_key() {
 }
 
 #[test]
+fn bad_ssh_blocks_are_config_errors_naming_the_key() {
+    let home = Home::new();
+    let cases = [
+        ("    ssh:\n      user: me\n", "ssh.host"),
+        (
+            "    ssh:\n      host: \"-oProxyCommand=touch /tmp/x\"\n",
+            "starts with '-'",
+        ),
+        (
+            "    ssh:\n      host: bastion\n      port: 70000\n",
+            "ssh.port",
+        ),
+        (
+            "    ssh:\n      host: me@bastion\n      user: you\n",
+            "ssh.user",
+        ),
+        (
+            "    ssh:\n      host: bastion:22\n      port: 2222\n",
+            "ssh.port",
+        ),
+        (
+            "    ssh:\n      host: bastion\n      config_file: /no/such/ssh_config\n",
+            "ssh.config_file",
+        ),
+        (
+            "    ssh:\n      host: bastion\n      jump: \"a b\"\n",
+            "ssh.jump",
+        ),
+    ];
+    for (yaml, needle) in cases {
+        let cfg = home.config(&format!(
+            "profiles:\n  a:\n{yaml}    redis:\n      address: 10.0.0.1:6379\n"
+        ));
+        let (code, _, stderr) = run(
+            &home,
+            &["--config", cfg.to_str().unwrap(), "-p", "a", "snapshot"],
+            &[],
+        );
+        assert_eq!(code, 2, "{yaml}: {stderr}");
+        let line = error_line(&stderr);
+        assert!(
+            line.contains(needle) && line.contains("profile 'a'"),
+            "{yaml}: {line}"
+        );
+    }
+    // The listing says which bastion a profile goes through.
+    let cfg = home.config("profiles:\n  a:\n    ssh:\n      host: ops@bastion-prod:2222\n    redis:\n      address: 10.0.0.1:6379\n");
+    let (code, so, _) = run(&home, &["--config", cfg.to_str().unwrap(), "profiles"], &[]);
+    assert_eq!(code, 0);
+    assert!(so.contains("via ssh ops@bastion-prod:2222"), "{so}");
+}
+
+#[test]
 fn sentinel_and_cluster_profiles_validate_and_say_they_cannot_connect_yet() {
     let home = Home::new();
     let (code, _, stderr) = run(

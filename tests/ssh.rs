@@ -204,3 +204,150 @@ async fn sentinel_behind_ssh_follows_a_failover_and_a_write_in_flight_fails_clea
     drop(h);
     link.close();
 }
+
+/// `redeye snapshot` through a bastion set up by `prepare`; (exit code, stderr).
+fn snapshot_via(sshd_extra: &[&str], prepare: impl Fn(&Bastion)) -> (i32, String) {
+    let ns = Netns::new();
+    let dir = tempfile::tempdir().unwrap();
+    let _redis = redis_at(&ns.spot(), dir.path(), 6379, &[]);
+    let b = Bastion::start(&ns, sshd_extra);
+    prepare(&b);
+    let home = Home::new();
+    let cfg = home.config(&standalone_profile(&b));
+    let o = home
+        .redeye()
+        .args(["--config", cfg.to_str().unwrap(), "--profile", "behind"])
+        .args(["snapshot", "--json"])
+        .output()
+        .unwrap();
+    let (_, stderr) = out(&o);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(b.ssh_pids().is_empty(), "ssh left running after a failure");
+    (o.status.code().unwrap_or(-1), stderr)
+}
+
+fn one_line(stderr: &str) {
+    eprintln!("message: {}", stderr.trim());
+    assert_eq!(stderr.trim().lines().count(), 1, "not one line: {stderr}");
+}
+
+#[test]
+fn a_changed_host_key_is_refused_with_the_fix() {
+    let (code, stderr) = snapshot_via(&[], |b| {
+        let other = b.dir.path().join("other_key");
+        std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&other)
+            .status()
+            .unwrap();
+        let key = std::fs::read_to_string(other.with_extension("pub")).unwrap();
+        std::fs::write(&b.known_hosts, format!("bastion-test {key}")).unwrap();
+    });
+    assert_eq!(code, 1, "{stderr}");
+    one_line(&stderr);
+    assert!(
+        stderr.contains("host key of the bastion bastion-test has CHANGED"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ssh-keygen -R"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_host_key_says_how_to_accept_it() {
+    let (code, stderr) = snapshot_via(&[], |b| std::fs::write(&b.known_hosts, "").unwrap());
+    assert_eq!(code, 1, "{stderr}");
+    one_line(&stderr);
+    assert!(stderr.contains("is not in known_hosts"), "{stderr}");
+}
+
+#[test]
+fn a_refused_login_names_the_keys_to_check() {
+    let (code, stderr) = snapshot_via(&[], |b| {
+        std::fs::write(b.dir.path().join("authorized_keys"), "").unwrap()
+    });
+    assert_eq!(code, 1, "{stderr}");
+    one_line(&stderr);
+    assert!(stderr.contains("refused the login"), "{stderr}");
+    assert!(stderr.contains("ssh.identity_file"), "{stderr}");
+}
+
+#[test]
+fn a_forward_refused_by_permitopen_is_named() {
+    let (code, stderr) = snapshot_via(&["PermitOpen 127.0.0.1:1"], |_| {});
+    assert_eq!(code, 1, "{stderr}");
+    one_line(&stderr);
+    assert!(
+        stderr.contains("refused to forward to 127.0.0.1:6379"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("PermitOpen"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_bastion_is_one_line() {
+    let (code, stderr) = snapshot_via(&[], |b| {
+        let cfg = std::fs::read_to_string(&b.config).unwrap();
+        std::fs::write(
+            &b.config,
+            cfg.replace("TCP:127.0.0.1:2222", "TCP:127.0.0.1:2223"),
+        )
+        .unwrap();
+    });
+    assert_eq!(code, 1, "{stderr}");
+    one_line(&stderr);
+    assert!(
+        stderr.contains("cannot reach the bastion bastion-test"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_ssh_master_is_restarted_and_the_dashboard_recovers() {
+    use redeye::collect::collector::{FromCollector, Limits, spawn_on};
+    use redeye::connect::Link;
+    let ns = Netns::new();
+    let dir = tempfile::tempdir().unwrap();
+    let _redis = redis_at(&ns.spot(), dir.path(), 6379, &[]);
+    ns.spot().cli(6379, &["XADD", MARKER, "*", "k", "v"]);
+    let b = Bastion::start(&ns, &[]);
+    let home = Home::new();
+    let cfg = home.config(&standalone_profile(&b));
+    let profile = profile_from(&cfg, "behind");
+    let link = Link::open_with(&profile, false).await.unwrap();
+    let mut h = spawn_on(link.clone(), Limits::default());
+    snapshot_where(&mut h, Duration::from_secs(10), |s| s.streams[0].exists).await;
+    let masters = b.ssh_pids();
+    assert_eq!(masters.len(), 1, "{masters:?}");
+    std::process::Command::new("kill")
+        .args(["-9", &masters[0]])
+        .status()
+        .unwrap();
+    // The header's text: tunnel down, then live again by itself.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut saw_down = None;
+    loop {
+        let msg = tokio::time::timeout_at(deadline, h.rx.recv())
+            .await
+            .expect("recovery in time")
+            .unwrap();
+        match msg {
+            FromCollector::Failed { error, .. } => saw_down = Some(error),
+            FromCollector::Snapshot(s) if saw_down.is_some() => {
+                assert!(s.streams[0].exists);
+                let t = s.deployment.tunnel.clone().unwrap();
+                assert!(t.up && t.restarts == 1, "{t:?}");
+                break;
+            }
+            _ => {}
+        }
+    }
+    let down = saw_down.unwrap();
+    assert!(down.starts_with("tunnel down · reconnecting"), "{down}");
+    let now = b.ssh_pids();
+    assert_eq!(now.len(), 1, "one new master: {now:?}");
+    assert_ne!(now[0], masters[0]);
+    drop(h);
+    link.close();
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(b.ssh_pids().is_empty(), "stopped on the way out");
+}

@@ -17,6 +17,8 @@ pub struct ProfileSummary {
     pub username: Option<String>,
     pub auth: String,
     pub read_only: bool,
+    /// The SSH bastion (`ssh.host`), if the profile goes through one.
+    pub via: Option<String>,
     pub problem: Option<String>,
 }
 
@@ -69,7 +71,13 @@ pub fn summarize(loaded: &Loaded, lookup: &dyn Fn(&str) -> Option<String>) -> Ve
                     Some(e.message().to_string()),
                 ),
             };
+            let via = raw
+                .ssh
+                .as_ref()
+                .and_then(|s| s.host.as_ref())
+                .map(|h| crate::sanitize::text(&h.0));
             ProfileSummary {
+                via,
                 name: name.clone(),
                 default: is_default,
                 environment,

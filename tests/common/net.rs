@@ -16,15 +16,22 @@ static SEQ: AtomicU32 = AtomicU32::new(0);
 
 /// Where processes run: the host, or a network namespace.
 #[derive(Clone)]
-pub struct Spot(pub Option<String>);
+pub struct Spot {
+    pub ns: Option<String>,
+    /// Extra redis-cli arguments (`--tls --cacert ...` for TLS-only servers).
+    pub cli_args: Vec<String>,
+}
 
 impl Spot {
     pub fn host() -> Spot {
-        Spot(None)
+        Spot {
+            ns: None,
+            cli_args: Vec::new(),
+        }
     }
 
     pub fn cmd(&self, prog: &str) -> Command {
-        match &self.0 {
+        match &self.ns {
             None => Command::new(prog),
             Some(ns) => {
                 let mut c = Command::new("ip");
@@ -39,6 +46,7 @@ impl Spot {
         let out = self
             .cmd("redis-cli")
             .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+            .args(&self.cli_args)
             .args(args)
             .output()
             .expect("redis-cli runs");
@@ -89,7 +97,10 @@ impl Netns {
     }
 
     pub fn spot(&self) -> Spot {
-        Spot(Some(self.name.clone()))
+        Spot {
+            ns: Some(self.name.clone()),
+            cli_args: Vec::new(),
+        }
     }
 }
 
@@ -123,8 +134,15 @@ impl Drop for Proc {
 pub fn redis_at(spot: &Spot, dir: &Path, port: u16, extra: &[String]) -> Proc {
     let sub = dir.join(format!("r{port}"));
     std::fs::create_dir_all(&sub).unwrap();
+    // `TLS_ONLY` in `extra`: the port is a TLS port (and no plain one).
+    let tls = extra.iter().any(|l| l == "TLS_ONLY");
+    let extra: Vec<String> = extra.iter().filter(|l| *l != "TLS_ONLY").cloned().collect();
     let mut conf = vec![
-        format!("port {port}"),
+        if tls {
+            format!("port 0\ntls-port {port}")
+        } else {
+            format!("port {port}")
+        },
         "bind 127.0.0.1".into(),
         "save \"\"".into(),
         "appendonly no".into(),
@@ -142,10 +160,42 @@ pub fn redis_at(spot: &Spot, dir: &Path, port: u16, extra: &[String]) -> Proc {
         .spawn()
         .expect("redis-server starts");
     let p = Proc(child);
-    if !extra.iter().any(|l| l.starts_with("port 0")) {
-        spot.wait_redis(port);
-    }
+    spot.wait_redis(port);
     p
+}
+
+/// A sentinel at `port` watching the master at `master` as `production-master`.
+pub fn sentinel_at(spot: &Spot, dir: &Path, port: u16, master: u16, extra: &[String]) -> Proc {
+    let sub = dir.join(format!("s{port}"));
+    std::fs::create_dir_all(&sub).unwrap();
+    // `TLS_ONLY` in `extra`: the port is a TLS port (and no plain one).
+    let tls = extra.iter().any(|l| l == "TLS_ONLY");
+    let extra: Vec<String> = extra.iter().filter(|l| *l != "TLS_ONLY").cloned().collect();
+    let mut conf = vec![
+        if tls {
+            format!("port 0\ntls-port {port}")
+        } else {
+            format!("port {port}")
+        },
+        "bind 127.0.0.1".into(),
+        format!("dir {}", sub.display()),
+        format!("logfile {}", sub.join("sentinel.log").display()),
+        format!("sentinel monitor {MASTER_NAME} 127.0.0.1 {master} 2"),
+        format!("sentinel down-after-milliseconds {MASTER_NAME} 1000"),
+        format!("sentinel failover-timeout {MASTER_NAME} 10000"),
+    ];
+    conf.extend(extra.iter().cloned());
+    let path = sub.join("sentinel.conf");
+    std::fs::write(&path, conf.join("\n") + "\n").unwrap();
+    let child = spot
+        .cmd("redis-server")
+        .arg(&path)
+        .arg("--sentinel")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sentinel starts");
+    Proc(child)
 }
 
 /// A master, a replica and three sentinels watching `production-master`.
@@ -164,18 +214,25 @@ impl SentinelSet {
     /// `ports`: master, replica, then the sentinels. `sentinel_extra` is added
     /// to each sentinel's config (e.g. `requirepass`).
     pub fn start(spot: Spot, ports: &[u16], sentinel_extra: &[String]) -> SentinelSet {
+        SentinelSet::start_with(spot, ports, &[], sentinel_extra)
+    }
+
+    /// With extra config for the master and replica too (TLS).
+    pub fn start_with(
+        spot: Spot,
+        ports: &[u16],
+        data_extra: &[String],
+        sentinel_extra: &[String],
+    ) -> SentinelSet {
         let dir = tempfile::Builder::new()
             .prefix("redeye-sentinel-")
             .tempdir()
             .unwrap();
         let (master, replica) = (ports[0], ports[1]);
-        let mut procs = vec![redis_at(&spot, dir.path(), master, &[])];
-        procs.push(redis_at(
-            &spot,
-            dir.path(),
-            replica,
-            &[format!("replicaof 127.0.0.1 {master}")],
-        ));
+        let mut procs = vec![redis_at(&spot, dir.path(), master, data_extra)];
+        let mut replica_conf = data_extra.to_vec();
+        replica_conf.push(format!("replicaof 127.0.0.1 {master}"));
+        procs.push(redis_at(&spot, dir.path(), replica, &replica_conf));
         // Let the replica sync before the sentinels look.
         let deadline = Instant::now() + Duration::from_secs(10);
         while !spot
@@ -186,29 +243,7 @@ impl SentinelSet {
             std::thread::sleep(Duration::from_millis(50));
         }
         for &p in &ports[2..] {
-            let sub = dir.path().join(format!("s{p}"));
-            std::fs::create_dir_all(&sub).unwrap();
-            let mut conf = vec![
-                format!("port {p}"),
-                "bind 127.0.0.1".into(),
-                format!("dir {}", sub.display()),
-                format!("logfile {}", sub.join("sentinel.log").display()),
-                format!("sentinel monitor {MASTER_NAME} 127.0.0.1 {master} 2"),
-                format!("sentinel down-after-milliseconds {MASTER_NAME} 1000"),
-                format!("sentinel failover-timeout {MASTER_NAME} 10000"),
-            ];
-            conf.extend(sentinel_extra.iter().cloned());
-            let path = sub.join("sentinel.conf");
-            std::fs::write(&path, conf.join("\n") + "\n").unwrap();
-            let child = spot
-                .cmd("redis-server")
-                .arg(&path)
-                .arg("--sentinel")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("sentinel starts");
-            procs.push(Proc(child));
+            procs.push(sentinel_at(&spot, dir.path(), p, master, sentinel_extra));
         }
         let set = SentinelSet {
             spot,
