@@ -189,8 +189,10 @@ impl Link {
             Target::Sentinel { .. } => {
                 let watch = self.sentinel().await?;
                 let master = watch.find_master(self).await?;
-                let node = self.node(&master).await?;
-                sentinel::confirm_master(&node).await?;
+                let mut login = self.login();
+                login.probe = "ROLE";
+                let (node, role) = self.node_probed(&master, login).await?;
+                sentinel::confirm_master(&node, role.as_ref())?;
                 if let Some(t) = self.tunnel() {
                     t.retain(&watch.addresses()).await;
                 }
@@ -231,21 +233,36 @@ impl Link {
     /// A data node at the address the deployment announces, with the
     /// profile's credentials.
     pub async fn node(&self, announced: &Endpoint) -> Result<Node> {
+        self.node_with(announced, self.login()).await
+    }
+
+    /// The profile's login for data nodes.
+    fn login(&self) -> Login<'_> {
         let p = self.profile();
-        let login = Login {
+        Login {
             username: p.username.as_deref(),
             password: p.password.as_ref(),
             db: p.db,
             tls: p.tls.as_ref(),
             push: None,
             keys: DATA_KEYS,
-        };
-        self.node_with(announced, login).await
+            probe: "PING",
+        }
     }
 
     /// A node with the given login, through the tunnel when there is one; a
     /// connection the bastion refused to forward is named as such.
     pub(crate) async fn node_with(&self, announced: &Endpoint, login: Login<'_>) -> Result<Node> {
+        Ok(self.node_probed(announced, login).await?.0)
+    }
+
+    /// The same, with the reply to the login's probe command (`None` when
+    /// the ACL user may not run it).
+    pub(crate) async fn node_probed(
+        &self,
+        announced: &Endpoint,
+        login: Login<'_>,
+    ) -> Result<(Node, Option<redis::Value>)> {
         let dial = self.dial(announced).await?;
         let mark = self.tunnel().map(|t| t.log_len());
         match connect_at(self.profile(), announced, &dial, login).await {
@@ -279,6 +296,8 @@ pub(crate) struct Login<'a> {
     pub push: Option<tokio::sync::mpsc::UnboundedSender<redis::PushInfo>>,
     /// The profile keys that hold this login.
     pub keys: &'static str,
+    /// The command that proves the session works (PING, or ROLE).
+    pub probe: &'static str,
 }
 
 /// Connect to one node with the profile's credentials, TLS and timeouts
@@ -291,8 +310,9 @@ pub async fn connect_node(profile: &Profile, endpoint: &Endpoint) -> Result<Node
         tls: profile.tls.as_ref(),
         push: None,
         keys: DATA_KEYS,
+        probe: "PING",
     };
-    connect_at(profile, endpoint, endpoint, login).await
+    Ok(connect_at(profile, endpoint, endpoint, login).await?.0)
 }
 
 /// Connect to `announced` by dialling `dial` (the same, or a tunnel's local
@@ -303,7 +323,7 @@ async fn connect_at(
     endpoint: &Endpoint,
     dial: &Endpoint,
     login: Login<'_>,
-) -> Result<Node> {
+) -> Result<(Node, Option<redis::Value>)> {
     // Everything that can fail without the network fails first.
     let tls = match login.tls {
         Some(t) => Some((
@@ -348,7 +368,7 @@ async fn connect_at(
         has_password: login.password.is_some(),
         keys: login.keys,
     };
-    let push = login.push;
+    let push = login.push.clone();
 
     let con = match tls {
         None => setup(tcp, &info, &cx, push).await?,
@@ -388,16 +408,17 @@ async fn connect_at(
         profile.timeouts.write,
     );
     // Prove the session works (NOAUTH shows up here, not in the handshake).
+    // The probe is PING, or a command whose answer the caller needs anyway
+    // (ROLE for a Sentinel master): one round trip either way.
     let mut con = con;
-    let ping = command(&profile.commands, "PING").unwrap_or_else(|| redis::cmd("PING"));
+    let ping = command(&profile.commands, login.probe).unwrap_or_else(|| redis::cmd(login.probe));
     let pong: std::result::Result<redis::Value, RedisError> = ping.query_async(&mut con).await;
-    // NOPERM means logged in but not allowed PING (e.g. a +@read user): fine.
-    if let Err(e) = pong
-        && classify(&e) != ErrorKind::NoPerm
-    {
-        return Err(session_error(&e, &cx));
+    match pong {
+        Ok(v) => Ok((node, Some(v))),
+        // NOPERM: logged in but not allowed the probe (e.g. a +@read user): fine.
+        Err(e) if classify(&e) == ErrorKind::NoPerm => Ok((node, None)),
+        Err(e) => Err(session_error(&e, &cx)),
     }
-    Ok(node)
 }
 
 /// What error messages about one connection's setup need to know.

@@ -36,7 +36,9 @@ const EVENTS_KEPT: usize = 50;
 /// What one sentinel said about the master.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
-    Master(Endpoint),
+    /// The master it names, and its config epoch for that master (higher:
+    /// newer; a sentinel that has not heard of a failover yet has a lower one).
+    Master(Endpoint, u64),
     /// It does not know the name (nil).
     Unknown,
     /// Unreachable, refused the login, or an error; the sentence says which.
@@ -52,6 +54,8 @@ struct State {
     quorum: Option<u64>,
     failovers: Vec<Failover>,
     events: Vec<SentinelEvent>,
+    /// When the last survey that named a master ended.
+    surveyed: Option<std::time::Instant>,
 }
 
 struct Shared {
@@ -100,9 +104,19 @@ impl Watch {
         Ok(Watch { shared, task })
     }
 
-    /// The master as the sentinels name it now (asked afresh).
+    /// The master as the sentinels name it now: asked afresh, unless the
+    /// last survey is under a second old (the one `start` just made).
     pub(super) async fn find_master(&self, link: &Link) -> Result<Endpoint> {
-        survey(link, &self.shared).await
+        let fresh = {
+            let st = self.shared.state.lock().expect("state");
+            st.surveyed
+                .filter(|t| t.elapsed() < Duration::from_secs(1))
+                .and(st.master.clone())
+        };
+        match fresh {
+            Some(m) => Ok(m),
+            None => survey(link, &self.shared).await,
+        }
     }
 
     /// The master as last known.
@@ -199,6 +213,7 @@ fn sentinel_login(link: &Link) -> Login<'_> {
         },
         push: None,
         keys: "redis.sentinel.options.username and redis.sentinel.options.password",
+        probe: "PING",
     }
 }
 
@@ -236,8 +251,19 @@ async fn survey(link: &Link, shared: &Shared) -> Result<Endpoint> {
                 )
             }
             Ok(replies) => {
+                let epoch = match replies.get(1) {
+                    Some(Ok(m)) => {
+                        let p = crate::resp::pairs(m);
+                        crate::resp::field(&p, "config-epoch")
+                            .and_then(crate::resp::int)
+                            .unwrap_or(0)
+                    }
+                    _ => 0,
+                };
                 let answer = match replies.first() {
-                    Some(Ok(v)) => parse_addr(v).map_or(Answer::Unknown, Answer::Master),
+                    Some(Ok(v)) => {
+                        parse_addr(v).map_or(Answer::Unknown, |m| Answer::Master(m, epoch))
+                    }
                     Some(Err(e)) => Answer::Failed(format!(
                         "sentinel {s}: {}",
                         crate::sanitize::text(&e.to_string())
@@ -261,7 +287,7 @@ async fn survey(link: &Link, shared: &Shared) -> Result<Endpoint> {
             ..Default::default()
         };
         match answer {
-            Answer::Master(m) => view.master = Some(m.to_string()),
+            Answer::Master(m, _) => view.master = Some(m.to_string()),
             Answer::Failed(e) => view.error = Some(e.clone()),
             Answer::Unknown => view.error = Some(format!("does not know '{name}'")),
         }
@@ -300,6 +326,7 @@ async fn survey(link: &Link, shared: &Shared) -> Result<Endpoint> {
     }
     let master = decided?;
     set_master(shared, &master);
+    shared.state.lock().expect("state").surveyed = Some(std::time::Instant::now());
     Ok(master)
 }
 
@@ -336,13 +363,21 @@ fn replica(v: &Value) -> ReplicaView {
     }
 }
 
-/// The master a majority of the answering sentinels name, or one sentence
+/// The master named by the sentinels with the newest config epoch (those
+/// that saw the last failover), by majority among them; or one sentence
 /// saying why there is none.
 pub fn decide(name: &str, answers: &[(Endpoint, Answer)]) -> Result<Endpoint> {
+    let newest = answers
+        .iter()
+        .filter_map(|(_, a)| match a {
+            Answer::Master(_, e) => Some(*e),
+            _ => None,
+        })
+        .max();
     let named: Vec<(&Endpoint, &Endpoint)> = answers
         .iter()
         .filter_map(|(s, a)| match a {
-            Answer::Master(m) => Some((s, m)),
+            Answer::Master(m, e) if Some(*e) == newest => Some((s, m)),
             _ => None,
         })
         .collect();
@@ -389,32 +424,22 @@ pub fn decide(name: &str, answers: &[(Endpoint, Answer)]) -> Result<Endpoint> {
     )))
 }
 
-/// Check that the node Sentinel names really is a master.
-pub(super) async fn confirm_master(node: &Node) -> Result<()> {
-    let v: std::result::Result<Value, _> = node.query(&redis::cmd("ROLE")).await;
-    match v {
-        Ok(v) => {
-            let role = crate::resp::items(&v)
-                .first()
-                .and_then(crate::resp::text)
-                .unwrap_or_default();
-            if role == "master" {
-                Ok(())
-            } else {
-                Err(Failure::runtime(format!(
-                    "Sentinel names {} as the master but it reports role '{}' (a failover in progress?); redeye retries",
-                    node.endpoint,
-                    crate::sanitize::text(&role)
-                )))
-            }
-        }
-        // A user without ROLE: trust Sentinel.
-        Err(e) if e.kind == super::ErrorKind::NoPerm => Ok(()),
-        Err(e) => Err(Failure::runtime(format!(
-            "cannot confirm the role of {}: {e}",
-            node.endpoint
-        ))),
+/// Check that the node Sentinel names really is a master, from its answer
+/// to ROLE (`None`: the user may not run ROLE; trust Sentinel).
+pub(super) fn confirm_master(node: &Node, role: Option<&Value>) -> Result<()> {
+    let Some(v) = role else { return Ok(()) };
+    let role = crate::resp::items(v)
+        .first()
+        .and_then(crate::resp::text)
+        .unwrap_or_default();
+    if role == "master" {
+        return Ok(());
     }
+    Err(Failure::runtime(format!(
+        "Sentinel names {} as the master but it reports role '{}' (a failover in progress?); redeye retries",
+        node.endpoint,
+        crate::sanitize::text(&role)
+    )))
 }
 
 /// Follow the master: a subscription on one sentinel, and a survey every
@@ -526,23 +551,33 @@ mod tests {
     #[test]
     fn the_majority_names_the_master() {
         let a = vec![
-            (ep(1), Answer::Master(ep(6379))),
-            (ep(2), Answer::Master(ep(6379))),
-            (ep(3), Answer::Master(ep(6380))),
+            (ep(1), Answer::Master(ep(6379), 0)),
+            (ep(2), Answer::Master(ep(6379), 0)),
+            (ep(3), Answer::Master(ep(6380), 0)),
         ];
         assert_eq!(decide("m", &a).unwrap(), ep(6379));
         let a = vec![
-            (ep(1), Answer::Master(ep(6379))),
+            (ep(1), Answer::Master(ep(6379), 0)),
             (ep(2), Answer::Failed("down".into())),
         ];
         assert_eq!(decide("m", &a).unwrap(), ep(6379));
     }
 
     #[test]
+    fn the_sentinel_that_saw_the_failover_wins_over_a_stale_majority() {
+        let a = vec![
+            (ep(1), Answer::Master(ep(6380), 1)),
+            (ep(2), Answer::Master(ep(6379), 0)),
+            (ep(3), Answer::Master(ep(6379), 0)),
+        ];
+        assert_eq!(decide("m", &a).unwrap(), ep(6380));
+    }
+
+    #[test]
     fn no_master_is_one_sentence() {
         let a = vec![
-            (ep(1), Answer::Master(ep(6379))),
-            (ep(2), Answer::Master(ep(6380))),
+            (ep(1), Answer::Master(ep(6379), 0)),
+            (ep(2), Answer::Master(ep(6380), 0)),
         ];
         let e = decide("m", &a).unwrap_err().to_string();
         assert!(e.contains("disagree"), "{e}");

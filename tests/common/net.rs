@@ -436,6 +436,18 @@ impl Bastion {
 }
 
 impl Bastion {
+    /// Add `ms` of latency each way to the link to the bastion (a delay
+    /// proxy in the ProxyCommand): `2 * ms` of round-trip time.
+    pub fn add_latency(&self, ms: u64) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/common/delay.py");
+        let cfg = std::fs::read_to_string(&self.config).unwrap();
+        let cfg = cfg.replace(
+            "ProxyCommand ip netns",
+            &format!("ProxyCommand python3 {script} {ms} ip netns"),
+        );
+        std::fs::write(&self.config, cfg).unwrap();
+    }
+
     /// Pids of ssh processes using this bastion's ssh_config (masters left behind).
     pub fn ssh_pids(&self) -> Vec<String> {
         let out = Command::new("pgrep")
