@@ -7,7 +7,6 @@
 //! Run: `cargo bench --bench first_frame`.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use common::net::{Bastion, MASTER_NAME, Netns, SentinelSet, redis_at};
