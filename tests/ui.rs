@@ -84,6 +84,59 @@ fn header_shows_profile_state_and_read_only_at_80_columns() {
 }
 
 #[test]
+fn header_names_the_master_the_bastion_and_a_fresh_failover() {
+    let mut a = app();
+    let screen = render(&a, 200, 60);
+    let header = screen.lines().next().unwrap();
+    assert!(
+        header.contains("production-master @ 10.0.4.21:6379")
+            && header.contains("via bastion-prod"),
+        "{header}"
+    );
+    // The sample's failover is 40 minutes old: not in the header.
+    assert!(!header.contains("failover"), "{header}");
+    let mut snap = snapshot(0, 2);
+    snap.taken_at_ms = NOW_MS + 2_000;
+    snap.deployment.master = Some("10.0.4.22:6379".into());
+    snap.deployment
+        .failovers
+        .as_mut()
+        .unwrap()
+        .push(redeye::model::Failover {
+            at_ms: NOW_MS + 1_500,
+            from: "10.0.4.21:6379".into(),
+            to: "10.0.4.22:6379".into(),
+        });
+    a.on_snapshot(Arc::new(snap));
+    a.now_ms = NOW_MS + 2_200;
+    let screen = render(&a, 200, 60);
+    let header = screen.lines().next().unwrap();
+    assert!(
+        header.contains("failover: 10.0.4.21:6379 → 10.0.4.22:6379")
+            && header.contains("production-master @ 10.0.4.22:6379"),
+        "{header}"
+    );
+    // Tunnel down is said as such.
+    a.on_failure(
+        "tunnel down · reconnecting: the ssh master for bastion-prod exited".into(),
+        1,
+    );
+    let header = render(&a, 200, 60).lines().next().unwrap().to_string();
+    assert!(
+        header.contains("tunnel down · reconnecting, attempt 1"),
+        "{header}"
+    );
+    // I lists the forwards.
+    key(&mut a, KeyCode::Char('I'));
+    let screen = render(&a, 120, 40);
+    assert!(
+        screen.contains("tunnel: via bastion-prod · up")
+            && screen.contains("127.0.0.1:40113 → 10.0.4.21:6379"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn stale_and_reconnecting_is_said_in_the_header() {
     let mut a = app();
     a.on_failure(

@@ -256,7 +256,7 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
         }),
         problems: Vec::new(),
         nodes: Vec::new(),
-        deployment: Default::default(),
+        deployment: deployment(),
     }
 }
 
@@ -270,5 +270,71 @@ pub fn profile_info() -> crate::ui::app::ProfileInfo {
         claim_min_idle: std::time::Duration::from_secs(60),
         max_retries: 3,
         dlq_ttl: std::time::Duration::from_secs(7 * 86400),
+    }
+}
+
+/// The example's production deployment: Sentinel behind a bastion, one
+/// replica lagging, one sentinel unreachable, a failover 40 minutes ago.
+pub fn deployment() -> DeploymentInfo {
+    let s = |a: &str, reachable: bool| SentinelView {
+        address: a.into(),
+        reachable,
+        master: reachable.then(|| "10.0.4.21:6379".to_string()),
+        agrees: reachable,
+        flags: reachable.then(|| "master".to_string()),
+        error: (!reachable)
+            .then(|| "cannot reach Redis at 10.0.4.33:26379: connection refused".to_string()),
+    };
+    DeploymentInfo {
+        mode: "sentinel".into(),
+        master: Some("10.0.4.21:6379".into()),
+        master_name: Some("production-master".into()),
+        master_since_ms: Some(NOW_MS - 40 * 60_000),
+        replicas: vec![
+            ReplicaView {
+                address: "10.0.4.22:6379".into(),
+                link: "ok".into(),
+                flags: "slave".into(),
+                offset: Some(981_200_100),
+                lag_bytes: Some(0),
+                lag_s: Some(0),
+            },
+            ReplicaView {
+                address: "10.0.4.23:6379".into(),
+                link: "ok".into(),
+                flags: "slave".into(),
+                offset: Some(980_100_000),
+                lag_bytes: Some(1_100_100),
+                lag_s: Some(4),
+            },
+        ],
+        sentinels: vec![
+            s("10.0.4.31:26379", true),
+            s("10.0.4.32:26379", true),
+            s("10.0.4.33:26379", false),
+        ],
+        quorum: Some(2),
+        quorum_ok: Some(true),
+        failovers: Some(vec![Failover {
+            at_ms: NOW_MS - 40 * 60_000,
+            from: "10.0.4.23:6379".into(),
+            to: "10.0.4.21:6379".into(),
+        }]),
+        events: vec![SentinelEvent {
+            at_ms: NOW_MS - 40 * 60_000 - 3_000,
+            event: "+odown".into(),
+            detail: "master production-master 10.0.4.23 6379 #quorum 2/2".into(),
+        }],
+        tunnel: Some(TunnelStatus {
+            via: "bastion-prod".into(),
+            up: true,
+            restarts: 0,
+            forwards: vec![
+                ("10.0.4.31:26379".into(), "127.0.0.1:40111".into()),
+                ("10.0.4.32:26379".into(), "127.0.0.1:40112".into()),
+                ("10.0.4.21:6379".into(), "127.0.0.1:40113".into()),
+            ],
+            last_error: None,
+        }),
     }
 }

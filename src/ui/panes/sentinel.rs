@@ -30,7 +30,7 @@ fn lines(d: &DeploymentInfo, now_ms: u64) -> Vec<Line> {
                 "master".into(),
                 sanitize::text(m),
                 d.master_since_ms
-                    .map(|t| format!("since {} ago", age(now_ms.saturating_sub(t))))
+                    .map(|t| format!("since {}", age(now_ms.saturating_sub(t))))
                     .unwrap_or_default(),
                 String::new(),
                 d.master_name.as_deref().map(sanitize::text).unwrap_or_default(),
@@ -82,10 +82,10 @@ fn lines(d: &DeploymentInfo, now_ms: u64) -> Vec<Line> {
         out.push((
             [
                 "failover".into(),
-                format!("{} → {}", sanitize::text(&f.from), sanitize::text(&f.to)),
+                sanitize::text(&f.to),
                 format!("{} ago", age(now_ms.saturating_sub(f.at_ms))),
                 String::new(),
-                String::new(),
+                format!("{} → {}", sanitize::text(&f.from), sanitize::text(&f.to)),
             ],
             false,
         ));
@@ -158,13 +158,23 @@ pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
         ),
         &["ROLE", "ADDRESS", "STATE", "LAG", "DETAIL"],
         rows,
-        &[
-            Constraint::Length(9),
-            Constraint::Length(32),
-            Constraint::Length(16),
-            Constraint::Length(14),
-            Constraint::Fill(1),
-        ],
+        &if area.width >= 120 {
+            [
+                Constraint::Length(9),
+                Constraint::Length(32),
+                Constraint::Length(16),
+                Constraint::Length(14),
+                Constraint::Fill(1),
+            ]
+        } else {
+            [
+                Constraint::Length(9),
+                Constraint::Length(21),
+                Constraint::Length(12),
+                Constraint::Length(14),
+                Constraint::Fill(1),
+            ]
+        },
         Some(cx.selected(Pane::Sentinel) - range.start),
     );
 }
