@@ -345,6 +345,7 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
                 pending_page: None,
                 dlq_page: None,
                 discover: None,
+                discover_node: 0,
                 known_groups: Default::default(),
             };
             let label = format!("{n} streams, {keys} other keys");

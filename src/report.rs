@@ -137,6 +137,52 @@ pub fn snapshot_text(s: &Snapshot) -> String {
                 .unwrap_or_else(|| "?".into())
         );
     }
+    if let Some(c) = &s.cluster {
+        let _ = writeln!(
+            o,
+            "cluster      state {} · slots ok {} of {} assigned · pfail {} · fail {} · nodes {} up, {} down · epoch {}",
+            clean(&c.state),
+            c.slots_ok,
+            c.slots_assigned,
+            c.slots_pfail,
+            c.slots_fail,
+            c.nodes_up,
+            c.nodes_down,
+            c.current_epoch
+        );
+        for n in &c.nodes {
+            let mem = match (n.used_memory, n.memory_pct()) {
+                (Some(u), Some(p)) => format!(" · memory {} ({p:.0}%)", crate::format::bytes(u)),
+                (Some(u), None) => format!(" · memory {}", crate::format::bytes(u)),
+                _ => String::new(),
+            };
+            let lag = n
+                .lag_bytes
+                .map(|l| format!(" · lag {}", crate::format::bytes(l)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                o,
+                "  {:<8} {}{}{}{}{}{}",
+                n.role,
+                clean(&n.address),
+                if n.slots.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · slots {} ({})", clean(&n.slots), n.slot_count)
+                },
+                mem,
+                n.ops_per_sec
+                    .map(|x| format!(" · ops/s {x}"))
+                    .unwrap_or_default(),
+                lag,
+                if n.flags.is_empty() && n.link == "connected" {
+                    String::new()
+                } else {
+                    format!(" · {} {}", clean(&n.flags), clean(&n.link))
+                }
+            );
+        }
+    }
     if !s.streams.is_empty() {
         let _ = writeln!(o, "streams");
     }

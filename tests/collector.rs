@@ -77,6 +77,7 @@ async fn pane_needs_change_what_one_poll_reads() {
         pending_page: Some(("orders".into(), "billing".into(), "-".into(), 5)),
         dlq_page: Some(("orders:dlq".into(), "+".into(), 10)),
         discover: Some((0, 1000)),
+        discover_node: 0,
         known_groups: Default::default(),
     };
     let out = poll_with(&p, &conn, &req).await.unwrap();

@@ -282,7 +282,7 @@ fn quit_help_pause_interval_command_line() {
     assert_eq!(a.pane, Pane::Memory);
     key(&mut a, KeyCode::BackTab);
     key(&mut a, KeyCode::BackTab);
-    assert_eq!(a.pane, Pane::Sentinel);
+    assert_eq!(a.pane, Pane::Nodes);
     assert_eq!(key(&mut a, KeyCode::Char('q')), vec![Effect::Quit]);
     assert_eq!(
         a.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),

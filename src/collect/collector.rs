@@ -131,6 +131,9 @@ struct State {
     needs: Needs,
     discovered: Vec<String>,
     cursor: Option<u64>,
+    /// The node whose keyspace the discovery pass is walking (Cluster: each
+    /// primary in turn).
+    scan_node: usize,
     next_pass: Instant,
     tick: u64,
     /// The last CLIENT LIST read.
@@ -215,6 +218,7 @@ impl State {
                 .as_ref()
                 .map(|(s, before)| (s.clone(), before.clone(), self.limits.page_size)),
             discover,
+            discover_node: self.scan_node,
             known_groups: self.known_groups.clone(),
         }
     }
@@ -234,12 +238,19 @@ impl State {
         }
     }
 
-    fn discovered(&mut self, cursor: u64, keys: Vec<String>) {
+    fn discovered(&mut self, cursor: u64, keys: Vec<String>, nodes: usize) {
         super::add_discovered(&self.profile, &mut self.discovered, keys);
         self.discovered.sort();
         self.cursor = (cursor != 0).then_some(cursor);
         if cursor == 0 {
-            self.next_pass = Instant::now() + self.limits.discover_pause;
+            if self.scan_node + 1 < nodes {
+                // This node is done; the next one starts at cursor 0.
+                self.scan_node += 1;
+                self.cursor = Some(0);
+            } else {
+                self.scan_node = 0;
+                self.next_pass = Instant::now() + self.limits.discover_pause;
+            }
         }
     }
 
@@ -279,6 +290,7 @@ async fn run(
         needs: Needs::default(),
         discovered: Vec::new(),
         cursor: None,
+        scan_node: 0,
         next_pass: Instant::now(),
         tick: 0,
         clients: None,
@@ -316,7 +328,7 @@ async fn run(
             match poll_with(&st.profile, c, &req).await {
                 Ok(mut outcome) => {
                     if let Some((cursor, keys)) = outcome.discovered {
-                        st.discovered(cursor, keys);
+                        st.discovered(cursor, keys, c.nodes().len());
                     }
                     st.merge_consumers(&mut outcome.snapshot);
                     st.known_groups = super::seen_groups(&outcome.snapshot);

@@ -5,6 +5,7 @@
 
 pub mod collector;
 pub mod info;
+mod merge;
 pub mod parse;
 pub mod streams;
 
@@ -45,6 +46,9 @@ pub struct PollRequest {
     pub dlq_page: Option<(String, String, u32)>,
     /// One SCAN step for stream discovery: (cursor, count).
     pub discover: Option<(u64, u32)>,
+    /// The node (index into the deployment's nodes) that runs that step:
+    /// in a cluster each primary is scanned in turn, each with its cursor.
+    pub discover_node: usize,
     /// Groups seen on the server in an earlier poll but not named in the
     /// profile, by stream: polled like configured ones (XPENDING summary),
     /// but not reported missing when they go.
@@ -62,6 +66,7 @@ impl PollRequest {
             pending_page: None,
             dlq_page: None,
             discover: None,
+            discover_node: 0,
             known_groups: BTreeMap::new(),
         }
     }
@@ -109,6 +114,11 @@ pub struct PollOutcome {
     pub discovered: Option<(u64, Vec<String>)>,
     /// Bytes of the request sent.
     pub request_bytes: usize,
+    /// Cluster: CLUSTER INFO and CLUSTER NODES as this node answered them.
+    cluster_info: Option<String>,
+    cluster_nodes: Option<String>,
+    /// A reply said the cluster's layout moved (MOVED, ASK, CLUSTERDOWN).
+    moved: bool,
 }
 
 /// What one pipelined command is for.
@@ -126,6 +136,8 @@ enum Slot {
     PendingPage,
     DlqPage,
     Scan,
+    ClusterInfo,
+    ClusterNodes,
 }
 
 impl Slot {
@@ -141,6 +153,7 @@ impl Slot {
             Slot::DlqLen(_) => "XINFO",
             Slot::DlqPage => "XREVRANGE",
             Slot::Scan => "SCAN",
+            Slot::ClusterInfo | Slot::ClusterNodes => "CLUSTER",
         }
     }
 
@@ -158,8 +171,19 @@ impl Slot {
             Slot::PendingPage => "pending entries".into(),
             Slot::DlqPage => "dlq entries".into(),
             Slot::Scan => "stream discovery".into(),
+            Slot::ClusterInfo | Slot::ClusterNodes => "cluster".into(),
         }
     }
+}
+
+/// What one node of the deployment is asked in a poll.
+struct Part<'a> {
+    /// Whether this node owns a key (standalone, Sentinel: every key).
+    owns: &'a (dyn Fn(&str) -> bool + Sync),
+    /// This node runs the poll's discovery SCAN step.
+    scan: bool,
+    /// Cluster: CLUSTER INFO on every node, CLUSTER NODES on the first.
+    cluster: Option<bool>,
 }
 
 /// Build the commands of one poll, in order, skipping those the profile disables.
@@ -167,6 +191,7 @@ fn plan(
     profile: &Profile,
     conn: &Node,
     req: &PollRequest,
+    part: &Part,
     problems: &mut Vec<Problem>,
 ) -> (redis::Pipeline, Vec<Slot>) {
     let mut pipe = redis::pipe();
@@ -211,8 +236,23 @@ fn plan(
     if req.client_list.is_some() {
         add(Slot::ClientList, s(&["LIST"]));
     }
+    if let Some(first) = part.cluster {
+        add(Slot::ClusterInfo, s(&["INFO"]));
+        if first {
+            add(Slot::ClusterNodes, s(&["NODES"]));
+        }
+    }
     for (i, spec) in req.streams.iter().enumerate() {
         let name = spec.name.clone();
+        if dlq.enabled && (part.owns)(&dlq.stream_for(&name)) {
+            add(
+                Slot::DlqLen(i),
+                vec!["STREAM".into(), dlq.stream_for(&name)],
+            );
+        }
+        if !(part.owns)(&name) {
+            continue;
+        }
         add(Slot::Stream(i), vec!["STREAM".into(), name.clone()]);
         add(Slot::Groups(i), vec!["GROUPS".into(), name.clone()]);
         for g in req.groups_of(i) {
@@ -229,14 +269,12 @@ fn plan(
                 );
             }
         }
-        if dlq.enabled {
-            add(
-                Slot::DlqLen(i),
-                vec!["STREAM".into(), dlq.stream_for(&name)],
-            );
-        }
     }
-    if let Some((stream, group, after, count)) = &req.pending_page {
+    if let Some((stream, group, after, count)) = req
+        .pending_page
+        .as_ref()
+        .filter(|(stream, ..)| (part.owns)(stream))
+    {
         let start = if after == "-" {
             "-".to_string()
         } else {
@@ -253,7 +291,11 @@ fn plan(
             ],
         );
     }
-    if let Some((stream, before, count)) = &req.dlq_page {
+    if let Some((stream, before, count)) = req
+        .dlq_page
+        .as_ref()
+        .filter(|(stream, ..)| (part.owns)(stream))
+    {
         let end = if before == "+" {
             "+".to_string()
         } else {
@@ -270,7 +312,7 @@ fn plan(
             ],
         );
     }
-    if let Some((cursor, count)) = req.discover {
+    if let Some((cursor, count)) = req.discover.filter(|_| part.scan) {
         add(
             Slot::Scan,
             vec![
@@ -352,34 +394,39 @@ pub async fn discover_all(
     dep: &Deployment,
     max_steps: usize,
 ) -> Result<Vec<String>> {
-    let conn = dep.primary();
     let mut found = Vec::new();
-    let mut cursor = 0u64;
-    for _ in 0..max_steps {
-        let mut cmd = conn.cmd("SCAN").ok_or_else(|| {
-            Failure::config("SCAN is disabled by this profile's rename_commands; drop --discover")
-        })?;
-        cmd.arg(cursor)
-            .arg("COUNT")
-            .arg(1000)
-            .arg("TYPE")
-            .arg("stream");
-        let v: Value = conn.query(&cmd).await.map_err(|e| {
-            Failure::runtime(format!(
-                "stream discovery (SCAN) failed on {}: {e}",
-                conn.endpoint
-            ))
-        })?;
-        let Some((next, keys)) = crate::resp::scan(&v) else {
-            break;
-        };
-        add_discovered(profile, &mut found, keys);
-        if next == 0 {
-            break;
+    // Every primary holds its own share of the keyspace.
+    for conn in dep.nodes() {
+        let mut cursor = 0u64;
+        for _ in 0..max_steps {
+            let mut cmd = conn.cmd("SCAN").ok_or_else(|| {
+                Failure::config(
+                    "SCAN is disabled by this profile's rename_commands; drop --discover",
+                )
+            })?;
+            cmd.arg(cursor)
+                .arg("COUNT")
+                .arg(1000)
+                .arg("TYPE")
+                .arg("stream");
+            let v: Value = conn.query(&cmd).await.map_err(|e| {
+                Failure::runtime(format!(
+                    "stream discovery (SCAN) failed on {}: {e}",
+                    conn.endpoint
+                ))
+            })?;
+            let Some((next, keys)) = crate::resp::scan(&v) else {
+                break;
+            };
+            add_discovered(profile, &mut found, keys);
+            if next == 0 {
+                break;
+            }
+            cursor = next;
         }
-        cursor = next;
     }
     found.sort();
+    found.dedup();
     Ok(found)
 }
 
@@ -421,15 +468,23 @@ pub async fn poll_with(
     dep: &Deployment,
     req: &PollRequest,
 ) -> Result<PollOutcome> {
-    let polls = dep.nodes().iter().map(|n| async move {
+    let cluster = dep.cluster().is_some();
+    let scan_on = req.discover_node.min(dep.nodes().len().saturating_sub(1));
+    let polls = dep.nodes().iter().enumerate().map(|(i, n)| async move {
+        let owns = move |key: &str| dep.owner_of(key.as_bytes()) == i;
+        let part = Part {
+            owns: &owns,
+            scan: i == scan_on,
+            cluster: cluster.then_some(i == 0),
+        };
         let started = std::time::Instant::now();
-        let r = poll_node(profile, n, req).await;
+        let r = poll_node(profile, n, req, &part).await;
         (n, started.elapsed(), r)
     });
     let results = futures_util::future::join_all(polls).await;
-    let mut merged: Option<PollOutcome> = None;
+    let mut parts = Vec::new();
     for (node, took, result) in results {
-        let mut outcome = result?;
+        let outcome = result?;
         let status = NodeStatus {
             address: node.endpoint.to_string(),
             role: outcome
@@ -440,26 +495,9 @@ pub async fn poll_with(
                 .unwrap_or_default(),
             poll_ms: took.as_secs_f64() * 1000.0,
         };
-        match &mut merged {
-            None => {
-                outcome.snapshot.mode = dep.mode().to_string();
-                outcome.snapshot.nodes = vec![status];
-                merged = Some(outcome);
-            }
-            Some(m) => {
-                // Several nodes: only possible once Cluster exists. Each node
-                // still gets the whole request and only its section, round
-                // trips and problems are merged; splitting streams by owner
-                // and aggregating INFO is the Cluster issue's work.
-                m.snapshot.nodes.push(status);
-                m.snapshot.round_trips += outcome.snapshot.round_trips;
-                m.snapshot.problems.append(&mut outcome.snapshot.problems);
-                m.request_bytes += outcome.request_bytes;
-            }
-        }
+        parts.push((status, outcome));
     }
-    let mut merged =
-        merged.ok_or_else(|| Failure::runtime("the deployment has no node to poll"))?;
+    let mut merged = merge::merge(profile, dep, req, parts)?;
     merged.snapshot.deployment = deployment_info(dep, &merged.snapshot);
     Ok(merged)
 }
@@ -481,9 +519,14 @@ fn deployment_info(dep: &Deployment, snap: &Snapshot) -> crate::model::Deploymen
 }
 
 /// One node's share of a poll: exactly one pipelined round trip.
-async fn poll_node(profile: &Profile, conn: &Node, req: &PollRequest) -> Result<PollOutcome> {
+async fn poll_node(
+    profile: &Profile,
+    conn: &Node,
+    req: &PollRequest,
+    part: &Part<'_>,
+) -> Result<PollOutcome> {
     let mut problems = Vec::new();
-    let (pipe, slots) = plan(profile, conn, req, &mut problems);
+    let (pipe, slots) = plan(profile, conn, req, part, &mut problems);
     let request_bytes = pipe.get_packed_pipeline().len();
     let replies: Vec<redis::RedisResult<Value>> = if slots.is_empty() {
         Vec::new()
@@ -523,8 +566,12 @@ async fn poll_node(profile: &Profile, conn: &Node, req: &PollRequest) -> Result<
         problems,
         nodes: Vec::new(),
         deployment: Default::default(),
+        cluster: None,
     };
     let mut discovered = None;
+    let mut cluster_info = None;
+    let mut cluster_nodes = None;
+    let mut moved = false;
     let mut slowlog_len = 0;
     let claim_ms = profile.streams.claim_min_idle.as_millis() as u64;
     let dlq = &profile.streams.dlq;
@@ -533,6 +580,12 @@ async fn poll_node(profile: &Profile, conn: &Node, req: &PollRequest) -> Result<
             Ok(v) => v,
             Err(e) => {
                 let e = NodeError::from(e);
+                if matches!(
+                    e.kind,
+                    ErrorKind::Moved | ErrorKind::ClusterDown | ErrorKind::TryAgain
+                ) {
+                    moved = true;
+                }
                 match slot {
                     // A missing stream is a fact, not a problem.
                     Slot::Stream(_) | Slot::Groups(_) if is_no_such_key(&e) => {}
@@ -652,6 +705,8 @@ async fn poll_node(profile: &Profile, conn: &Node, req: &PollRequest) -> Result<
                 }
             }
             Slot::Scan => discovered = crate::resp::scan(&v),
+            Slot::ClusterInfo => cluster_info = crate::resp::text(&v),
+            Slot::ClusterNodes => cluster_nodes = crate::resp::text(&v),
         }
     }
     if let Some(sl) = &mut snap.slowlog {
@@ -670,6 +725,9 @@ async fn poll_node(profile: &Profile, conn: &Node, req: &PollRequest) -> Result<
         snapshot: snap,
         discovered,
         request_bytes,
+        cluster_info,
+        cluster_nodes,
+        moved,
     })
 }
 

@@ -19,6 +19,7 @@ pub fn slowlog(v: &Value, len: u64) -> Slowlog {
                 args: items(e.get(3)?).iter().map(raw).collect(),
                 client_addr: e.get(4).and_then(text).unwrap_or_default(),
                 client_name: e.get(5).and_then(text).unwrap_or_default(),
+                node: None,
             })
         })
         .collect();
@@ -52,6 +53,7 @@ pub fn client_list(text: &str, limit: usize) -> ClientList {
             flags: get("flags").to_string(),
             omem: n("omem"),
             tot_mem: n("tot-mem"),
+            node: None,
         });
     }
     ClientList { total, rows }

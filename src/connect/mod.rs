@@ -2,6 +2,7 @@
 //! password, DB, timeouts and renamed commands. Every failure a user can cause
 //! becomes one sentence naming the cause and the fix.
 
+pub mod cluster;
 mod node;
 pub mod sentinel;
 pub mod ssh;
@@ -27,6 +28,17 @@ pub struct Deployment {
     mode: &'static str,
     /// Keeps the tunnel and the Sentinel watch alive while the deployment is used.
     link: Link,
+    /// Cluster: the shards (in `nodes` order) and the owner of each slot.
+    cluster: Option<Arc<ClusterLayout>>,
+    /// Set when a poll saw another topology (MOVED, a changed CLUSTER SHARDS).
+    stale: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// A cluster's layout as this deployment was built on it.
+pub struct ClusterLayout {
+    pub shards: Vec<cluster::Shard>,
+    owners: Vec<u16>,
+    pub signature: String,
 }
 
 impl Deployment {
@@ -36,8 +48,44 @@ impl Deployment {
     }
 
     /// The node that owns `key` (standalone and Sentinel: the master).
-    pub fn node_for_key(&self, _key: &str) -> &Node {
-        &self.nodes[0]
+    pub fn node_for_key(&self, key: &str) -> &Node {
+        &self.nodes[self.owner_of(key.as_bytes())]
+    }
+
+    /// Index into [`Deployment::nodes`] of the node owning `key` (a slot no
+    /// node serves goes to the first; the command then fails with CLUSTERDOWN).
+    pub fn owner_of(&self, key: &[u8]) -> usize {
+        match &self.cluster {
+            None => 0,
+            Some(c) => {
+                let o = c.owners[cluster::slot_of(key) as usize];
+                if (o as usize) < self.nodes.len() {
+                    o as usize
+                } else {
+                    0
+                }
+            }
+        }
+    }
+
+    /// Whether two keys live in one slot (and a script may touch both).
+    pub fn same_slot(&self, a: &str, b: &str) -> bool {
+        self.cluster.is_none() || cluster::slot_of(a.as_bytes()) == cluster::slot_of(b.as_bytes())
+    }
+
+    /// The link this deployment was made through.
+    pub fn link(&self) -> &Link {
+        &self.link
+    }
+
+    /// The cluster layout (None outside Cluster).
+    pub fn cluster(&self) -> Option<&ClusterLayout> {
+        self.cluster.as_deref()
+    }
+
+    /// A poll saw the topology change: reconnect before the next poll.
+    pub fn mark_stale(&self) {
+        self.stale.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The node for commands that are not about one key (ACL, SCAN on standalone).
@@ -49,13 +97,21 @@ impl Deployment {
         self.mode
     }
 
-    /// The address shown in headers and audit records.
+    /// The address shown in headers and audit records (a cluster: its
+    /// first primary and how many more).
     pub fn describe(&self) -> String {
-        self.primary().endpoint.to_string()
+        match self.nodes.len() {
+            1 => self.primary().endpoint.to_string(),
+            n => format!("{} +{} primaries", self.primary().endpoint, n - 1),
+        }
     }
 
-    /// False once Sentinel has named another master: poll no more, reconnect.
+    /// False once Sentinel has named another master, or a poll saw the
+    /// cluster's topology change: poll no more, reconnect.
     pub fn is_current(&self) -> bool {
+        if self.stale.load(std::sync::atomic::Ordering::Relaxed) {
+            return false;
+        }
         match self.link.watch() {
             Some(w) => w.master().as_ref() == Some(&self.primary().endpoint),
             None => true,
@@ -132,6 +188,8 @@ pub struct Link(Arc<LinkInner>);
 struct LinkInner {
     profile: Profile,
     tunnel: Option<ssh::Tunnel>,
+    /// Cluster: the layouts seen, to say what changed.
+    topology: std::sync::Mutex<Topologies>,
     watch: std::sync::OnceLock<sentinel::Watch>,
     start: tokio::sync::Mutex<()>,
 }
@@ -153,6 +211,7 @@ impl Link {
         Ok(Link(Arc::new(LinkInner {
             profile: profile.clone(),
             tunnel,
+            topology: Default::default(),
             watch: std::sync::OnceLock::new(),
             start: tokio::sync::Mutex::new(()),
         })))
@@ -198,18 +257,110 @@ impl Link {
                 }
                 (node, "sentinel")
             }
-            Target::Cluster { .. } => {
-                return Err(Failure::config(format!(
-                    "profile '{}' uses Redis Cluster, which this version of redeye cannot connect to yet; point redis.address at one node meanwhile",
-                    profile.name
-                )));
-            }
+            Target::Cluster { addresses, .. } => return self.connect_cluster(addresses).await,
         };
         Ok(Deployment {
             nodes: vec![node],
             mode,
             link: self.clone(),
+            cluster: None,
+            stale: Default::default(),
         })
+    }
+
+    /// Cluster: the topology from the first seed that answers, then one
+    /// connection per primary, made in parallel.
+    async fn connect_cluster(&self, seeds: &[Endpoint]) -> Result<Deployment> {
+        let profile = self.profile();
+        if profile.db != 0 {
+            return Err(Failure::config(format!(
+                "profile '{}': redis.db is {}, but Redis Cluster has only database 0; set redis.db: 0",
+                profile.name, profile.db
+            )));
+        }
+        let mut why = Vec::new();
+        let mut shards = None;
+        for seed in seeds {
+            match self.topology(seed).await {
+                Ok(s) => {
+                    shards = Some(s);
+                    break;
+                }
+                Err(e) => why.push(e.to_string()),
+            }
+        }
+        let Some(shards) = shards else {
+            return Err(Failure::runtime(format!(
+                "no cluster node answered ({}); check redis.cluster.addresses{}",
+                why.join("; "),
+                if self.tunnel().is_some() {
+                    " (as the bastion sees them)"
+                } else {
+                    ""
+                }
+            )));
+        };
+        if shards.is_empty() {
+            return Err(Failure::runtime(
+                "the cluster has no primary serving slots (CLUSTER SHARDS is empty); is it created? (redis-cli --cluster create)",
+            ));
+        }
+        let nodes =
+            futures_util::future::join_all(shards.iter().map(|s| self.node(&s.primary.address)))
+                .await
+                .into_iter()
+                .collect::<Result<Vec<Node>>>()?;
+        if let Some(t) = self.tunnel() {
+            let mut keep: Vec<Endpoint> = seeds.to_vec();
+            keep.extend(shards.iter().map(|s| s.primary.address.clone()));
+            t.retain(&keep).await;
+        }
+        let layout = ClusterLayout {
+            owners: cluster::slot_table(&shards),
+            signature: cluster::signature(&shards),
+            shards,
+        };
+        self.0.topology.lock().expect("topology").seen(&layout);
+        Ok(Deployment {
+            nodes,
+            mode: "cluster",
+            link: self.clone(),
+            cluster: Some(Arc::new(layout)),
+            stale: Default::default(),
+        })
+    }
+
+    /// The shards as one node reports them.
+    async fn topology(&self, seed: &Endpoint) -> Result<Vec<cluster::Shard>> {
+        let node = self.node(seed).await?;
+        let tls = self.profile().tls.is_some();
+        match node
+            .query::<redis::Value>(&redis::cmd("CLUSTER").arg("SHARDS").clone())
+            .await
+        {
+            Ok(v) => Ok(cluster::parse_shards(&v, tls)),
+            Err(e)
+                if e.kind == ErrorKind::UnknownCommand
+                    || e.message.contains("Unknown subcommand") =>
+            {
+                let v: redis::Value = node
+                    .query(&redis::cmd("CLUSTER").arg("SLOTS").clone())
+                    .await
+                    .map_err(|e| Failure::runtime(format!("{seed}: CLUSTER SLOTS: {e}")))?;
+                Ok(cluster::parse_slots(&v))
+            }
+            Err(e) if e.message.contains("cluster support disabled") => {
+                Err(Failure::config(format!(
+                    "{seed} is not a cluster node (cluster support disabled); use redis.address for a standalone server, or list the cluster's nodes"
+                )))
+            }
+            Err(e) => Err(Failure::runtime(format!("{seed}: CLUSTER SHARDS: {e}"))),
+        }
+    }
+
+    /// What changed in the cluster's layout, as this link saw it.
+    pub fn topology_change(&self) -> Option<TopologyChange> {
+        self.0.topology.lock().expect("topology").last.clone()
     }
 
     /// The Sentinel watch, started on first use.
@@ -281,6 +432,84 @@ impl Link {
                 Err(e)
             }
         }
+    }
+}
+
+/// The cluster layouts a link has seen.
+#[derive(Default)]
+struct Topologies {
+    signature: Option<String>,
+    primaries: Vec<String>,
+    last: Option<TopologyChange>,
+}
+
+/// A change of the cluster's layout between two connections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopologyChange {
+    pub at_ms: u64,
+    /// Primaries that are new, and those that are gone.
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    /// Slot ownership changed (resharding) among the same primaries.
+    pub slots_moved: bool,
+}
+
+impl Topologies {
+    fn seen(&mut self, layout: &ClusterLayout) {
+        let primaries: Vec<String> = layout
+            .shards
+            .iter()
+            .map(|s| s.primary.address.to_string())
+            .collect();
+        if let Some(old) = &self.signature
+            && *old != layout.signature
+        {
+            let added: Vec<String> = primaries
+                .iter()
+                .filter(|p| !self.primaries.contains(p))
+                .cloned()
+                .collect();
+            let removed: Vec<String> = self
+                .primaries
+                .iter()
+                .filter(|p| !primaries.contains(p))
+                .cloned()
+                .collect();
+            let now = crate::time::now_ms();
+            let slots_moved = added.is_empty() && removed.is_empty();
+            // Changes within a minute are one event (a primary fails: it
+            // goes, then its replica comes).
+            let (mut added, mut removed, mut moved) = (added, removed, slots_moved);
+            if let Some(prev) = self
+                .last
+                .take()
+                .filter(|p| now.saturating_sub(p.at_ms) < 60_000)
+            {
+                let a: Vec<String> = prev
+                    .added
+                    .into_iter()
+                    .filter(|x| !removed.contains(x))
+                    .collect();
+                let r: Vec<String> = prev
+                    .removed
+                    .into_iter()
+                    .filter(|x| !added.contains(x))
+                    .collect();
+                added.retain(|x| !r.contains(x));
+                removed.retain(|x| !a.contains(x));
+                added.extend(a);
+                removed.extend(r);
+                moved |= prev.slots_moved;
+            }
+            self.last = Some(TopologyChange {
+                at_ms: now,
+                slots_moved: moved,
+                added,
+                removed,
+            });
+        }
+        self.signature = Some(layout.signature.clone());
+        self.primaries = primaries;
     }
 }
 

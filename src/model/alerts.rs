@@ -120,6 +120,25 @@ pub fn evaluate(s: &Snapshot, r: &Rates, t: &Thresholds) -> Vec<Alert> {
             format!("{} connections rejected since last poll", r.rejected_new),
         );
     }
+    if let Some(c) = &s.cluster {
+        if c.state != "ok" {
+            add(
+                Level::Crit,
+                "cluster".into(),
+                format!(
+                    "cluster_state {} · slots ok {} of 16384, pfail {}, fail {}",
+                    c.state, c.slots_ok, c.slots_pfail, c.slots_fail
+                ),
+            );
+        }
+        for n in c.nodes.iter().filter(|n| n.failing()) {
+            add(
+                Level::Crit,
+                format!("node {}", n.address),
+                format!("{} {} ({})", n.role, n.link, n.flags),
+            );
+        }
+    }
     for st in &s.streams {
         for g in &st.groups {
             if !g.exists {

@@ -3,11 +3,13 @@
 //! No I/O here.
 
 pub mod alerts;
+mod cluster;
 mod deployment;
 pub mod dlq;
 pub mod history;
 pub mod ids;
 
+pub use cluster::*;
 pub use deployment::*;
 
 use serde::Serialize;
@@ -50,6 +52,9 @@ pub struct Snapshot {
     pub nodes: Vec<NodeStatus>,
     /// Mode, master, replicas, sentinels, failovers and the SSH tunnel.
     pub deployment: DeploymentInfo,
+    /// Redis Cluster: its state and every node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterState>,
 }
 
 /// One node's part of a poll.
@@ -99,6 +104,9 @@ pub struct SlowEntry {
     pub args: Vec<Bytes>,
     pub client_addr: String,
     pub client_name: String,
+    /// The node that logged it (Cluster).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -123,6 +131,9 @@ pub struct ClientRow {
     /// Output buffer memory (omem), bytes.
     pub omem: u64,
     pub tot_mem: u64,
+    /// The node the client is connected to (Cluster).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -115,6 +115,27 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
             t.warn().add_modifier(Modifier::REVERSED),
         ));
     }
+    // A cluster whose layout changed in the last minute.
+    if let Some(c) = snap.and_then(|s| s.cluster.as_ref()).filter(|c| {
+        c.topology_changed_at_ms
+            .is_some_and(|t| app.now_ms.saturating_sub(t) < 60_000)
+    }) {
+        spans.push(Span::styled(
+            format!(
+                " topology changed: {} ",
+                sanitize::text(&c.changed.join(" "))
+            ),
+            t.warn().add_modifier(Modifier::REVERSED),
+        ));
+    }
+    if let Some(c) = snap.and_then(|s| s.cluster.as_ref())
+        && c.state != "ok"
+    {
+        spans.push(Span::styled(
+            format!(" CLUSTER {} ", sanitize::text(&c.state).to_uppercase()),
+            t.crit().add_modifier(Modifier::REVERSED),
+        ));
+    }
     // Sentinel: the master polled now, not the profile's sentinel list.
     let shown = match dep {
         Some(d) if d.mode == "sentinel" => format!(
@@ -182,7 +203,7 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
             .sum()
     };
     let room = (area.width as usize).saturating_sub(badge_w);
-    let keep = [None, Some(4), Some(0)]
+    let keep = [None, Some(4), Some(3), Some(0)]
         .into_iter()
         .find(|k| width(*k) <= room)
         .unwrap_or(Some(0));

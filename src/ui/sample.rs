@@ -204,6 +204,7 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
                     ],
                     client_addr: "10.0.7.3:51234".into(),
                     client_name: "webhook-worker-2".into(),
+                    node: None,
                 })
                 .collect(),
         }),
@@ -230,6 +231,7 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
                     flags: if i % 4 == 0 { "b".into() } else { "N".into() },
                     omem: i * 1024 % 9000,
                     tot_mem: 22_000 + i,
+                    node: None,
                 })
                 .collect(),
         }),
@@ -257,6 +259,7 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
         problems: Vec::new(),
         nodes: Vec::new(),
         deployment: deployment(),
+        cluster: None,
     }
 }
 

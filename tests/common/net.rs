@@ -461,3 +461,152 @@ impl Bastion {
             .collect()
     }
 }
+
+/// A Redis Cluster: three primaries and three replicas (`redis-cli --cluster
+/// create ... --cluster-replicas 1`), cluster-node-timeout 1 s so a killed
+/// primary's replica takes over quickly.
+pub struct ClusterSet {
+    pub spot: Spot,
+    pub ports: Vec<u16>,
+    pub dir: TempDir,
+    procs: Vec<Option<Proc>>,
+}
+
+impl ClusterSet {
+    pub fn start(spot: Spot, ports: &[u16]) -> ClusterSet {
+        let dir = tempfile::Builder::new()
+            .prefix("redeye-cluster-")
+            .tempdir()
+            .unwrap();
+        let mut procs = Vec::new();
+        for &p in ports {
+            procs.push(Some(redis_at(
+                &spot,
+                dir.path(),
+                p,
+                &[
+                    "cluster-enabled yes".into(),
+                    format!(
+                        "cluster-config-file {}",
+                        dir.path().join(format!("nodes-{p}.conf")).display()
+                    ),
+                    "cluster-node-timeout 1000".into(),
+                    // Replicas sync at once (the default waits 5 s), so a
+                    // killed primary's replica is fit to take over.
+                    "repl-diskless-sync-delay 0".into(),
+                ],
+            )));
+        }
+        let mut create = spot.cmd("redis-cli");
+        create.arg("--cluster").arg("create");
+        for p in ports {
+            create.arg(format!("127.0.0.1:{p}"));
+        }
+        let out = create
+            .args(["--cluster-replicas", "1", "--cluster-yes"])
+            .output()
+            .expect("redis-cli --cluster create runs");
+        assert!(
+            out.status.success(),
+            "cluster create: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let set = ClusterSet {
+            spot,
+            ports: ports.to_vec(),
+            dir,
+            procs,
+        };
+        set.wait_ok();
+        set
+    }
+
+    /// Until every running node says cluster_state:ok and knows its peers.
+    pub fn wait_ok(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ok = self
+                .ports
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| self.procs[*i].is_some())
+                .all(|(_, p)| {
+                    let info = self.spot.cli(*p, &["CLUSTER", "INFO"]);
+                    let repl = self.spot.cli(*p, &["INFO", "replication"]);
+                    info.contains("cluster_state:ok")
+                        && (repl.contains("role:master") || repl.contains("master_link_status:up"))
+                });
+            if ok {
+                return;
+            }
+            assert!(Instant::now() < deadline, "cluster did not become ok");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// redis-cli in cluster mode (follows MOVED).
+    pub fn cli(&self, args: &[&str]) -> String {
+        let alive = self
+            .ports
+            .iter()
+            .enumerate()
+            .find(|(i, _)| self.procs[*i].is_some())
+            .map(|(_, p)| *p)
+            .unwrap();
+        let mut full = vec!["-c"];
+        full.extend(args);
+        self.spot.cli(alive, &full)
+    }
+
+    /// The port of the primary owning `key`.
+    pub fn owner(&self, key: &str) -> u16 {
+        let slot: u16 = self.cli(&["CLUSTER", "KEYSLOT", key]).parse().unwrap();
+        let nodes = self.cli(&["CLUSTER", "NODES"]);
+        for l in nodes.lines() {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            if !w[2].contains("master") || w[2].contains("fail") {
+                continue;
+            }
+            for r in &w[8..] {
+                let (a, b) = match r.split_once('-') {
+                    Some((a, b)) => (a.parse().unwrap_or(1), b.parse().unwrap_or(0)),
+                    None => (r.parse().unwrap_or(1), r.parse().unwrap_or(0)),
+                };
+                if (a..=b).contains(&slot) {
+                    let addr = w[1].split('@').next().unwrap();
+                    return addr.rsplit(':').next().unwrap().parse().unwrap();
+                }
+            }
+        }
+        panic!("no owner for slot {slot}")
+    }
+
+    /// Kill the node on `port` (SIGKILL).
+    pub fn kill(&mut self, port: u16) {
+        let i = self.ports.iter().position(|p| *p == port).unwrap();
+        self.procs[i] = None;
+    }
+
+    pub fn seeds(&self) -> String {
+        self.ports
+            .iter()
+            .map(|p| format!("\"127.0.0.1:{p}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// `n` ports below 55536 whose cluster bus port (+10000) is free too.
+pub fn cluster_ports(n: usize) -> Vec<u16> {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    let mut out = Vec::new();
+    while out.len() < n {
+        let p: u16 = rng.random_range(20_000..45_000);
+        let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
+        if !out.contains(&p) && free(p) && free(p + 10_000) {
+            out.push(p);
+        }
+    }
+    out
+}

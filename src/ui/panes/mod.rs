@@ -71,6 +71,7 @@ panes! {
     Dlq => dlq,
     Slowlog => slowlog,
     Sentinel => sentinel,
+    Nodes => nodes,
 }
 
 impl Pane {
