@@ -331,3 +331,384 @@ async fn a_killed_primary_and_a_resharding_are_followed_while_polling() {
     }
     drop(h);
 }
+
+/// A direct connection to one node (for reading a stream on its owner).
+fn node_client(port: u16) -> redis::Connection {
+    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+/// `field` of every entry of `stream` (read on its owner, in pages).
+fn field_values(set: &ClusterSet, stream: &str, field: &str) -> Vec<String> {
+    let mut c = node_client(set.owner(stream));
+    let mut out = Vec::new();
+    let mut start = "-".to_string();
+    loop {
+        let page: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
+            .arg(stream)
+            .arg(&start)
+            .arg("+")
+            .arg("COUNT")
+            .arg(10_000)
+            .query(&mut c)
+            .unwrap();
+        for (_, fields) in &page {
+            if let Some((_, v)) = fields.iter().find(|(k, _)| k == field) {
+                out.push(v.clone());
+            }
+        }
+        match page.last() {
+            Some((id, _)) if page.len() == 10_000 => start = format!("({id}"),
+            _ => return out,
+        }
+    }
+}
+
+fn redeye(home: &Home, cfg: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let o = home
+        .redeye()
+        .args(["--config", cfg.to_str().unwrap(), "--profile", "c"])
+        .args(args)
+        .output()
+        .unwrap();
+    let (so, se) = out(&o);
+    (o.status.code().unwrap_or(-1), so, se)
+}
+
+#[test]
+fn operations_go_to_the_owning_node_with_and_without_a_shared_hash_tag() {
+    let set = ClusterSet::start(Spot::host(), &cluster_ports(6));
+    // `orders` and `orders:dlq` are on different slots (and nodes);
+    // `{pay}` and `{pay}:dlq` share one.
+    assert_ne!(set.owner("orders"), set.owner("orders:dlq"));
+    assert_eq!(set.owner("{pay}"), set.owner("{pay}:dlq"));
+    let home = Home::new();
+    let cfg = home.config(&yaml(&set, &["orders", "{pay}"], ""));
+    for s in ["orders", "{pay}"] {
+        set.cli(&["XGROUP", "CREATE", s, "billing", "$", "MKSTREAM"]);
+        for i in 0..4 {
+            set.cli(&["XADD", s, "*", "event_id", &format!("{s}-{i}")]);
+        }
+        set.cli(&[
+            "XREADGROUP",
+            "GROUP",
+            "billing",
+            "w1",
+            "COUNT",
+            "4",
+            "STREAMS",
+            s,
+            ">",
+        ]);
+    }
+    let pending = |s: &str| -> Vec<String> {
+        let mut c = node_client(set.owner(s));
+        let v: Vec<(String, String, u64, u64)> = redis::cmd("XPENDING")
+            .arg(s)
+            .arg("billing")
+            .arg("-")
+            .arg("+")
+            .arg(10)
+            .query(&mut c)
+            .unwrap();
+        v.into_iter().map(|(id, ..)| id).collect()
+    };
+    for s in ["orders", "{pay}"] {
+        let ids = pending(s);
+        // Claim one.
+        let (code, _, err) = redeye(
+            &home,
+            &cfg,
+            &[
+                "claim",
+                "--stream",
+                s,
+                "--group",
+                "billing",
+                "--ids",
+                &ids[0],
+                "--to",
+                "oncall",
+                "--min-idle",
+                "0s",
+                "--yes",
+            ],
+        );
+        assert_eq!(code, 0, "claim on {s}: {err}");
+        // Dead-letter two: across slots for `orders`, in one script for `{pay}`.
+        let (code, stdout, err) = redeye(
+            &home,
+            &cfg,
+            &[
+                "dead-letter",
+                "--stream",
+                s,
+                "--group",
+                "billing",
+                "--ids",
+                &format!("{},{}", ids[1], ids[2]),
+                "--min-idle",
+                "0s",
+                "--yes",
+                "--json",
+            ],
+        );
+        assert_eq!(code, 0, "dead-letter on {s}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(v["counts"]["moved"], 2, "{stdout}");
+        let dlq = format!("{s}:dlq");
+        assert_eq!(field_values(&set, &dlq, "original_stream"), vec![s, s]);
+        assert_eq!(
+            field_values(&set, &dlq, "original_id"),
+            vec![ids[1].clone(), ids[2].clone()]
+        );
+        assert_eq!(
+            pending(s).len(),
+            2,
+            "{s}: the moved entries are acknowledged"
+        );
+        // And back: the DLQ requeue puts the payloads at the stream's tail.
+        let (code, stdout, err) = redeye(
+            &home,
+            &cfg,
+            &["dlq", "requeue", "--dlq", &dlq, "--all", "--yes", "--json"],
+        );
+        assert_eq!(code, 0, "dlq requeue of {dlq}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(v["counts"]["requeued"], 2, "{stdout}");
+        assert!(field_values(&set, &dlq, "original_id").is_empty());
+        let events = field_values(&set, s, "event_id");
+        assert_eq!(events.len(), 6, "{events:?}");
+        assert_eq!(events[4..], [format!("{s}-1"), format!("{s}-2")]);
+    }
+    // The audit names the node each write went to.
+    let (code, log, _) = redeye(&home, &cfg, &["audit"]);
+    assert_eq!(code, 0);
+    assert!(
+        log.contains(&format!("127.0.0.1:{}", set.owner("orders"))),
+        "{log}"
+    );
+}
+
+#[test]
+fn sigkill_in_a_cross_slot_dlq_requeue_loses_nothing_and_the_next_run_leaves_no_duplicate() {
+    const N: usize = 100_000;
+    let set = ClusterSet::start(Spot::host(), &cluster_ports(6));
+    assert_ne!(
+        set.cli(&["CLUSTER", "KEYSLOT", "jobs"]),
+        set.cli(&["CLUSTER", "KEYSLOT", "jobs:dlq"]),
+        "different slots: no single script can move between them"
+    );
+    {
+        let mut c = node_client(set.owner("jobs:dlq"));
+        for start in (0..N).step_by(10_000) {
+            let mut p = redis::pipe();
+            for i in start..(start + 10_000).min(N) {
+                p.cmd("XADD")
+                    .arg("jobs:dlq")
+                    .arg("*")
+                    .arg("original_id")
+                    .arg("1-0")
+                    .arg("original_stream")
+                    .arg("jobs")
+                    .arg("event_id")
+                    .arg(format!("e{i}"))
+                    .ignore();
+            }
+            p.query::<()>(&mut c).unwrap();
+        }
+    }
+    let home = Home::new();
+    let cfg = home.config(&yaml(&set, &["jobs"], ""));
+    let bin = assert_cmd::cargo::cargo_bin("redeye");
+    let mut child = std::process::Command::new(bin)
+        .args(["--config", cfg.to_str().unwrap(), "--profile", "c"])
+        .args(["dlq", "requeue", "--dlq", "jobs:dlq", "--all", "--yes"])
+        .env("HOME", home.dir.path())
+        .env("XDG_DATA_HOME", home.dir.path().join("xdg-data"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let xlen = |s: &str| -> u64 {
+        redis::cmd("XLEN")
+            .arg(s)
+            .query(&mut node_client(set.owner(s)))
+            .unwrap()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while xlen("jobs") < 5_000 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let (moved, left) = (xlen("jobs"), xlen("jobs:dlq"));
+    assert!(
+        moved > 0 && left > 0,
+        "the kill must land mid-way (moved {moved}, left {left})"
+    );
+    // Never lost: every message is somewhere.
+    let a: Vec<String> = field_values(&set, "jobs", "event_id");
+    let b: Vec<String> = field_values(&set, "jobs:dlq", "event_id");
+    let all: std::collections::HashSet<&String> = a.iter().chain(&b).collect();
+    assert_eq!(all.len(), N, "a message was lost");
+    let dup_after_kill = a.len() + b.len() - N;
+    eprintln!("after SIGKILL: moved {moved}, left {left}, in both places {dup_after_kill}");
+    // The next run finishes the interrupted batch without copying it again.
+    let (code, stdout, err) = redeye(
+        &home,
+        &cfg,
+        &[
+            "dlq", "requeue", "--dlq", "jobs:dlq", "--all", "--yes", "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        v["counts"]["finished_interrupted"].as_u64().unwrap_or(0),
+        dup_after_kill as u64,
+        "{stdout}"
+    );
+    let a: Vec<String> = field_values(&set, "jobs", "event_id");
+    let unique: std::collections::HashSet<&String> = a.iter().collect();
+    assert_eq!(a.len(), N, "every message exactly once on the target");
+    assert_eq!(unique.len(), N);
+    assert_eq!(xlen("jobs:dlq"), 0);
+    let journal: u64 = redis::cmd("HLEN")
+        .arg(redeye::ops::cross::journal_key("jobs:dlq").unwrap())
+        .query(&mut node_client(set.owner("jobs:dlq")))
+        .unwrap();
+    assert_eq!(journal, 0);
+}
+
+#[test]
+fn a_crash_between_copy_and_removal_leaves_a_duplicate_the_next_run_resolves() {
+    let set = ClusterSet::start(Spot::host(), &cluster_ports(6));
+    let home = Home::new();
+    let cfg = home.config(&yaml(&set, &["jobs"], ""));
+    // Dead-letter across slots, dying after the copies: the entries are both
+    // pending (for redeye-dead-letter) and in the DLQ.
+    set.cli(&["XGROUP", "CREATE", "jobs", "billing", "$", "MKSTREAM"]);
+    for i in 0..10 {
+        set.cli(&["XADD", "jobs", "*", "event_id", &format!("e{i}")]);
+    }
+    set.cli(&[
+        "XREADGROUP",
+        "GROUP",
+        "billing",
+        "w1",
+        "COUNT",
+        "10",
+        "STREAMS",
+        "jobs",
+        ">",
+    ]);
+    let die = |args: &[&str]| {
+        let o = home
+            .redeye()
+            .env("REDEYE_FAULT", "die-after-copy")
+            .args(["--config", cfg.to_str().unwrap(), "--profile", "c"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), None, "killed by the fault: {:?}", o);
+    };
+    die(&[
+        "dead-letter",
+        "--stream",
+        "jobs",
+        "--group",
+        "billing",
+        "--all",
+        "--min-idle",
+        "0s",
+        "--min-deliveries",
+        "1",
+        "--yes",
+    ]);
+    assert_eq!(
+        field_values(&set, "jobs:dlq", "event_id").len(),
+        10,
+        "copied"
+    );
+    let pending: Vec<(String, String, u64, u64)> = redis::cmd("XPENDING")
+        .arg("jobs")
+        .arg("billing")
+        .arg("-")
+        .arg("+")
+        .arg(100)
+        .query(&mut node_client(set.owner("jobs")))
+        .unwrap();
+    assert_eq!(pending.len(), 10, "not yet acknowledged");
+    assert!(
+        pending.iter().all(|p| p.1 == "redeye-dead-letter"),
+        "{pending:?}"
+    );
+    // The next run finishes them: acknowledged, no second copy.
+    let (code, stdout, err) = redeye(
+        &home,
+        &cfg,
+        &[
+            "dead-letter",
+            "--stream",
+            "jobs",
+            "--group",
+            "billing",
+            "--all",
+            "--min-idle",
+            "0s",
+            "--min-deliveries",
+            "1",
+            "--yes",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["counts"]["finished_interrupted"], 10, "{stdout}");
+    assert_eq!(
+        field_values(&set, "jobs:dlq", "event_id").len(),
+        10,
+        "no second copy"
+    );
+    let pending: Vec<(String, String, u64, u64)> = redis::cmd("XPENDING")
+        .arg("jobs")
+        .arg("billing")
+        .arg("-")
+        .arg("+")
+        .arg(100)
+        .query(&mut node_client(set.owner("jobs")))
+        .unwrap();
+    assert!(pending.is_empty(), "{pending:?}");
+
+    // The same for a DLQ requeue: copies written, dead letters still there.
+    die(&["dlq", "requeue", "--dlq", "jobs:dlq", "--all", "--yes"]);
+    assert_eq!(
+        field_values(&set, "jobs", "event_id").len(),
+        20,
+        "copied back"
+    );
+    assert_eq!(
+        field_values(&set, "jobs:dlq", "event_id").len(),
+        10,
+        "not yet removed"
+    );
+    let (code, stdout, err) = redeye(
+        &home,
+        &cfg,
+        &[
+            "dlq", "requeue", "--dlq", "jobs:dlq", "--all", "--yes", "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["counts"]["finished_interrupted"], 10, "{stdout}");
+    assert_eq!(
+        field_values(&set, "jobs", "event_id").len(),
+        20,
+        "no third copy"
+    );
+    assert!(field_values(&set, "jobs:dlq", "event_id").is_empty());
+}

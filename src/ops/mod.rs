@@ -8,6 +8,7 @@
 //! that owns its key.
 
 pub mod audit;
+pub mod cross;
 mod op;
 pub mod runner;
 

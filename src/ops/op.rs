@@ -307,6 +307,27 @@ impl Op {
                 min_idle,
                 min_deliveries,
                 reason,
+            } if !dep.same_slot(stream, dlq) => {
+                super::cross::dead_letter(
+                    dep,
+                    stream,
+                    group,
+                    dlq,
+                    *min_idle,
+                    *min_deliveries,
+                    reason,
+                    ids,
+                )
+                .await
+            }
+            Op::DeadLetter {
+                stream,
+                group,
+                dlq,
+                ids,
+                min_idle,
+                min_deliveries,
+                reason,
             } => {
                 super::dead_letter(
                     node,
@@ -321,6 +342,23 @@ impl Op {
                 .await
             }
             Op::Ack { stream, group, ids } => super::ack(node, stream, group, ids).await,
+            // On a cluster a dead letter's target (its original_stream) can be
+            // on any slot, and a script touching an undeclared key of another
+            // slot fails half-way: always the three-step move there.
+            Op::DlqRequeue { dlq, target, ids } if dep.cluster().is_some() => {
+                super::cross::dlq_requeue(dep, dlq, target, &DlqSelect::Ids(ids.clone()), progress)
+                    .await
+            }
+            Op::DlqRequeueAll { dlq, target, .. } if dep.cluster().is_some() => {
+                super::cross::dlq_requeue(dep, dlq, target, &DlqSelect::UpTo("+".into()), progress)
+                    .await
+            }
+            Op::DlqRequeueOlder {
+                dlq, target, end, ..
+            } if dep.cluster().is_some() => {
+                super::cross::dlq_requeue(dep, dlq, target, &DlqSelect::UpTo(end.clone()), progress)
+                    .await
+            }
             Op::DlqRequeue { dlq, target, ids } => {
                 super::dlq_requeue(node, dlq, target, &DlqSelect::Ids(ids.clone()), progress).await
             }
