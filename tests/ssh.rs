@@ -351,3 +351,122 @@ async fn a_dead_ssh_master_is_restarted_and_the_dashboard_recovers() {
     std::thread::sleep(Duration::from_millis(200));
     assert!(b.ssh_pids().is_empty(), "stopped on the way out");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_behind_ssh_is_polled_and_written_and_survives_a_dead_tunnel() {
+    use common::net::ClusterSet;
+    use redeye::collect::collector::{FromCollector, Limits, spawn_on};
+    use redeye::connect::Link;
+    let ns = Netns::new();
+    let set = ClusterSet::start(ns.spot(), &[7001, 7002, 7003, 7004, 7005, 7006]);
+    set.cli(&["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"]);
+    let id = set.cli(&["XADD", "orders", "*", "n", "1"]);
+    set.cli(&[
+        "XREADGROUP",
+        "GROUP",
+        "billing",
+        "w1",
+        "COUNT",
+        "1",
+        "STREAMS",
+        "orders",
+        ">",
+    ]);
+    for s in ["payments", "emails"] {
+        set.cli(&["XADD", s, "*", "n", "1"]);
+    }
+    let b = Bastion::start(&ns, &[]);
+    let home = Home::new();
+    // One seed: the others are found through CLUSTER SHARDS and forwarded.
+    let cfg = home.config(&format!(
+        "profiles:\n  c:\n    read_only: false\n{}    redis:\n      cluster:\n        enabled: true\n        addresses: [127.0.0.1:7001]\n      streams:\n        orders: orders\n        payments: payments\n        emails: emails\n        consumer_groups:\n          billing: {{stream: orders}}\n",
+        b.ssh_yaml()
+    ));
+    unsafe { std::env::set_var("XDG_DATA_HOME", home.dir.path().join("xdg-data")) };
+    let o = home
+        .redeye()
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--profile",
+            "c",
+            "snapshot",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = out(&o);
+    assert!(o.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["mode"], "cluster");
+    assert_eq!(v["round_trips"], 3);
+    assert!(
+        v["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["exists"] == true),
+        "{stdout}"
+    );
+    // Three primaries plus the seed forwarded (the seed is one of them).
+    assert_eq!(
+        v["deployment"]["tunnel"]["forwards"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3,
+        "{stdout}"
+    );
+
+    let profile = profile_from(&cfg, "c");
+    let link = Link::open_with(&profile, false).await.unwrap();
+    let mut h = spawn_on(link.clone(), Limits::default());
+    snapshot_where(&mut h, Duration::from_secs(10), |s| {
+        s.streams.iter().all(|x| x.exists)
+    })
+    .await;
+    // A claim goes to the node owning `orders`, through its own forward.
+    let runner = redeye::ops::runner::Runner::on(&link).await.unwrap();
+    let claim = redeye::ops::Op::Claim {
+        stream: "orders".into(),
+        group: "billing".into(),
+        ids: vec![id.clone()],
+        to: "oncall".into(),
+        min_idle: Duration::ZERO,
+    };
+    let outcome = runner
+        .run(runner.check(&claim).await.unwrap(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(outcome.ids, vec![id]);
+    assert!(
+        set.cli(&["XPENDING", "orders", "billing", "-", "+", "10"])
+            .contains("oncall")
+    );
+    drop(runner);
+    // Kill the ssh master: down, then back by itself.
+    let masters = b.ssh_pids();
+    std::process::Command::new("kill")
+        .args(["-9", &masters[0]])
+        .status()
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut down = false;
+    loop {
+        match tokio::time::timeout_at(deadline, h.rx.recv())
+            .await
+            .expect("recovery")
+            .unwrap()
+        {
+            FromCollector::Failed { .. } => down = true,
+            FromCollector::Snapshot(s) if down => {
+                assert!(s.streams.iter().all(|x| x.exists));
+                assert_eq!(s.deployment.tunnel.as_ref().unwrap().restarts, 1);
+                break;
+            }
+            _ => {}
+        }
+    }
+    drop(h);
+    link.close();
+}

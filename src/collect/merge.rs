@@ -33,26 +33,29 @@ pub(super) fn merge(
     all.push((status0, first));
     all.extend(rest);
 
-    // Streams from their owners; DLQs from theirs.
+    // Streams from their owners; DLQs from theirs (moved out, not copied).
+    let last = all.len() - 1;
     let streams = (0..req.streams.len())
         .map(|i| {
             let name = &req.streams[i].name;
-            let owner = dep.owner_of(name.as_bytes()).min(all.len() - 1);
-            let mut s = all[owner].1.snapshot.streams[i].clone();
-            let dlq_owner = dep
-                .owner_of(dlq.stream_for(name).as_bytes())
-                .min(all.len() - 1);
-            s.dlq = all[dlq_owner].1.snapshot.streams[i].dlq.clone();
+            let dlq_owner = dep.owner_of(dlq.stream_for(name).as_bytes()).min(last);
+            let dlq_info = all[dlq_owner].1.snapshot.streams[i].dlq.take();
+            let owner = dep.owner_of(name.as_bytes()).min(last);
+            let mut s = std::mem::replace(
+                &mut all[owner].1.snapshot.streams[i],
+                super::empty_stream(&req.streams[i], false),
+            );
+            s.dlq = dlq_info;
             s
         })
         .collect();
     let pending_page = req.pending_page.as_ref().and_then(|(s, ..)| {
-        let o = dep.owner_of(s.as_bytes()).min(all.len() - 1);
-        all[o].1.snapshot.pending_page.clone()
+        let o = dep.owner_of(s.as_bytes()).min(last);
+        all[o].1.snapshot.pending_page.take()
     });
     let dlq_page = req.dlq_page.as_ref().and_then(|(s, ..)| {
-        let o = dep.owner_of(s.as_bytes()).min(all.len() - 1);
-        all[o].1.snapshot.dlq_page.clone()
+        let o = dep.owner_of(s.as_bytes()).min(last);
+        all[o].1.snapshot.dlq_page.take()
     });
 
     let cluster_nodes = all[0].1.cluster_nodes.clone();
@@ -61,10 +64,14 @@ pub(super) fn merge(
     let discovered = all.iter_mut().find_map(|(_, o)| o.discovered.take());
     let request_bytes = all.iter().map(|(_, o)| o.request_bytes).sum();
     let statuses: Vec<NodeStatus> = all.iter().map(|(s, _)| s.clone()).collect();
-    let snaps: Vec<(String, Snapshot)> = all
+    let mut snaps: Vec<(String, Snapshot)> = all
         .into_iter()
         .map(|(st, o)| (st.address.clone(), o.snapshot))
         .collect();
+    // Each part's streams were moved out above: drop the placeholders.
+    for (_, s) in &mut snaps {
+        s.streams = Vec::new();
+    }
     let mut snap = sum(&snaps, req);
     snap.nodes = statuses;
     snap.streams = streams;

@@ -128,6 +128,18 @@ fn server_err(conn: &Node, what: &str, e: NodeError) -> Failure {
             "{what} was refused by {}: it is a read-only replica now (failover?); nothing was changed by this call",
             conn.endpoint
         )),
+        ErrorKind::ClusterDown => Failure::runtime(format!(
+            "{what} was refused by {}: the cluster is down (CLUSTERDOWN: a primary failed and no replica took over yet, or slots are unassigned); nothing was changed by this call; retry once `redeye snapshot` shows cluster state ok",
+            conn.endpoint
+        )),
+        ErrorKind::TryAgain => Failure::runtime(format!(
+            "{what} was refused by {}: its slot is being migrated (TRYAGAIN); nothing was changed by this call; retry in a moment",
+            conn.endpoint
+        )),
+        ErrorKind::Moved => Failure::runtime(format!(
+            "{what} was refused by {}: the key's slot moved to another node (MOVED/ASK: a resharding or failover); nothing was changed by this call; run it again",
+            conn.endpoint
+        )),
         _ => Failure::runtime(format!("{what} failed on {}: {e}", conn.endpoint)),
     }
 }
