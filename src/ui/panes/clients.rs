@@ -71,7 +71,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
             } else {
                 Style::default()
             };
-            let mut cells = vec![sanitize::text(&c.addr), cut(&sanitize::text(&c.name), 32)];
+            // On a cluster the node the client is connected to comes first.
+            let addr = match &c.node {
+                Some(n) => format!("{} › {}", sanitize::text(n), sanitize::text(&c.addr)),
+                None => sanitize::text(&c.addr),
+            };
+            let mut cells = vec![addr, cut(&sanitize::text(&c.name), 32)];
             if wide {
                 cells.push(cut(&sanitize::text(&c.user), 14));
             }
@@ -157,6 +162,7 @@ pub fn list<'a>(cx: &'a Cx) -> Vec<&'a ClientRow> {
             f.is_empty()
                 || c.name.to_lowercase().contains(&f)
                 || c.addr.contains(&f)
+                || c.node.as_deref().is_some_and(|n| n.contains(&f))
                 || c.cmd.contains(&f)
                 || c.user.to_lowercase().contains(&f)
         })

@@ -52,7 +52,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
                 cut(&cmd, cmd_w),
                 cut(
                     &format!(
-                        "{} {}",
+                        "{}{} {}",
+                        // On a cluster: the node that logged it.
+                        e.node
+                            .as_deref()
+                            .map(|n| format!("@{} ", sanitize::text(n)))
+                            .unwrap_or_default(),
                         sanitize::text(&e.client_name),
                         sanitize::text(&e.client_addr)
                     ),
