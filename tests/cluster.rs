@@ -712,3 +712,87 @@ fn a_crash_between_copy_and_removal_leaves_a_duplicate_the_next_run_resolves() {
     );
     assert!(field_values(&set, "jobs:dlq", "event_id").is_empty());
 }
+
+#[test]
+fn tls_nodes_announcing_host_names_are_verified_by_those_names() {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+    // A certificate valid for the name `localhost` only, not for 127.0.0.1:
+    // connecting verifies the announced name, or fails.
+    let dir = tempfile::tempdir().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "test CA");
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let write = |n: &str, pem: String| {
+        let p = dir.path().join(n);
+        std::fs::write(&p, pem).unwrap();
+        p.display().to_string()
+    };
+    let (ca_file, cert_file, key_file) = (
+        write("ca.crt", ca.pem()),
+        write("server.crt", cert.pem()),
+        write("server.key", key.serialize_pem()),
+    );
+    let spot = Spot {
+        ns: None,
+        cli_args: vec![
+            "--tls".into(),
+            "--cacert".into(),
+            ca_file.clone(),
+            "--sni".into(),
+            "localhost".into(),
+        ],
+    };
+    let set = ClusterSet::start_with(
+        spot,
+        &cluster_ports(6),
+        &[
+            "TLS_ONLY".into(),
+            format!("tls-cert-file {cert_file}"),
+            format!("tls-key-file {key_file}"),
+            format!("tls-ca-cert-file {ca_file}"),
+            "tls-auth-clients no".into(),
+            "tls-cluster yes".into(),
+            "tls-replication yes".into(),
+            "cluster-announce-hostname localhost".into(),
+            "cluster-preferred-endpoint-type hostname".into(),
+        ],
+    );
+    set.cli(&["XADD", "orders", "*", "n", "1"]);
+    let home = Home::new();
+    let seed = format!("localhost:{}", set.ports[0]);
+    let yaml = |tls: &str| {
+        format!(
+            "profiles:\n  c:\n    redis:\n      tls: {{enabled: true, ca_file: {ca_file}{tls}}}\n      cluster:\n        enabled: true\n        addresses: [{seed}]\n      streams:\n        orders: orders\n"
+        )
+    };
+    let cfg = home.config(&yaml(""));
+    let v = snapshot(&home, &cfg);
+    assert_eq!(v["mode"], "cluster");
+    assert_eq!(v["round_trips"], 3);
+    assert_eq!(v["streams"][0]["exists"], true);
+    assert!(
+        v["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["address"].as_str().unwrap().starts_with("localhost:")),
+        "{}",
+        v["nodes"]
+    );
+    // Pinning another name shows the check is real.
+    let cfg = home.config(&yaml(", options: {server_name: not-this-host}"));
+    let (code, _, err) = redeye(&home, &cfg, &["snapshot"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("not-this-host") || err.contains("certificate"),
+        "{err}"
+    );
+}

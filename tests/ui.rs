@@ -452,3 +452,78 @@ fn requeue_all_from_the_command_line_of_the_dlq_pane() {
         [Effect::Write(WriteOp::DlqRequeueAll { .. })]
     ));
 }
+
+#[test]
+fn enter_on_a_cluster_node_scopes_memory_clients_and_slowlog() {
+    use redeye::model::{ClusterNodeRow, ClusterState, NodeStatus};
+    let mut a = app();
+    let mut snap = snapshot(0, 2);
+    let mut node_mem = snap.memory.clone().unwrap();
+    node_mem.used_bytes = 123 * 1024 * 1024;
+    node_mem.used_percent_of_max = None;
+    node_mem.maxmemory_bytes = 0;
+    snap.nodes = ["10.0.5.1:6379", "10.0.5.2:6379"]
+        .iter()
+        .map(|a| NodeStatus {
+            address: a.to_string(),
+            role: "master".into(),
+            poll_ms: 0.4,
+            memory: Some(node_mem.clone()),
+        })
+        .collect();
+    snap.nodes[1].memory.as_mut().unwrap().used_bytes = 7 * 1024 * 1024;
+    snap.cluster = Some(ClusterState {
+        state: "ok".into(),
+        slots_ok: 16384,
+        slots_assigned: 16384,
+        nodes: ["10.0.5.1:6379", "10.0.5.2:6379"]
+            .iter()
+            .map(|a| ClusterNodeRow {
+                id: a.to_string(),
+                address: a.to_string(),
+                polled_as: Some(a.to_string()),
+                role: "primary".into(),
+                link: "connected".into(),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    });
+    if let Some(sl) = snap.slowlog.as_mut() {
+        for (i, e) in sl.entries.iter_mut().enumerate() {
+            e.node = Some(
+                if i % 2 == 0 {
+                    "10.0.5.1:6379"
+                } else {
+                    "10.0.5.2:6379"
+                }
+                .into(),
+            );
+        }
+    }
+    a.on_snapshot(Arc::new(snap));
+    key(&mut a, KeyCode::Char('9'));
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.node_scope.as_deref(), Some("10.0.5.2:6379"));
+    key(&mut a, KeyCode::Char('2'));
+    let screen = render(&a, 120, 40);
+    assert!(screen.contains("7.0 MiB used"), "{screen}");
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap()
+            .contains("node 10.0.5.2:6379")
+    );
+    key(&mut a, KeyCode::Char('7'));
+    let screen = render(&a, 160, 40);
+    assert!(
+        screen.contains("@10.0.5.2:6379") && !screen.contains("@10.0.5.1:6379"),
+        "{screen}"
+    );
+    // Enter on the same node again: all nodes.
+    key(&mut a, KeyCode::Char('9'));
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.node_scope, None);
+}

@@ -312,9 +312,17 @@ fn cluster_state(
                 let r = ps.replicas.iter().find(|r| r.address == l.address)?;
                 Some(offset_of(pid)?.saturating_sub(r.offset))
             });
+            let polled_as = layout
+                .shards
+                .iter()
+                .position(|s| s.primary.id == l.id)
+                .and_then(|i| snaps.get(i))
+                .map(|(a, _)| a.clone())
+                .filter(|_| primary);
             ClusterNodeRow {
                 id: l.id.clone(),
                 address,
+                polled_as,
                 role: if primary { "primary" } else { "replica" }.into(),
                 primary_id: l.primary_id.clone(),
                 flags: l

@@ -494,6 +494,7 @@ pub async fn poll_with(
                 .map(|s| s.role.clone())
                 .unwrap_or_default(),
             poll_ms: took.as_secs_f64() * 1000.0,
+            memory: outcome.snapshot.memory.clone(),
         };
         parts.push((status, outcome));
     }

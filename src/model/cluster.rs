@@ -31,6 +31,10 @@ pub struct ClusterState {
 pub struct ClusterNodeRow {
     pub id: String,
     pub address: String,
+    /// The address redeye polls this primary at (as in `nodes[]`, slowlog
+    /// and client rows); None for replicas.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub polled_as: Option<String>,
     /// `primary` or `replica`.
     pub role: String,
     /// A replica's primary.

@@ -66,6 +66,10 @@ pub struct NodeStatus {
     pub role: String,
     /// Wall time of this node's round trip.
     pub poll_ms: f64,
+    /// This node's own memory figures (the snapshot's `memory` sums them on
+    /// a cluster).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Memory>,
 }
 
 /// Raw bytes from Redis; serialised as (lossy) UTF-8, displayed via `sanitize::bytes`.

@@ -143,9 +143,18 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
             d.master_name.as_deref().unwrap_or("master"),
             d.master.as_deref().unwrap_or("?")
         ),
+        Some(d) if d.mode == "cluster" => {
+            format!("cluster {}", d.master.as_deref().unwrap_or("?"))
+        }
         _ => app.profile.endpoint.clone(),
     };
     spans.push(Span::raw(format!("{} ", sanitize::text(&shown))));
+    if let Some(n) = &app.node_scope {
+        spans.push(Span::styled(
+            format!(" node {} ", sanitize::text(n)),
+            t.warn().add_modifier(Modifier::REVERSED),
+        ));
+    }
     if let Some(tn) = dep.and_then(|d| d.tunnel.as_ref()) {
         spans.push(Span::styled(
             format!("via {} ", sanitize::text(&tn.via)),

@@ -109,6 +109,9 @@ pub struct View {
     pub claim_consumer: String,
     /// A write is running: its description.
     pub busy: Option<String>,
+    /// Cluster: the node (its polled address) the Memory, Clients and
+    /// Slowlog panes are scoped to; None: all nodes.
+    pub node_scope: Option<String>,
 }
 
 impl View {
@@ -132,6 +135,7 @@ impl View {
             confirm: None,
             claim_consumer: format!("oncall-{}", crate::ops::audit::os_user()),
             busy: None,
+            node_scope: None,
         }
     }
 

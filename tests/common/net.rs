@@ -474,31 +474,33 @@ pub struct ClusterSet {
 
 impl ClusterSet {
     pub fn start(spot: Spot, ports: &[u16]) -> ClusterSet {
+        ClusterSet::start_with(spot, ports, &[])
+    }
+
+    /// With extra config lines on every node (TLS, announced host names).
+    pub fn start_with(spot: Spot, ports: &[u16], extra: &[String]) -> ClusterSet {
         let dir = tempfile::Builder::new()
             .prefix("redeye-cluster-")
             .tempdir()
             .unwrap();
         let mut procs = Vec::new();
         for &p in ports {
-            procs.push(Some(redis_at(
-                &spot,
-                dir.path(),
-                p,
-                &[
-                    "cluster-enabled yes".into(),
-                    format!(
-                        "cluster-config-file {}",
-                        dir.path().join(format!("nodes-{p}.conf")).display()
-                    ),
-                    "cluster-node-timeout 1000".into(),
-                    // Replicas sync at once (the default waits 5 s), so a
-                    // killed primary's replica is fit to take over.
-                    "repl-diskless-sync-delay 0".into(),
-                ],
-            )));
+            let mut conf = vec![
+                "cluster-enabled yes".to_string(),
+                format!(
+                    "cluster-config-file {}",
+                    dir.path().join(format!("nodes-{p}.conf")).display()
+                ),
+                "cluster-node-timeout 1000".into(),
+                // Replicas sync at once (the default waits 5 s), so a
+                // killed primary's replica is fit to take over.
+                "repl-diskless-sync-delay 0".into(),
+            ];
+            conf.extend(extra.iter().cloned());
+            procs.push(Some(redis_at(&spot, dir.path(), p, &conf)));
         }
         let mut create = spot.cmd("redis-cli");
-        create.arg("--cluster").arg("create");
+        create.args(&spot.cli_args).arg("--cluster").arg("create");
         for p in ports {
             create.arg(format!("127.0.0.1:{p}"));
         }

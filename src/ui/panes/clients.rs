@@ -158,6 +158,7 @@ pub fn list<'a>(cx: &'a Cx) -> Vec<&'a ClientRow> {
     let mut rows: Vec<_> = cl
         .rows
         .iter()
+        .filter(|c| cx.node_scope.is_none() || c.node == cx.node_scope)
         .filter(|c| {
             f.is_empty()
                 || c.name.to_lowercase().contains(&f)

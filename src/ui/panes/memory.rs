@@ -14,7 +14,16 @@ use ratatui::text::Line;
 use ratatui::widgets::{Gauge, Paragraph, Sparkline};
 
 pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
-    let Some(m) = app.snapshot().and_then(|s| s.memory.as_ref()) else {
+    // Scoped to one cluster node (Nodes pane, Enter): that node's figures.
+    let scoped = app.node_scope.as_deref().and_then(|n| {
+        app.snapshot()?
+            .nodes
+            .iter()
+            .find(|s| s.address == n)?
+            .memory
+            .as_ref()
+    });
+    let Some(m) = scoped.or_else(|| app.snapshot().and_then(|s| s.memory.as_ref())) else {
         let msg = super::problem(app, "memory").unwrap_or_else(|| "waiting for data…".into());
         super::empty(f, area, app, "memory".into(), &msg, app.theme.dim());
         return;

@@ -3,7 +3,9 @@
 //! state and flags (`fail?`, `fail`, `handshake`); nodes that changed in the
 //! last topology change are marked.
 
-use super::{Cx, Key, Pane, table};
+use super::{Cx, CxMut, Key, Pane, table};
+use crate::ui::view::Effect;
+use crossterm::event::KeyCode;
 use crate::collect::collector::Needs;
 use crate::format::{bytes, count};
 use crate::model::ClusterNodeRow;
@@ -14,7 +16,37 @@ use ratatui::widgets::Row;
 
 pub const TITLE: &str = "Nodes";
 pub const SORTS: &[&str] = &["slots", "memory %", "ops/s"];
-pub const KEYS: &[Key] = &[];
+pub const KEYS: &[Key] = &[Key {
+    keys: "Enter",
+    help: "scope Memory, Clients and Slowlog to this primary (again: all nodes)",
+    on: |k| matches!(k, KeyCode::Enter),
+    run: Some(scope),
+}];
+
+fn scope(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
+    let c = cx.cx();
+    let picked = list(&c)
+        .get(c.selected(Pane::Nodes))
+        .map(|n| (n.polled_as.clone(), sanitize::text(&n.address)));
+    match picked {
+        Some((Some(addr), _)) if cx.node_scope.as_deref() == Some(addr.as_str()) => {
+            cx.node_scope = None;
+            cx.status = Some("Memory, Clients and Slowlog show all nodes".into());
+        }
+        Some((Some(addr), _)) => {
+            cx.status = Some(format!(
+                "Memory, Clients and Slowlog show node {} (Enter on it again: all nodes)",
+                sanitize::text(&addr)
+            ));
+            cx.node_scope = Some(addr);
+        }
+        Some((None, shown)) => {
+            cx.status = Some(format!("{shown} is a replica: redeye polls primaries only"));
+        }
+        None => {}
+    }
+    vec![]
+}
 
 #[derive(Default)]
 pub struct State;

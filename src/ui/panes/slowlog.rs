@@ -113,6 +113,7 @@ pub fn list<'a>(cx: &'a Cx) -> Vec<&'a SlowEntry> {
     let mut rows: Vec<_> = sl
         .entries
         .iter()
+        .filter(|e| cx.node_scope.is_none() || e.node == cx.node_scope)
         .filter(|e| {
             f.is_empty()
                 || e.args
