@@ -324,7 +324,7 @@ fn bad_ssh_blocks_are_config_errors_naming_the_key() {
 }
 
 #[test]
-fn sentinel_and_cluster_profiles_validate_and_say_they_cannot_connect_yet() {
+fn sentinel_cluster_and_elasticache_profiles_validate_and_name_unreachable_seeds() {
     let home = Home::new();
     let (code, _, stderr) = run(
         &home,
@@ -342,8 +342,15 @@ fn sentinel_and_cluster_profiles_validate_and_say_they_cannot_connect_yet() {
         &["--config", cfg.to_str().unwrap(), "-p", "c", "snapshot"],
         &[],
     );
-    assert_eq!(code, 2);
-    assert!(error_line(&stderr).contains("Redis Cluster"), "{stderr}");
+    // Seeds that cannot be reached: one line naming them, a runtime error.
+    assert_eq!(code, 1, "{stderr}");
+    let line = error_line(&stderr);
+    assert!(
+        line.contains("no cluster node answered")
+            && line.contains("n1:6379")
+            && line.contains("n2:6379"),
+        "{line}"
+    );
     let (code, so, _) = run(
         &home,
         &["--config", cfg.to_str().unwrap(), "profiles", "--json"],
