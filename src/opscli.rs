@@ -84,6 +84,9 @@ pub enum DlqCommand {
         /// Default: the profile's dlq.ttl.
         #[arg(long, value_parser = humantime::parse_duration)]
         ttl: Option<Duration>,
+        /// Allow a TTL under a minute (which purges nearly every dead letter).
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         flags: WriteFlags,
     },
@@ -392,6 +395,17 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
             } else if let Some(d) = older_than {
                 // Exclusive, like the count: ids strictly below now - d.
                 let (count, min_id) = ops::count_older(node, dlq, *d).await?;
+                if count == 0 {
+                    let mut o = Outcome::preview("dlq-requeue", dlq, None, &[]);
+                    o.counts.insert("would".into(), 0);
+                    o.dry_run = flags.dry_run;
+                    o.warnings.push(format!(
+                        "no dead letter in {dlq} is older than {}",
+                        humantime::format_duration(*d)
+                    ));
+                    print(&o, flags.json);
+                    return Ok(());
+                }
                 Op::DlqRequeueOlder {
                     dlq: dlq.clone(),
                     target: target.clone(),
@@ -446,10 +460,21 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
             };
             execute(profile, &runner, op, &what, flags).await
         }
-        DlqCommand::PurgeExpired { dlq, ttl, flags } => {
+        DlqCommand::PurgeExpired {
+            dlq,
+            ttl,
+            force,
+            flags,
+        } => {
+            let ttl = ttl.unwrap_or(profile.streams.dlq.ttl);
+            if ttl < Duration::from_secs(60) && !force && !flags.dry_run {
+                return Err(Failure::config(format!(
+                    "--ttl {} would purge every dead letter older than that, which is nearly all of {dlq}; add --force if that is what you mean",
+                    humantime::format_duration(ttl)
+                )));
+            }
             let runner = Runner::open(profile, flags.dry_run).await?;
             let node = runner.deployment().node_for_key(dlq);
-            let ttl = ttl.unwrap_or(profile.streams.dlq.ttl);
             let (n, min_id) = ops::count_older(node, dlq, ttl).await?;
             if flags.dry_run || n == 0 {
                 let mut o = Outcome::preview("dlq-purge-expired", dlq, None, &[]);
@@ -510,7 +535,12 @@ pub async fn consumers(profile: &Profile, cmd: &ConsumersCommand) -> Result<()> 
 }
 
 pub fn audit(tail: usize, json: bool) -> Result<()> {
-    let recs = ops::audit::read(tail)?;
+    let (recs, bad) = ops::audit::read(tail)?;
+    if bad > 0 {
+        eprintln!(
+            "redeye: WARNING: skipped {bad} unreadable line(s) of the audit log (not UTF-8 or not a record)"
+        );
+    }
     if json {
         println!(
             "{}",

@@ -182,3 +182,59 @@ fn mark_entries_press_requeue_confirm_and_see_the_result() {
     assert_eq!(rec["profile"], "demo");
     assert_eq!(rec["user"], "oncall-e2e");
 }
+
+#[test]
+fn sighup_restores_the_terminal_like_sigterm() {
+    // The SSH session dropping sends SIGHUP to the dashboard.
+    let srv = common::Server::plain();
+    let home = Home::new();
+    let bin = assert_cmd::cargo::cargo_bin("redeye");
+    let tmux = Tmux::new();
+    let shell = format!(
+        "env HOME={} REDIS_ADDR={} NO_COLOR=1 {}; echo EXIT=$?; sleep 30",
+        home.dir.path().display(),
+        srv.addr(),
+        bin.display()
+    );
+    let o = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &shell,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    tmux.wait_for("● live");
+    let sh = String::from_utf8_lossy(
+        &tmux
+            .cmd(&["display", "-p", "-t", "t", "#{pane_pid}"])
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    let child = Command::new("pgrep").args(["-P", &sh]).output().unwrap();
+    let pid = String::from_utf8_lossy(&child.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "redeye's pid");
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let s = tmux.wait_for("EXIT=");
+    assert!(s.contains("EXIT=0"), "{s}");
+    let state = String::from_utf8_lossy(
+        &tmux
+            .cmd(&["display", "-p", "-t", "t", "#{alternate_on} #{cursor_flag}"])
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    // Alternate screen off, cursor shown.
+    assert_eq!(state, "0 1", "alternate screen, cursor");
+}

@@ -527,3 +527,20 @@ fn enter_on_a_cluster_node_scopes_memory_clients_and_slowlog() {
     key(&mut a, KeyCode::Enter);
     assert_eq!(a.node_scope, None);
 }
+
+#[test]
+fn a_replica_without_its_master_is_a_critical_alert() {
+    let mut a = app();
+    let mut snap = snapshot(0, 2);
+    let sv = snap.server.as_mut().unwrap();
+    sv.role = "slave".into();
+    sv.master_link_status = Some("down".into());
+    a.on_snapshot(Arc::new(snap));
+    assert!(
+        a.alerts.iter().any(|al| al.subject == "replication"
+            && al.level == redeye::model::alerts::Level::Crit
+            && al.text.contains("master_link_status:down")),
+        "{:?}",
+        a.alerts
+    );
+}

@@ -300,6 +300,9 @@ async fn run(
     let mut conn: Option<Deployment> = None;
     let mut attempt: u32 = 0;
     loop {
+        // Fixed rate: the next poll is due one interval after this one
+        // started, not after it ended (a slow link must not stretch it).
+        let started = Instant::now();
         let mut wait = st.interval;
         // Sentinel named another master: drop the old one at once (it may be
         // a replica now, and reads there would look healthy).
@@ -364,7 +367,7 @@ async fn run(
             }
         }
         // Wait for the next tick, or a command that wants a poll now.
-        let deadline = Instant::now() + wait;
+        let deadline = started + wait;
         loop {
             let changed = async {
                 match &conn {

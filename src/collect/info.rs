@@ -68,6 +68,7 @@ impl Info {
             os: self.s("os"),
             connected_replicas: self.u("connected_slaves"),
             repl_offset: self.u("master_repl_offset"),
+            master_link_status: self.get("master_link_status").map(str::to_string),
             replicas: (0..self.u("connected_slaves"))
                 .filter_map(|i| self.get(&format!("slave{i}")))
                 .map(replica_link)

@@ -57,7 +57,46 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
             )));
         }
     };
-    parse(&path, &text).map(Some)
+    let mut loaded = parse(&path, &text)?;
+    if let Some(w) = readable_secret_warning(&path, &loaded.file) {
+        loaded.warnings.push(w);
+    }
+    Ok(Some(loaded))
+}
+
+/// Like ssh for private keys: a file holding a literal password that others
+/// may read gets a warning (not one whose passwords come from `${VAR}` or
+/// `password_command`).
+fn readable_secret_warning(path: &Path, file: &RawFile) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        if mode & 0o044 == 0 {
+            return None;
+        }
+        let literal = |t: &Option<raw::Templ>| {
+            t.as_ref()
+                .is_some_and(|t| !t.0.trim().is_empty() && !t.0.contains("${"))
+        };
+        let holder = file.profiles.iter().find(|(_, p)| {
+            literal(&p.redis.password)
+                || literal(&p.redis.elasticache.auth_token)
+                || literal(&p.redis.sentinel.options.password)
+        })?;
+        Some(format!(
+            "warning: {} holds a literal password (profile '{}') and is readable by others (mode {:o}); run chmod 600 {}, or use ${{VAR}} or password_command",
+            path.display(),
+            holder.0,
+            mode & 0o777,
+            path.display()
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, file);
+        None
+    }
 }
 
 /// Parse profile-file text; `path` is used in messages only.
@@ -80,6 +119,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Loaded> {
                 .unwrap_or("invalid YAML")
                 .trim()
                 .to_string();
+            if msg.contains("budget") {
+                return Err(Failure::config(format!(
+                    "{}: the config file is too large or too deeply nested to be a profile file ({} bytes; profile files are a few KB); check that --config names the right file",
+                    path.display(),
+                    text.len()
+                )));
+            }
             return Err(Failure::config(format!(
                 "{at}: the config file is not valid: {msg}; fix the YAML there"
             )));

@@ -120,6 +120,16 @@ pub fn evaluate(s: &Snapshot, r: &Rates, t: &Thresholds) -> Vec<Alert> {
             format!("{} connections rejected since last poll", r.rejected_new),
         );
     }
+    // A replica that lost its master serves stale data.
+    if let Some(sv) = &s.server
+        && sv.master_link_status.as_deref() == Some("down")
+    {
+        add(
+            Level::Crit,
+            "replication".into(),
+            "this replica's link to its master is down (master_link_status:down): its data is stale".into(),
+        );
+    }
     if let Some(c) = &s.cluster {
         if c.state != "ok" {
             add(

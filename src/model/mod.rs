@@ -189,6 +189,9 @@ pub struct Server {
     pub connected_replicas: u64,
     /// master_repl_offset.
     pub repl_offset: u64,
+    /// A replica's link to its master (`up` / `down`); None on a master.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub master_link_status: Option<String>,
     /// The replicas as the master sees them (INFO replication `slaveN`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub replicas: Vec<ReplicaLink>,

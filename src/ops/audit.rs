@@ -93,13 +93,15 @@ pub fn append(rec: &Record) -> Result<()> {
 }
 
 /// The last `n` records (all when `n` is 0).
-pub fn read(n: usize) -> Result<Vec<Record>> {
+/// The last `n` records (0: all), and how many lines could not be read
+/// (not UTF-8, not a record): skipped and counted, never fatal.
+pub fn read(n: usize) -> Result<(Vec<Record>, usize)> {
     let Some(p) = path() else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), 0));
     };
-    let text = match std::fs::read_to_string(&p) {
+    let bytes = match std::fs::read(&p) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
         Err(e) => {
             return Err(Failure::runtime(format!(
                 "cannot read the audit log {}: {e}",
@@ -107,12 +109,19 @@ pub fn read(n: usize) -> Result<Vec<Record>> {
             )));
         }
     };
-    let mut recs: Vec<Record> = text
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
+    let mut bad = 0;
+    let mut recs: Vec<Record> = Vec::new();
+    for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        match std::str::from_utf8(line)
+            .ok()
+            .and_then(|l| serde_json::from_str(l).ok())
+        {
+            Some(r) => recs.push(r),
+            None => bad += 1,
+        }
+    }
     if n > 0 && recs.len() > n {
         recs.drain(..recs.len() - n);
     }
-    Ok(recs)
+    Ok((recs, bad))
 }

@@ -506,6 +506,11 @@ pub fn min_id_older_than(age: Duration) -> String {
 
 /// Entries older than `ttl` (ids below now - ttl), counted in pages.
 pub async fn count_older(conn: &Node, dlq: &str, ttl: Duration) -> Result<(u64, String)> {
+    // Older than the epoch (`100y`): nothing can be; Redis would reject the
+    // exclusive bound below 0-0 ("invalid end ID").
+    if ttl.as_millis() >= u128::from(crate::time::now_ms()) {
+        return Ok((0, "0-0".into()));
+    }
     let min_id = min_id_older_than(ttl);
     let mut n = 0u64;
     let mut start = s("-");

@@ -114,6 +114,16 @@ impl<'a> Runner<'a> {
     /// a [`Checked`] operation can be run.
     pub async fn check<'o>(&self, op: &'o Op) -> Result<Checked<'o>> {
         check_writable(self.profile)?;
+        if let Some(bad) = op
+            .ids()
+            .iter()
+            .find(|id| !crate::model::ids::is_stream_id(id))
+        {
+            return Err(crate::error::Failure::config(format!(
+                "`{}` is not a stream id (write ids like 1700000000000-0); nothing was sent",
+                crate::sanitize::text(bad)
+            )));
+        }
         self.still_master()?;
         let node = self.dep.node_for_key(op.stream());
         super::precheck(node, &op.needs()).await?;

@@ -62,6 +62,10 @@ async fn event_loop(
     #[cfg(unix)]
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| Failure::runtime(format!("cannot watch SIGTERM: {e}")))?;
+    // The SSH session dropping sends SIGHUP: restore the terminal as for SIGTERM.
+    #[cfg(unix)]
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .map_err(|e| Failure::runtime(format!("cannot watch SIGHUP: {e}")))?;
     loop {
         app.now_ms = crate::time::now_ms();
         terminal
@@ -72,6 +76,10 @@ async fn event_loop(
         let sigterm = term.recv();
         #[cfg(not(unix))]
         let sigterm = std::future::pending::<Option<()>>();
+        #[cfg(unix)]
+        let sighup = hup.recv();
+        #[cfg(not(unix))]
+        let sighup = std::future::pending::<Option<()>>();
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => effects = app.handle_key(k),
@@ -93,6 +101,7 @@ async fn event_loop(
             _ = tick.tick() => {}
             _ = ctrl_c() => return Ok(()),
             _ = sigterm => return Ok(()),
+            _ = sighup => return Ok(()),
         }
         for e in effects {
             match e {

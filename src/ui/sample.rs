@@ -138,6 +138,7 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
             os: "Linux".into(),
             connected_replicas: 2,
             repl_offset: 0,
+            master_link_status: None,
             replicas: Vec::new(),
         }),
         memory: Some(Memory {

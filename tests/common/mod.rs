@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod net;
+pub mod proxy;
 
 use redeye::demo::server::RedisProcess;
 use std::path::{Path, PathBuf};

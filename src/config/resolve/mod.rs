@@ -184,6 +184,15 @@ pub(crate) fn resolve_raw(
     if refresh < Duration::from_millis(100) {
         return Err(r.fail("refresh", "is below 100ms; poll at most ten times a second"));
     }
+    if refresh > Duration::from_secs(3600) {
+        return Err(r.fail(
+            "refresh",
+            format_args!(
+                "is {}, above the 1h limit (the dashboard would look live and never poll); write at most 1h",
+                humantime::format_duration(refresh)
+            ),
+        ));
+    }
 
     // Authentication.
     let secret = |t: &Option<Templ>, key: &str| match secrets {

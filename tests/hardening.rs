@@ -1,0 +1,283 @@
+//! Defects found when redeye was tried as a hostile user would (issue 11),
+//! each against a real server: bad ids, TTLs and durations, unreadable audit
+//! lines, world-readable secrets, huge files, a replica without its master,
+//! SIGHUP, and polls that drift on a slow link.
+
+mod common;
+
+use common::{Home, Server, out};
+use std::time::Duration;
+
+fn run(home: &Home, srv: &Server, args: &[&str]) -> (i32, String, String) {
+    let o = home
+        .redeye()
+        .env("REDIS_ADDR", srv.addr())
+        .args(args)
+        .output()
+        .unwrap();
+    let (so, se) = out(&o);
+    (o.status.code().unwrap_or(-1), so, se)
+}
+
+fn commandstat(srv: &Server, cmd: &str) -> bool {
+    let info = match srv.run(&["INFO", "commandstats"]) {
+        redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+        redis::Value::VerbatimString { text, .. } => text,
+        other => format!("{other:?}"),
+    };
+    info.contains(&format!("cmdstat_{cmd}:"))
+}
+
+#[test]
+fn ids_that_are_not_stream_ids_never_reach_the_server() {
+    let srv = Server::plain();
+    srv.run(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
+    srv.run(&["CONFIG", "RESETSTAT"]);
+    let home = Home::new();
+    for bad in ["FORCE", "JUSTID", "RETRYCOUNT", "+", "1-2-3"] {
+        let (code, _, err) = run(
+            &home,
+            &srv,
+            &[
+                "claim", "--stream", "s", "--group", "g", "--ids", bad, "--to", "me", "--yes",
+            ],
+        );
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(
+            err.contains("is not a stream id") && err.contains("nothing was sent"),
+            "{err}"
+        );
+    }
+    let (code, _, err) = run(
+        &home,
+        &srv,
+        &[
+            "ack",
+            "--stream",
+            "s",
+            "--group",
+            "g",
+            "--ids",
+            "0-1,FORCE",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        !commandstat(&srv, "xclaim") && !commandstat(&srv, "xack"),
+        "a bad id was sent"
+    );
+}
+
+#[test]
+fn a_century_is_nothing_to_requeue_and_a_ttl_under_a_minute_needs_force() {
+    let srv = Server::plain();
+    for i in 0..3 {
+        srv.run(&[
+            "XADD",
+            "jobs:dlq",
+            "*",
+            "original_stream",
+            "jobs",
+            "n",
+            &i.to_string(),
+        ]);
+    }
+    let home = Home::new();
+    let (code, _, err) = run(
+        &home,
+        &srv,
+        &[
+            "dlq",
+            "requeue",
+            "--dlq",
+            "jobs:dlq",
+            "--older-than",
+            "100y",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("no dead letter in jobs:dlq is older than"),
+        "{err}"
+    );
+    assert!(!err.contains("invalid end ID"));
+    let (code, _, err) = run(
+        &home,
+        &srv,
+        &[
+            "dlq",
+            "purge-expired",
+            "--dlq",
+            "jobs:dlq",
+            "--ttl",
+            "0s",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(
+        srv.run(&["XLEN", "jobs:dlq"]),
+        redis::Value::Int(3),
+        "nothing purged"
+    );
+    let (code, _, err) = run(
+        &home,
+        &srv,
+        &[
+            "dlq",
+            "purge-expired",
+            "--dlq",
+            "jobs:dlq",
+            "--ttl",
+            "0s",
+            "--force",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(srv.run(&["XLEN", "jobs:dlq"]), redis::Value::Int(0));
+}
+
+#[test]
+fn unreadable_audit_lines_are_skipped_and_counted() {
+    let srv = Server::plain();
+    srv.run(&["XADD", "jobs:dlq", "*", "original_stream", "jobs", "n", "1"]);
+    let home = Home::new();
+    let (code, _, err) = run(
+        &home,
+        &srv,
+        &["dlq", "requeue", "--dlq", "jobs:dlq", "--all", "--yes"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let log = home.dir.path().join("xdg-data/redeye/audit.log");
+    let mut bytes = std::fs::read(&log).unwrap();
+    bytes.extend_from_slice(b"\xff\xfe not utf-8\n{\"half\": \n");
+    std::fs::write(&log, bytes).unwrap();
+    let (code, stdout, err) = run(&home, &srv, &["audit"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("dlq-requeue"), "{stdout}");
+    assert!(err.contains("skipped 2 unreadable line(s)"), "{err}");
+}
+
+#[test]
+fn refresh_is_bounded_to_an_hour() {
+    let home = Home::new();
+    let cfg = home
+        .config("profiles:\n  a:\n    refresh: 100y\n    redis:\n      address: 10.0.0.1:6379\n");
+    let o = home
+        .redeye()
+        .args(["--config", cfg.to_str().unwrap(), "-p", "a", "snapshot"])
+        .output()
+        .unwrap();
+    let (_, err) = out(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("refresh") && err.contains("1h"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_literal_password_in_a_file_others_can_read_warns() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    let list = |yaml: &str, mode: u32| {
+        let cfg = home.config(yaml);
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(mode)).unwrap();
+        let o = home
+            .redeye()
+            .env("PW", "x")
+            .args(["--config", cfg.to_str().unwrap(), "profiles"])
+            .output()
+            .unwrap();
+        out(&o).1
+    };
+    let literal = "profiles:\n  a:\n    redis:\n      password: hunter2-literal\n";
+    let err = list(literal, 0o644);
+    assert!(
+        err.contains("holds a literal password") && err.contains("chmod 600"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("hunter2-literal"),
+        "the warning shows the password"
+    );
+    assert!(!list(literal, 0o600).contains("literal password"));
+    assert!(
+        !list(
+            "profiles:\n  a:\n    redis:\n      password: ${PW}\n",
+            0o644
+        )
+        .contains("literal password")
+    );
+}
+
+#[test]
+fn a_huge_yaml_file_is_refused_in_words() {
+    let home = Home::new();
+    let mut yaml = String::from("profiles: {}\nnoise: [");
+    for _ in 0..300_000 {
+        yaml.push_str("1,");
+    }
+    yaml.push_str("1]\n");
+    let cfg = home.config(&yaml);
+    let o = home
+        .redeye()
+        .args(["--config", cfg.to_str().unwrap(), "profiles"])
+        .output()
+        .unwrap();
+    let (_, err) = out(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("too large or too deeply nested"), "{err}");
+    assert!(!err.contains("budget") && !err.contains("Nodes {"), "{err}");
+}
+
+#[test]
+fn a_replica_whose_master_is_gone_says_so() {
+    let dead = common::free_port();
+    let replica = Server::builder()
+        .conf(&format!("replicaof 127.0.0.1 {dead}"))
+        .start();
+    let home = Home::new();
+    std::thread::sleep(Duration::from_millis(300));
+    let (code, stdout, err) = run(&home, &replica, &["snapshot", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["server"]["role"], "slave");
+    assert_eq!(v["server"]["master_link_status"], "down", "{}", v["server"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polls_keep_a_fixed_rate_on_a_slow_link() {
+    use redeye::collect::collector::{FromCollector, Limits, spawn};
+    let srv = Server::plain();
+    // 100 ms each way: every poll's round trip takes 200 ms.
+    let proxy = common::proxy::Proxy::start(&srv.addr(), Duration::from_millis(100));
+    let mut profile = redeye::config::Profile::local(
+        "slow",
+        redeye::config::Origin::ZeroConfig,
+        redeye::config::Endpoint::parse(&proxy.addr()).unwrap(),
+    );
+    profile.refresh = Duration::from_millis(500);
+    let mut h = spawn(profile, Limits::default());
+    let mut at = Vec::new();
+    while at.len() < 7 {
+        match tokio::time::timeout(Duration::from_secs(20), h.rx.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            FromCollector::Snapshot(s) => at.push(s.taken_at_ms),
+            FromCollector::Failed { error, .. } => panic!("{error}"),
+            _ => {}
+        }
+    }
+    let spans: Vec<u64> = at.windows(2).skip(1).map(|w| w[1] - w[0]).collect();
+    let mean = spans.iter().sum::<u64>() / spans.len() as u64;
+    // Before: 500 ms + the 200 ms round trip between polls.
+    assert!(
+        (450..=580).contains(&mean),
+        "polls every {mean} ms: {spans:?}"
+    );
+}
