@@ -281,3 +281,80 @@ async fn polls_keep_a_fixed_rate_on_a_slow_link() {
         "polls every {mean} ms: {spans:?}"
     );
 }
+
+#[test]
+fn maxclients_is_named_not_guessed_as_tls() {
+    let srv = Server::builder().conf("maxclients 1").start();
+    // The one client slot, taken.
+    let _held = srv.client();
+    let home = Home::new();
+    let (code, _, err) = run(&home, &srv, &["snapshot"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("max number of clients reached (maxclients)"),
+        "{err}"
+    );
+    assert!(!err.contains("TLS"), "{err}");
+}
+
+#[test]
+fn a_hanging_password_command_times_out_with_a_sentence() {
+    let home = Home::new();
+    let cfg = home.config(
+        "profiles:\n  a:\n    redis:\n      address: 127.0.0.1:1\n      password_command: sleep 100\n      password_command_timeout: 1s\n",
+    );
+    let started = std::time::Instant::now();
+    let o = home
+        .redeye()
+        .args(["--config", cfg.to_str().unwrap(), "-p", "a", "snapshot"])
+        .output()
+        .unwrap();
+    let (_, err) = out(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("password_command hung") && err.contains("1s"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_nested_default_is_expanded_never_sent_as_text() {
+    let srv = Server::builder().password().start();
+    let home = Home::new();
+    let cfg = home.config(&format!(
+        "profiles:\n  a:\n    read_only: true\n    redis:\n      address: {}\n      password: ${{PW:-${{FALLBACK}}}}\n",
+        srv.addr()
+    ));
+    let o = home
+        .redeye()
+        .env("FALLBACK", common::ADMIN_PASSWORD)
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "-p",
+            "a",
+            "snapshot",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let (_, err) = out(&o);
+    assert!(o.status.success(), "{err}");
+    // Without FALLBACK: the missing variable is named, nothing is sent.
+    let o = home
+        .redeye()
+        .args(["--config", cfg.to_str().unwrap(), "-p", "a", "snapshot"])
+        .output()
+        .unwrap();
+    let (_, err) = out(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("${FALLBACK}") && err.contains("not set"),
+        "{err}"
+    );
+}

@@ -9,8 +9,9 @@ pub enum InterpError {
 
 /// Expand every `${NAME}` / `${NAME:-default}` in `input`.
 ///
-/// The default applies when the variable is unset or empty (shell `:-` semantics).
-/// `$$` stands for a literal `$`.
+/// The default applies when the variable is unset or empty (shell `:-` semantics),
+/// and may itself hold `${...}` (`${PW:-${FALLBACK}}`), expanded only when used.
+/// `$$` stands for a literal `$`. The result never holds an unexpanded `${`.
 pub fn expand(input: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, InterpError> {
     let mut out = String::with_capacity(input.len());
     let mut rest = input;
@@ -21,9 +22,7 @@ pub fn expand(input: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<St
             out.push('$');
             rest = stripped;
         } else if let Some(body) = after.strip_prefix('{') {
-            let end = body
-                .find('}')
-                .ok_or_else(|| InterpError::Unclosed(input.to_string()))?;
+            let end = closing(body).ok_or_else(|| InterpError::Unclosed(input.to_string()))?;
             let inner = &body[..end];
             let (name, default) = match inner.split_once(":-") {
                 Some((n, d)) => (n, Some(d)),
@@ -32,7 +31,7 @@ pub fn expand(input: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<St
             let value = lookup(name.trim()).filter(|v| !v.is_empty());
             match (value, default) {
                 (Some(v), _) => out.push_str(&v),
-                (None, Some(d)) => out.push_str(d),
+                (None, Some(d)) => out.push_str(&expand(d, lookup)?),
                 (None, None) => return Err(InterpError::Missing(name.trim().to_string())),
             }
             rest = &body[end + 1..];
@@ -43,6 +42,27 @@ pub fn expand(input: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<St
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// The index of the `}` closing a `${` whose body starts `body`, counting
+/// nested `${ ... }`.
+fn closing(body: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' if depth == 0 => return Some(i),
+            b'}' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The process environment as a lookup.
@@ -78,6 +98,28 @@ mod tests {
             expand("cost $5 and $$ and $", &vars).unwrap(),
             "cost $5 and $ and $"
         );
+    }
+
+    #[test]
+    fn nested_defaults_expand_and_never_leak_a_template() {
+        assert_eq!(expand("${UNSET:-${SET}}", &vars).unwrap(), "value");
+        assert_eq!(
+            expand("${UNSET:-${ALSO_UNSET:-deep}}", &vars).unwrap(),
+            "deep"
+        );
+        assert_eq!(expand("${SET:-${ALSO_UNSET}}", &vars).unwrap(), "value");
+        assert_eq!(
+            expand("${UNSET:-${ALSO_UNSET}}", &vars),
+            Err(InterpError::Missing("ALSO_UNSET".into()))
+        );
+        assert_eq!(
+            expand("a${UNSET:-${SET}}b${SET}", &vars).unwrap(),
+            "avaluebvalue"
+        );
+        assert!(matches!(
+            expand("${UNSET:-${SET}", &vars),
+            Err(InterpError::Unclosed(_))
+        ));
     }
 
     #[test]

@@ -118,6 +118,8 @@ pub struct RawRedis {
     pub address: Option<Templ>,
     pub password: Option<Templ>,
     pub password_command: Option<Templ>,
+    /// How long password_command may run (default 30s).
+    pub password_command_timeout: Option<Templ>,
     pub username: Option<Templ>,
     pub db: Option<Templ>,
     #[serde(default)]

@@ -600,7 +600,12 @@ async fn connect_at(
     let push = login.push.clone();
 
     let con = match tls {
-        None => setup(tcp, &info, &cx, push).await?,
+        None => match setup(tcp, &info, &cx, push).await {
+            Ok(c) => c,
+            // The server may have said why before closing (maxclients):
+            // read it on a fresh connection rather than guess.
+            Err(e) => return Err(refusal(dial, endpoint).await.unwrap_or(e)),
+        },
         Some((config, name)) => {
             let connector = tokio_rustls::TlsConnector::from(config);
             let stream = match tokio::time::timeout(limit, connector.connect(name, tcp)).await {
@@ -699,6 +704,33 @@ where
             Ok(con)
         }
     }
+}
+
+/// What a server says to a new connection it will not serve (it writes an
+/// error and closes before any command): `None` if it says nothing.
+async fn refusal(dial: &Endpoint, endpoint: &Endpoint) -> Option<Failure> {
+    use tokio::io::AsyncReadExt;
+    let probe = async {
+        let mut s = TcpStream::connect((dial.host.as_str(), dial.port))
+            .await
+            .ok()?;
+        let mut buf = [0u8; 256];
+        let n = s.read(&mut buf).await.ok()?;
+        Some(String::from_utf8_lossy(&buf[..n]).trim().to_string())
+    };
+    let said = tokio::time::timeout(std::time::Duration::from_millis(500), probe)
+        .await
+        .ok()??;
+    let said = said.strip_prefix('-')?;
+    if said.contains("max number of clients") {
+        return Some(Failure::runtime(format!(
+            "Redis at {endpoint} refused the connection: max number of clients reached (maxclients); close idle clients (CLIENT LIST / CLIENT KILL) or raise maxclients"
+        )));
+    }
+    Some(Failure::runtime(format!(
+        "Redis at {endpoint} refused the connection: {}",
+        crate::sanitize::text(said)
+    )))
 }
 
 fn tcp_error(endpoint: &Endpoint, e: &std::io::Error) -> String {

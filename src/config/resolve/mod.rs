@@ -222,8 +222,14 @@ pub(crate) fn resolve_raw(
             "and redis.password are both set; keep only one",
         ));
     }
+    let pw_limit = r
+        .duration(
+            &redis.password_command_timeout,
+            "redis.password_command_timeout",
+        )?
+        .unwrap_or(auth::DEFAULT_TIMEOUT);
     let password = match password_command {
-        Some(cmd) => Some(auth::run_password_command(name, &cmd)?),
+        Some(cmd) => Some(auth::run_password_command(name, &cmd, pw_limit)?),
         None => password.map(Secret::new),
     };
 
