@@ -544,3 +544,34 @@ fn a_replica_without_its_master_is_a_critical_alert() {
         a.alerts
     );
 }
+
+#[test]
+fn a_connection_error_after_a_profile_switch_is_shown() {
+    let mut a = app();
+    a.status = Some("switched to profile 'staging'".into());
+    a.on_failure(
+        "Redis at 10.0.9.9:6379 rejected the login for user 'default': wrong password".into(),
+        1,
+    );
+    let screen = render(&a, 120, 30);
+    let footer = screen.lines().last().unwrap();
+    assert!(footer.contains("rejected the login"), "{footer}");
+}
+
+#[test]
+fn a_late_poll_shows_the_data_age_at_once_and_nothing_claims_empty_before_the_first() {
+    let mut a = app();
+    // Half an interval (at least 500 ms) past due: late, with the age.
+    a.now_ms = NOW_MS + 1_000 + 1_800;
+    let header = render(&a, 120, 30).lines().next().unwrap().to_string();
+    assert!(header.contains("late · data 1s old"), "{header}");
+    assert!(!header.contains("● live"), "{header}");
+    let fresh = App::new(
+        redeye::ui::sample::profile_info(),
+        Theme::monochrome(),
+        Duration::from_secs(1),
+    );
+    let screen = render(&fresh, 120, 30);
+    assert!(screen.contains("waiting for the first poll"), "{screen}");
+    assert!(!screen.contains("all dead-letter queues empty"), "{screen}");
+}

@@ -262,7 +262,12 @@ impl App {
     pub fn on_failure(&mut self, error: String, attempt: u32) {
         let since_ms = match &self.conn {
             ConnState::Failed { since_ms, .. } => *since_ms,
-            _ => self.now_ms,
+            _ => {
+                // A new failure outranks an old status line (e.g. "switched
+                // to profile", which would otherwise hide why it is stale).
+                self.view.status = None;
+                self.now_ms
+            }
         };
         self.view.conn = ConnState::Failed {
             error,

@@ -91,6 +91,13 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
             format!(" STALE since {} ", age(app.data_age_ms().unwrap_or(0))),
             t.crit(),
         ),
+        ConnState::Live if app.is_late() && !app.paused => Span::styled(
+            format!(
+                " ◌ late · data {} old ",
+                age(app.data_age_ms().unwrap_or(0))
+            ),
+            t.warn(),
+        ),
         ConnState::Live if app.paused => Span::styled(" PAUSED ", t.warn()),
         ConnState::Live => Span::styled(" ● live ", t.ok()),
     };

@@ -150,6 +150,16 @@ impl View {
     }
 
     /// Stale: the connection failed, or no fresh data for three intervals.
+    /// The next poll is overdue (half an interval past due, at least 500 ms):
+    /// the header shows the data's age at once, before it counts as stale.
+    pub fn is_late(&self) -> bool {
+        let every = self.interval.as_millis() as u64;
+        !self.paused
+            && self
+                .data_age_ms()
+                .is_some_and(|a| a > every + (every / 2).max(500))
+    }
+
     pub fn is_stale(&self) -> bool {
         matches!(self.conn, ConnState::Failed { .. })
             || (!self.paused

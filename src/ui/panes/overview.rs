@@ -281,7 +281,9 @@ fn draw_side(f: &mut Frame, area: Rect, app: &Cx) {
             ])
         })
         .collect();
-    if dl.is_empty() {
+    if dl.is_empty() && app.snapshot().is_none() {
+        dl.push(Line::styled("waiting for the first poll", t.dim()));
+    } else if dl.is_empty() {
         dl.push(Line::styled("all dead-letter queues empty", t.ok()));
     }
     f.render_widget(
