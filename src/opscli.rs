@@ -167,6 +167,12 @@ async fn execute(
     let mut p = progress_printer(f.json);
     let out = runner.run(checked, &mut p).await?;
     print(&out, f.json);
+    if let Some(why) = &out.stopped {
+        return Err(Failure::runtime(format!(
+            "stopped after {} done: {why}; the audit log records the true count",
+            out.done()
+        )));
+    }
     Ok(())
 }
 

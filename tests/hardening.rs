@@ -358,3 +358,129 @@ fn a_nested_default_is_expanded_never_sent_as_text() {
         "{err}"
     );
 }
+
+fn fill(srv: &Server, n: usize, target_at: impl Fn(usize) -> String, body: usize) {
+    let mut c = srv.client();
+    let mut p = redis::pipe();
+    for i in 0..n {
+        p.cmd("XADD")
+            .arg("jobs:dlq")
+            .arg("*")
+            .arg("original_id")
+            .arg("1-0")
+            .arg("original_stream")
+            .arg(target_at(i))
+            .arg("event_id")
+            .arg(format!("e{i}"))
+            .arg("body")
+            .arg("x".repeat(body))
+            .ignore();
+    }
+    p.query::<()>(&mut c).unwrap();
+}
+
+fn last_audit(home: &Home) -> serde_json::Value {
+    let log = std::fs::read_to_string(home.dir.path().join("xdg-data/redeye/audit.log")).unwrap();
+    serde_json::from_str(log.lines().last().unwrap()).unwrap()
+}
+
+#[test]
+fn a_bad_target_in_a_batch_is_skipped_and_named_and_never_blocks_the_rest() {
+    let srv = Server::plain();
+    srv.run(&["SET", "notastream", "x"]);
+    fill(
+        &srv,
+        500,
+        |i| {
+            if i == 249 {
+                "notastream".into()
+            } else {
+                "jobs".into()
+            }
+        },
+        10,
+    );
+    let home = Home::new();
+    for run_no in 0..2 {
+        let (code, stdout, err) = run(
+            &home,
+            &srv,
+            &[
+                "dlq", "requeue", "--dlq", "jobs:dlq", "--all", "--yes", "--json",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(
+            v["counts"]["requeued"].as_u64().unwrap_or(0),
+            if run_no == 0 { 499 } else { 0 },
+            "{stdout}"
+        );
+        assert_eq!(v["counts"]["skipped"], 1, "{stdout}");
+        assert!(
+            err.contains("→ notastream is not a stream (it holds a string)"),
+            "{err}"
+        );
+        let rec = last_audit(&home);
+        assert_eq!(rec["count"], if run_no == 0 { 499 } else { 0 });
+        assert_eq!(rec["result"], "ok");
+    }
+    assert_eq!(srv.run(&["XLEN", "jobs"]), redis::Value::Int(499));
+    assert_eq!(srv.run(&["XLEN", "jobs:dlq"]), redis::Value::Int(1));
+}
+
+#[test]
+fn a_write_refused_mid_batch_reports_and_audits_the_true_count() {
+    let srv = Server::plain();
+    // Each copy goes to a new stream key (memory grows ~1 KB per move, and
+    // deleting small dead letters frees little), so the limit is crossed
+    // part-way through the first batch: Redis then refuses the next XADD
+    // inside the script (OOM), and does not roll back the moves before it.
+    fill(&srv, 1000, |i| format!("t{i}"), 10);
+    let used: u64 = {
+        let info = match srv.run(&["INFO", "memory"]) {
+            redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+            redis::Value::VerbatimString { text, .. } => text,
+            other => format!("{other:?}"),
+        };
+        info.lines()
+            .find_map(|l| l.strip_prefix("used_memory:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    srv.run(&["CONFIG", "SET", "maxmemory", &(used + 300_000).to_string()]);
+    let home = Home::new();
+    let (code, stdout, err) = run(
+        &home,
+        &srv,
+        &[
+            "dlq", "requeue", "--dlq", "jobs:dlq", "--all", "--yes", "--json",
+        ],
+    );
+    srv.run(&["CONFIG", "SET", "maxmemory", "0"]);
+    assert_eq!(code, 1, "{stdout} {err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let done = v["counts"]["requeued"].as_u64().unwrap();
+    assert!(done > 0 && done < 1000, "{stdout}");
+    assert!(
+        err.contains(&format!("stopped after {done} done")) && err.contains("OOM"),
+        "{err}"
+    );
+    let moved = match srv.run(&["DBSIZE"]) {
+        redis::Value::Int(n) => n as u64 - 1,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(moved, done, "the count is the truth");
+    assert_eq!(
+        srv.run(&["XLEN", "jobs:dlq"]),
+        redis::Value::Int(1000 - done as i64)
+    );
+    let rec = last_audit(&home);
+    assert_eq!(rec["count"], done);
+    assert!(
+        rec["result"].as_str().unwrap().starts_with("stopped:"),
+        "{rec}"
+    );
+}

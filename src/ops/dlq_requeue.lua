@@ -1,5 +1,5 @@
 -- Requeue dead letters (Sidekiq's "retry now"): XADD the payload fields to the
--- original stream and XDEL the entry from the DLQ. Atomic per call.
+-- original stream and XDEL the entry from the DLQ.
 -- KEYS[1] dlq stream, KEYS[2] default target stream (used when an entry has
 -- no original_stream field).
 -- ARGV[1] mode: 'ids' (ARGV[3..] are ids) or 'range' (ARGV[3] start, ARGV[4]
@@ -7,9 +7,16 @@
 -- comma-separated (redeye's one list, model::dlq::FIELDS).
 -- Metadata fields added by the dead-lettering code are dropped; the payload
 -- fields (including `event` / `message`) are restored as they were.
+--
+-- Redis does not roll back a script that fails half-way, so everything that
+-- can fail is checked before the first write: every entry's target must be a
+-- stream (or not exist yet). An entry whose target is not a stream is
+-- skipped and reported, and never blocks the others. What can still fail
+-- while writing (OOM under maxmemory) stops the batch with the true count.
 -- Only targets that hash to the same slot as the DLQ can be written by a
--- script on a cluster; in standalone mode every target works.
--- Returns {requeued, missing (id not in the DLQ), next start id or ''}.
+-- script on a cluster; redeye uses ops/cross.rs there.
+-- Returns {requeued, missing, next start id or '', skipped {id, target,
+-- type}..., error or ''}.
 local dlq, fallback = KEYS[1], KEYS[2]
 local meta = {}
 for name in string.gmatch(ARGV[2], '[^,]+') do meta[name] = true end
@@ -23,7 +30,8 @@ else
     entries[#entries + 1] = e[1] or {ARGV[i], false}
   end
 end
-local requeued, missing = 0, 0
+-- Check everything first.
+local types, moves, skipped, missing = {}, {}, {}, 0
 for _, e in ipairs(entries) do
   local id, f = e[1], e[2]
   if not f then
@@ -39,13 +47,30 @@ for _, e in ipairs(entries) do
       end
     end
     if #payload == 0 then payload = {'payload', ''} end
-    redis.call('XADD', target, '*', unpack(payload))
-    redis.call('XDEL', dlq, id)
-    requeued = requeued + 1
+    if types[target] == nil then
+      types[target] = redis.call('TYPE', target)['ok']
+    end
+    local t = types[target]
+    if t == 'stream' or t == 'none' then
+      moves[#moves + 1] = {id, target, payload}
+    else
+      skipped[#skipped + 1] = {id, target, t}
+    end
   end
 end
+-- Then write.
+local requeued, err = 0, ''
+for _, m in ipairs(moves) do
+  local r = redis.pcall('XADD', m[2], '*', unpack(m[3]))
+  if type(r) == 'table' and r.err then
+    err = m[1] .. ': ' .. r.err
+    break
+  end
+  redis.call('XDEL', dlq, m[1])
+  requeued = requeued + 1
+end
 local next_start = ''
-if ARGV[1] == 'range' and #entries == tonumber(ARGV[5]) then
+if err == '' and ARGV[1] == 'range' and #entries == tonumber(ARGV[5]) then
   next_start = '(' .. entries[#entries][1]
 end
-return {requeued, missing, next_start}
+return {requeued, missing, next_start, skipped, err}

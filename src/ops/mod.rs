@@ -43,6 +43,10 @@ pub struct Outcome {
     /// Loud notes about a write that was made (e.g. its audit record failed).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Why the operation stopped part-way (e.g. OOM under maxmemory); the
+    /// counts are what was done before it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 impl Outcome {
@@ -56,6 +60,7 @@ impl Outcome {
             counts: BTreeMap::new(),
             dry_run: false,
             warnings: Vec::new(),
+            stopped: None,
         }
     }
 
@@ -92,11 +97,14 @@ impl Outcome {
             .map(|(k, v)| format!("{k} {v}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let warnings: String = self
+        let mut warnings: String = self
             .warnings
             .iter()
             .map(|w| format!(" — WARNING: {w}"))
             .collect();
+        if let Some(s) = &self.stopped {
+            warnings.push_str(&format!(" — STOPPED: {}", crate::sanitize::text(s)));
+        }
         format!(
             "{}{} on {}{}: {}{warnings}",
             if self.dry_run { "dry run: " } else { "" },
@@ -138,6 +146,10 @@ fn server_err(conn: &Node, what: &str, e: NodeError) -> Failure {
         )),
         ErrorKind::Moved => Failure::runtime(format!(
             "{what} was refused by {}: the key's slot moved to another node (MOVED/ASK: a resharding or failover); nothing was changed by this call; run it again",
+            conn.endpoint
+        )),
+        ErrorKind::Connection => Failure::runtime(format!(
+            "{what} lost the connection to {} ({e}); the batch in flight may or may not have been applied (whole, either way): check before running it again",
             conn.endpoint
         )),
         _ => Failure::runtime(format!("{what} failed on {}: {e}", conn.endpoint)),
@@ -340,7 +352,11 @@ pub async fn requeue_pending(
     for chunk in ids.chunks(BATCH) {
         let mut args = vec![s(group), s("redeye-requeue"), s(min_idle.as_millis())];
         args.extend(chunk.iter().cloned());
-        let r = ints(&script(conn, REQUEUE_PENDING, &[stream], &args).await?);
+        let v = match script(conn, REQUEUE_PENDING, &[stream], &args).await {
+            Ok(v) => v,
+            Err(e) => return stop_or_fail(out, e),
+        };
+        let r = ints(&v);
         out.add("requeued", r.first().copied().unwrap_or(0));
         out.add("skipped", r.get(1).copied().unwrap_or(0));
         out.add("gone", r.get(2).copied().unwrap_or(0));
@@ -375,10 +391,22 @@ pub async fn dead_letter(
             s(failed_at),
         ];
         args.extend(chunk.iter().cloned());
-        let r = ints(&script(conn, DEAD_LETTER, &[stream, dlq], &args).await?);
+        let v = match script(conn, DEAD_LETTER, &[stream, dlq], &args).await {
+            Ok(v) => v,
+            Err(e) => return stop_or_fail(out, e),
+        };
+        let r = ints(&v);
         out.add("moved", r.first().copied().unwrap_or(0));
         out.add("skipped", r.get(1).copied().unwrap_or(0));
         out.add("gone", r.get(2).copied().unwrap_or(0));
+        if let Some(e) = crate::resp::items(&v)
+            .get(3)
+            .and_then(crate::resp::text)
+            .filter(|e| !e.is_empty())
+        {
+            out.stopped = Some(e);
+            break;
+        }
     }
     out.ids = ids.to_vec();
     Ok(out)
@@ -421,11 +449,15 @@ pub async fn dlq_requeue(
             for chunk in ids.chunks(BATCH) {
                 let mut args = vec![s("ids"), crate::model::dlq::FIELDS.join(",")];
                 args.extend(chunk.iter().cloned());
-                let v = script(conn, DLQ_REQUEUE, &[dlq, fallback_target], &args).await?;
-                let r = ints(&v);
-                out.add("requeued", r.first().copied().unwrap_or(0));
-                out.add("missing", r.get(1).copied().unwrap_or(0));
+                let v = match script(conn, DLQ_REQUEUE, &[dlq, fallback_target], &args).await {
+                    Ok(v) => v,
+                    Err(e) => return stop_or_fail(out, e),
+                };
+                requeue_reply(&v, &mut out);
                 progress(out.done());
+                if out.stopped.is_some() {
+                    break;
+                }
             }
             out.ids = ids.clone();
         }
@@ -450,15 +482,18 @@ pub async fn dlq_requeue(
                         s(BATCH),
                     ],
                 )
-                .await?;
-                let r = ints(&v);
-                out.add("requeued", r.first().copied().unwrap_or(0));
+                .await;
+                let v = match v {
+                    Ok(v) => v,
+                    Err(e) => return stop_or_fail(out, e),
+                };
+                requeue_reply(&v, &mut out);
                 progress(out.done());
                 let next = match &v {
                     Value::Array(a) => a.get(2).and_then(crate::resp::text).unwrap_or_default(),
                     _ => String::new(),
                 };
-                if next.is_empty() {
+                if next.is_empty() || out.stopped.is_some() {
                     break;
                 }
                 start = next;
@@ -466,6 +501,43 @@ pub async fn dlq_requeue(
         }
     }
     Ok(out)
+}
+
+/// A batch failed as a whole (e.g. OOM refused the script at its start):
+/// with earlier batches done, report those as the true count, stopped;
+/// with none done, the error.
+fn stop_or_fail(mut out: Outcome, e: Failure) -> Result<Outcome> {
+    if out.done() == 0 {
+        return Err(e);
+    }
+    out.stopped = Some(e.to_string());
+    Ok(out)
+}
+
+/// Counts, skipped entries (with why) and a stop from one dlq_requeue.lua call.
+fn requeue_reply(v: &Value, out: &mut Outcome) {
+    let parts = crate::resp::items(v);
+    let n = |i: usize| parts.get(i).and_then(crate::resp::int).unwrap_or(0);
+    out.add("requeued", n(0));
+    out.add("missing", n(1));
+    for s in parts.get(3).map(crate::resp::items).unwrap_or_default() {
+        let f = crate::resp::items(s);
+        let t = |i: usize| f.get(i).and_then(crate::resp::text).unwrap_or_default();
+        out.add("skipped", 1);
+        out.warnings.push(format!(
+            "skipped {} → {} is not a stream (it holds a {}); left in the DLQ",
+            crate::sanitize::text(&t(0)),
+            crate::sanitize::text(&t(1)),
+            crate::sanitize::text(&t(2))
+        ));
+    }
+    if let Some(e) = parts
+        .get(4)
+        .and_then(crate::resp::text)
+        .filter(|e| !e.is_empty())
+    {
+        out.stopped = Some(format!("the server refused a write at {e}"));
+    }
 }
 
 pub async fn xlen(conn: &Node, stream: &str) -> Result<u64> {

@@ -145,7 +145,11 @@ impl<'a> Runner<'a> {
         let endpoint = self.dep.node_for_key(op.stream()).endpoint.to_string();
         match result {
             Ok(mut out) => {
-                if let Err(e) = record(self.profile, &endpoint, &out, "ok") {
+                let result = match &out.stopped {
+                    Some(why) => format!("stopped: {why}"),
+                    None => "ok".to_string(),
+                };
+                if let Err(e) = record(self.profile, &endpoint, &out, &result) {
                     out.warnings.push(format!(
                         "the change WAS made, but its audit record could not be written ({e}); note it by hand"
                     ));
