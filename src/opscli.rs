@@ -65,6 +65,10 @@ pub enum DlqCommand {
         /// Stream for entries without an original_stream field (default: the DLQ name without its suffix).
         #[arg(long)]
         to: Option<String>,
+        /// Requeue from a stream that does not look like a DLQ (it has
+        /// consumer groups, or its entries lack original_stream/original_id).
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         flags: WriteFlags,
     },
@@ -384,10 +388,14 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
             all,
             older_than,
             to,
+            force,
             flags,
         } => {
             let runner = Runner::open(profile, flags.dry_run).await?;
             let node = runner.deployment().node_for_key(dlq);
+            if !force {
+                ops::looks_like_a_dlq(node, dlq).await?;
+            }
             let suffix = &profile.streams.dlq.suffix;
             let target = to
                 .clone()

@@ -484,3 +484,70 @@ fn a_write_refused_mid_batch_reports_and_audits_the_true_count() {
         "{rec}"
     );
 }
+
+#[test]
+fn a_live_stream_is_refused_as_a_dlq_unless_forced() {
+    let srv = Server::plain();
+    srv.run(&["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"]);
+    for i in 0..3 {
+        srv.run(&["XADD", "orders", "*", "n", &i.to_string()]);
+    }
+    srv.run(&["XADD", "plain", "*", "n", "1"]);
+    let home = Home::new();
+    let (code, _, err) = run(
+        &home,
+        &srv,
+        &["dlq", "requeue", "--dlq", "orders", "--all", "--yes"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("has consumer groups, so it is a live stream"),
+        "{err}"
+    );
+    let (code, _, err) = run(
+        &home,
+        &srv,
+        &["dlq", "requeue", "--dlq", "plain", "--all", "--yes"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no original_stream or original_id"), "{err}");
+    assert_eq!(srv.run(&["XLEN", "orders"]), redis::Value::Int(3));
+    let (code, _, err) = run(
+        &home,
+        &srv,
+        &[
+            "dlq",
+            "requeue",
+            "--dlq",
+            "plain",
+            "--to",
+            "elsewhere",
+            "--all",
+            "--force",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(srv.run(&["XLEN", "elsewhere"]), redis::Value::Int(1));
+}
+
+#[test]
+fn a_failed_claim_is_audited_with_its_ids() {
+    let srv = Server::plain();
+    srv.run(&["XADD", "s", "*", "n", "1"]);
+    let home = Home::new();
+    let (code, _, err) = run(
+        &home,
+        &srv,
+        &[
+            "claim", "--stream", "s", "--group", "nogroup", "--ids", "1-0", "--to", "me", "--yes",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    let rec = last_audit(&home);
+    assert_eq!(rec["ids"], serde_json::json!(["1-0"]), "{rec}");
+    assert!(
+        rec["result"].as_str().unwrap().starts_with("error:"),
+        "{rec}"
+    );
+}

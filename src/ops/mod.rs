@@ -540,6 +540,31 @@ fn requeue_reply(v: &Value, out: &mut Outcome) {
     }
 }
 
+/// Refuse to requeue from a stream that is not a dead-letter queue: one with
+/// consumer groups is live (its entries would be delivered again under new
+/// ids), and dead letters carry `original_stream` / `original_id`.
+pub async fn looks_like_a_dlq(conn: &Node, dlq: &str) -> Result<()> {
+    let shown = crate::sanitize::text(dlq);
+    match call(conn, "XINFO", &[s("GROUPS"), s(dlq)]).await {
+        Ok(v) if !crate::resp::items(&v).is_empty() => {
+            return Err(Failure::config(format!(
+                "{shown} has consumer groups, so it is a live stream, not a dead-letter queue: requeueing would deliver its entries again under new ids; name the DLQ (e.g. {shown}:dlq), or add --force"
+            )));
+        }
+        _ => {}
+    }
+    let v = call(conn, "XRANGE", &[s(dlq), s("-"), s("+"), s("COUNT"), s(1)]).await?;
+    if let Some(e) = crate::resp::entries(&v).into_iter().next()
+        && e.field(crate::model::dlq::ORIGINAL_STREAM).is_none()
+        && e.field(crate::model::dlq::ORIGINAL_ID).is_none()
+    {
+        return Err(Failure::config(format!(
+            "the entries of {shown} have no original_stream or original_id field, so it does not look like a dead-letter queue; check --dlq, or add --force"
+        )));
+    }
+    Ok(())
+}
+
 pub async fn xlen(conn: &Node, stream: &str) -> Result<u64> {
     Ok(crate::resp::int(&call(conn, "XLEN", &[s(stream)]).await?).unwrap_or(0))
 }
