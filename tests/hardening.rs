@@ -551,3 +551,87 @@ fn a_failed_claim_is_audited_with_its_ids() {
         "{rec}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_deleted_under_the_pending_view_is_said_and_its_rows_cleared() {
+    use redeye::collect::collector::{FromCollector, Limits, Needs, ToCollector, spawn};
+    use redeye::ui::app::{App, Pane};
+    let srv = Server::plain();
+    srv.run(&["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"]);
+    srv.run(&["XADD", "orders", "*", "n", "1"]);
+    srv.run(&[
+        "XREADGROUP",
+        "GROUP",
+        "billing",
+        "w1",
+        "STREAMS",
+        "orders",
+        ">",
+    ]);
+    let mut profile = redeye::config::Profile::local(
+        "t",
+        redeye::config::Origin::ZeroConfig,
+        redeye::config::Endpoint::parse(&srv.addr()).unwrap(),
+    );
+    profile.refresh = Duration::from_millis(200);
+    profile.streams.streams = vec![redeye::config::StreamSpec {
+        name: "orders".into(),
+        groups: vec![redeye::config::GroupSpec {
+            name: "billing".into(),
+        }],
+    }];
+    let mut h = spawn(profile, Limits::default());
+    h.tx.send(ToCollector::Needs(Needs {
+        pending: Some(("orders".into(), "billing".into(), "-".into())),
+        ..Default::default()
+    }))
+    .unwrap();
+    let mut app = App::new(
+        redeye::ui::sample::profile_info(),
+        redeye::ui::theme::Theme::monochrome(),
+        Duration::from_secs(1),
+    );
+    let mut deleted = false;
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), h.rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let FromCollector::Snapshot(s) = msg else {
+            continue;
+        };
+        let g = &s.streams[0].groups[0];
+        if !deleted
+            && s.pending_page
+                .as_ref()
+                .is_some_and(|p| p.entries.len() == 1)
+            && g.consumer_summary.is_some()
+        {
+            srv.run(&["DEL", "orders"]);
+            deleted = true;
+            continue;
+        }
+        if deleted && !s.streams[0].exists {
+            assert!(s.pending_page.is_none(), "stale rows");
+            assert!(
+                g.consumer_summary.is_none(),
+                "a remembered consumer summary beside a deleted stream"
+            );
+            app.on_snapshot(s.clone());
+            break;
+        }
+    }
+    app.panes.pending.drill = Some(("orders".into(), "billing".into()));
+    app.pane = Pane::Pending;
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 20)).unwrap();
+    t.draw(|f| redeye::ui::render::draw(f, &app)).unwrap();
+    let screen: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(screen.contains("stream orders was deleted"), "{screen}");
+    assert!(!screen.contains("consumers holding entries"), "{screen}");
+}

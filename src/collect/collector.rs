@@ -228,6 +228,13 @@ impl State {
         for s in &mut snap.streams {
             for g in &mut s.groups {
                 let key = (s.name.clone(), g.name.clone());
+                // A group (or stream) that is gone has no consumers: never
+                // show a remembered summary beside it.
+                if !g.exists {
+                    self.consumers.remove(&key);
+                    g.consumer_summary = None;
+                    continue;
+                }
                 match &g.consumer_summary {
                     Some(c) => {
                         self.consumers.insert(key, (c.clone(), Instant::now()));

@@ -30,13 +30,28 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
         return;
     };
     let [head, list] = Layout::vertical([Constraint::Length(4), Constraint::Fill(1)]).areas(area);
-    let g = app
+    let st = app
         .snapshot()
-        .and_then(|s| s.streams.iter().find(|x| &x.name == stream))
-        .and_then(|s| s.groups.iter().find(|x| &x.name == group));
+        .and_then(|s| s.streams.iter().find(|x| &x.name == stream));
+    let g = st.and_then(|s| s.groups.iter().find(|x| &x.name == group));
     let t = &app.theme;
     let mut lines = Vec::new();
-    if let Some(g) = g {
+    // Deleted or destroyed while this view is open: say so, show no rows.
+    let gone = match (st, g) {
+        (Some(s), _) if !s.exists => Some(format!(
+            "stream {} was deleted (it no longer exists); press Esc",
+            sanitize::text(stream)
+        )),
+        (Some(_), Some(g)) if !g.exists => Some(format!(
+            "group {} was destroyed (it no longer exists on {}); press Esc",
+            sanitize::text(group),
+            sanitize::text(stream)
+        )),
+        _ => None,
+    };
+    if let Some(msg) = &gone {
+        lines.push(Line::styled(msg.clone(), t.crit()));
+    } else if let Some(g) = g {
         lines.push(Line::raw(format!(
             "pending {} · consumers {} · lag {} · claim_min_idle {} · max_retries {}",
             count(g.pending),
