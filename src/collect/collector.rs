@@ -374,7 +374,13 @@ async fn run(
             }
         }
         // Wait for the next tick, or a command that wants a poll now.
-        let deadline = started + wait;
+        // A fixed rate while polls succeed; after a failure, the backoff
+        // counts from now (a slow failure must not turn into no backoff).
+        let deadline = if conn.is_some() {
+            started + wait
+        } else {
+            Instant::now() + wait
+        };
         loop {
             let changed = async {
                 match &conn {
@@ -383,8 +389,8 @@ async fn run(
                 }
             };
             tokio::select! {
-                _ = tokio::time::sleep_until(deadline) => break,
-                _ = changed => break,
+                // Commands already queued are applied before an overdue poll.
+                biased;
                 cmd = cmds.recv() => match cmd {
                     None => return,
                     Some(ToCollector::Fetch { stream, id }) => {
@@ -397,6 +403,8 @@ async fn run(
                     }
                     Some(cmd) => if st.apply(cmd) && conn.is_some() { break },
                 },
+                _ = tokio::time::sleep_until(deadline) => break,
+                _ = changed => break,
             }
         }
     }
