@@ -238,6 +238,13 @@ impl Home {
     pub fn config(&self, yaml: &str) -> PathBuf {
         let p = self.dir.path().join("config.yaml");
         std::fs::write(&p, yaml).unwrap();
+        // As a careful user keeps it: readable by its owner only (a file
+        // others can read gets a warning when it holds a literal password).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
         p
     }
 
