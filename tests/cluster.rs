@@ -228,9 +228,14 @@ async fn snapshot_where(
         match msg {
             FromCollector::Snapshot(s) if f(&s) => return s,
             FromCollector::Snapshot(s) => eprintln!(
-                "snapshot: state {:?} changed {:?} problems {:?}",
+                "snapshot: state {:?} changed {:?} slots {:?} problems {:?}",
                 s.cluster.as_ref().map(|c| c.state.clone()),
                 s.cluster.as_ref().map(|c| c.changed.clone()),
+                s.cluster.as_ref().map(|c| c
+                    .nodes
+                    .iter()
+                    .map(|n| n.slots.clone())
+                    .collect::<Vec<_>>()),
                 s.problems
                     .iter()
                     .map(|p| p.message.clone())
@@ -299,13 +304,22 @@ async fn a_killed_primary_and_a_resharding_are_followed_while_polling() {
     );
     set.wait_ok();
 
-    // Move 100 slots between two live primaries while polling.
+    // Move 100 slots between the two primaries that were not involved in
+    // the failover (the promoted one holds the newest config epoch), while
+    // polling.
+    let promoted: Vec<String> = c
+        .changed
+        .iter()
+        .filter_map(|x| x.strip_prefix('+').map(str::to_string))
+        .collect();
     let nodes = set.cli(&["CLUSTER", "NODES"]);
     let live: Vec<&str> = nodes
         .lines()
         .filter(|l| l.contains("master") && !l.contains("fail"))
+        .filter(|l| !promoted.iter().any(|p| l.contains(&format!(" {p}@"))))
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
+    assert_eq!(live.len(), 2, "{nodes}");
     let alive_port = set.owner("payments");
     let out = set
         .spot
@@ -320,7 +334,14 @@ async fn a_killed_primary_and_a_resharding_are_followed_while_polling() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let snap = snapshot_where(&mut h, Duration::from_secs(30), |s| {
+    eprintln!(
+        "resharded: {}",
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .unwrap_or("")
+    );
+    let snap = snapshot_where(&mut h, Duration::from_secs(60), |s| {
         s.cluster
             .as_ref()
             .is_some_and(|c| c.changed.iter().any(|x| x == "slots moved"))
