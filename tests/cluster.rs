@@ -817,3 +817,48 @@ fn tls_nodes_announcing_host_names_are_verified_by_those_names() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_discovers_streams_on_every_primary() {
+    use redeye::collect::collector::{Limits, spawn_on};
+    let set = ClusterSet::start(Spot::host(), &cluster_ports(6));
+    // Streams the profile does not name, one or more on each primary.
+    let names: Vec<String> = (0..12).map(|i| format!("found{i}")).collect();
+    for n in &names {
+        set.cli(&["XADD", n, "*", "k", "v"]);
+    }
+    let owners: std::collections::BTreeSet<u16> = names.iter().map(|n| set.owner(n)).collect();
+    assert_eq!(owners.len(), 3);
+    let home = Home::new();
+    let cfg = home.config(&yaml(&set, &["orders"], ""));
+    let profile = profile_from(&cfg);
+    let link = redeye::connect::Link::open_with(&profile, false)
+        .await
+        .unwrap();
+    let limits = Limits {
+        discover_every: 1,
+        ..Limits::default()
+    };
+    let mut h = spawn_on(link, limits);
+    let snap = snapshot_where(&mut h, Duration::from_secs(30), |s| {
+        names.iter().all(|n| length_of(s, n) == Some(1))
+    })
+    .await;
+    assert!(snap.problems.is_empty(), "{:?}", snap.problems);
+}
+
+#[test]
+fn an_elasticache_configuration_endpoint_opens_the_whole_cluster() {
+    let set = ClusterSet::start(Spot::host(), &cluster_ports(6));
+    set.cli(&["XADD", "orders", "*", "k", "v"]);
+    let home = Home::new();
+    let cfg = home.config(&format!(
+        "profiles:\n  c:\n    redis:\n      elasticache:\n        enabled: true\n        cluster_mode:\n          enabled: true\n          configuration_endpoint: 127.0.0.1:{}\n      streams:\n        orders: orders\n",
+        set.ports[3]
+    ));
+    let v = snapshot(&home, &cfg);
+    assert_eq!(v["mode"], "cluster");
+    assert_eq!(v["round_trips"], 3);
+    assert_eq!(v["cluster"]["nodes"].as_array().unwrap().len(), 6);
+    assert_eq!(v["streams"][0]["exists"], true);
+}
