@@ -635,3 +635,51 @@ async fn a_stream_deleted_under_the_pending_view_is_said_and_its_rows_cleared() 
     assert!(screen.contains("stream orders was deleted"), "{screen}");
     assert!(!screen.contains("consumers holding entries"), "{screen}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_link_then_a_cut_one_are_both_recovered_from() {
+    use redeye::collect::collector::{FromCollector, Limits, spawn};
+    let srv = Server::plain();
+    let proxy = common::proxy::Proxy::start(&srv.addr(), Duration::ZERO);
+    let mut profile = redeye::config::Profile::local(
+        "flaky",
+        redeye::config::Origin::ZeroConfig,
+        redeye::config::Endpoint::parse(&proxy.addr()).unwrap(),
+    );
+    profile.refresh = Duration::from_millis(200);
+    profile.timeouts.read = Duration::from_millis(500);
+    let mut h = spawn(profile, Limits::default());
+    async fn next(h: &mut redeye::collect::collector::Handle) -> FromCollector {
+        tokio::time::timeout(Duration::from_secs(15), h.rx.recv())
+            .await
+            .expect("a message in time")
+            .expect("collector alive")
+    }
+    // Live first.
+    loop {
+        if let FromCollector::Snapshot(_) = next(&mut h).await {
+            break;
+        }
+    }
+    for fault in ["stall", "cut"] {
+        match fault {
+            "stall" => proxy.stall(true),
+            _ => proxy.cut(),
+        }
+        // The UI is told...
+        let error = loop {
+            if let FromCollector::Failed { error, .. } = next(&mut h).await {
+                break error;
+            }
+        };
+        assert!(error.contains(&proxy.addr()), "{fault}: {error}");
+        proxy.stall(false);
+        // ...and it comes back by itself.
+        loop {
+            if let FromCollector::Snapshot(s) = next(&mut h).await {
+                assert!(s.server.is_some(), "{fault}");
+                break;
+            }
+        }
+    }
+}
