@@ -175,7 +175,9 @@ fn one_round_trip_per_primary_and_the_sums_match_each_nodes_info() {
         .sum();
     let seen_cmds = v["stats"]["total_commands"].as_u64().unwrap();
     assert!(
-        seen_cmds <= total_cmds && seen_cmds + 50 > total_cmds,
+        // The poll's own commands (a script counts with the commands it runs)
+        // and the per-node INFO calls land between the two reads.
+        seen_cmds <= total_cmds && seen_cmds + 200 > total_cmds,
         "{seen_cmds} vs {total_cmds}"
     );
 

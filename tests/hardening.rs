@@ -683,3 +683,100 @@ async fn a_stalled_link_then_a_cut_one_are_both_recovered_from() {
         }
     }
 }
+
+fn net_out(srv: &Server) -> u64 {
+    let info = match srv.run(&["INFO", "stats"]) {
+        redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+        redis::Value::VerbatimString { text, .. } => text,
+        other => format!("{other:?}"),
+    };
+    info.lines()
+        .find_map(|l| l.strip_prefix("total_net_output_bytes:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_megabyte_entry_at_a_streams_head_is_not_sent_with_every_poll() {
+    let srv = Server::plain();
+    let big = "x".repeat(1024 * 1024);
+    srv.run(&["XADD", "orders", "*", "body", &big]);
+    srv.run(&["XADD", "orders", "*", "n", "1"]);
+    srv.run(&["XADD", "orders", "*", "body", &big]);
+    srv.run(&[
+        "XADD",
+        "orders:dlq",
+        "*",
+        "original_stream",
+        "orders",
+        "body",
+        &big,
+    ]);
+    let home = Home::new();
+    let cfg = home.config(&format!(
+        "profiles:\n  a:\n    redis:\n      address: {}\n      streams:\n        orders: orders\n",
+        srv.addr()
+    ));
+    let before = net_out(&srv);
+    let o = home
+        .redeye()
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "-p",
+            "a",
+            "snapshot",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, err) = out(&o);
+    assert!(o.status.success(), "{err}");
+    let sent = net_out(&srv) - before;
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["streams"][0]["length"], 3);
+    assert!(
+        v["streams"][0]["first_id"].is_string() && v["streams"][0]["dlq"]["oldest_id"].is_string()
+    );
+    // Three 1 MiB entries sit at the heads and tails read: none is sent.
+    assert!(
+        sent < 256 * 1024,
+        "the server sent {sent} bytes for one snapshot"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flushed_script_cache_falls_back_to_xinfo_by_itself() {
+    use redeye::collect::collector::{FromCollector, Limits, spawn};
+    let srv = Server::plain();
+    srv.run(&["XADD", "orders", "*", "n", "1"]);
+    let mut profile = redeye::config::Profile::local(
+        "t",
+        redeye::config::Origin::ZeroConfig,
+        redeye::config::Endpoint::parse(&srv.addr()).unwrap(),
+    );
+    profile.refresh = Duration::from_millis(200);
+    profile.streams.streams = vec![redeye::config::StreamSpec {
+        name: "orders".into(),
+        groups: vec![],
+    }];
+    let mut h = spawn(profile, Limits::default());
+    let mut flushed = false;
+    let mut good_after_flush = 0;
+    while good_after_flush < 3 {
+        let msg = tokio::time::timeout(Duration::from_secs(10), h.rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if let FromCollector::Snapshot(s) = msg {
+            if !flushed && s.streams[0].exists {
+                srv.run(&["SCRIPT", "FLUSH"]);
+                flushed = true;
+            } else if flushed && s.streams[0].exists && s.problems.is_empty() {
+                good_after_flush += 1;
+            }
+        }
+    }
+}

@@ -197,7 +197,21 @@ fn plan(
     let mut pipe = redis::pipe();
     let mut slots = Vec::new();
     let dlq = &profile.streams.dlq;
+    // XINFO STREAM through the script that drops entry bodies, where loaded.
+    let script = conn.stream_script();
     let mut add = |slot: Slot, args: Vec<String>| match conn.cmd(slot.command()) {
+        Some(_)
+            if matches!(slot, Slot::Stream(_) | Slot::DlqLen(_))
+                && script.is_some()
+                && conn.cmd("EVALSHA").is_some() =>
+        {
+            let mut c = conn.cmd("EVALSHA").expect("checked");
+            c.arg(script.as_deref().unwrap_or_default())
+                .arg(1)
+                .arg(args.last().cloned().unwrap_or_default());
+            pipe.add_command(c);
+            slots.push(slot);
+        }
         Some(mut c) => {
             for a in args {
                 c.arg(a);
@@ -586,6 +600,10 @@ async fn poll_node(
                     ErrorKind::Moved | ErrorKind::ClusterDown | ErrorKind::TryAgain
                 ) {
                     moved = true;
+                }
+                // The stream-info script was flushed: XINFO STREAM from now on.
+                if e.kind == ErrorKind::NoScript {
+                    conn.stream_script_lost();
                 }
                 match slot {
                     // A missing stream is a fact, not a problem.

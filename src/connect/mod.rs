@@ -644,9 +644,37 @@ async fn connect_at(
     // Prove the session works (NOAUTH shows up here, not in the handshake).
     // The probe is PING, or a command whose answer the caller needs anyway
     // (ROLE for a Sentinel master): one round trip either way.
+    // Data nodes also load the poll's stream-info script in the same round
+    // trip; a user not allowed SCRIPT (or a server without it) polls with
+    // plain XINFO STREAM.
     let mut con = con;
     let ping = command(&profile.commands, login.probe).unwrap_or_else(|| redis::cmd(login.probe));
-    let pong: std::result::Result<redis::Value, RedisError> = ping.query_async(&mut con).await;
+    let load = (login.keys == DATA_KEYS && login.push.is_none())
+        .then(|| command(&profile.commands, "SCRIPT LOAD"))
+        .flatten()
+        .filter(|_| command(&profile.commands, "EVALSHA").is_some());
+    let pong: std::result::Result<redis::Value, RedisError> = match load {
+        None => ping.query_async(&mut con).await,
+        Some(mut load) => {
+            load.arg(node::STREAM_INFO);
+            let mut pipe = redis::pipe();
+            pipe.add_command(ping).add_command(load).ignore_errors();
+            match pipe
+                .query_async::<Vec<redis::RedisResult<redis::Value>>>(&mut con)
+                .await
+            {
+                Ok(mut replies) if replies.len() == 2 => {
+                    node.set_stream_script(replies[1].is_ok());
+                    replies.remove(0)
+                }
+                Ok(_) => Err(RedisError::from((
+                    redis::ErrorKind::Client,
+                    "unexpected reply count",
+                ))),
+                Err(e) => Err(e),
+            }
+        }
+    };
     match pong {
         Ok(v) => Ok((node, Some(v))),
         // NOPERM: logged in but not allowed the probe (e.g. a +@read user): fine.

@@ -114,9 +114,33 @@ pub struct Node {
     pub user: String,
     read_timeout: Duration,
     write_timeout: Duration,
+    /// The poll's stream-info script is loaded on this connection's server
+    /// (false: not permitted, renamed away, or flushed: plain XINFO STREAM).
+    stream_script: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
+/// The poll's XINFO STREAM without entry bodies, and its SHA1.
+pub const STREAM_INFO: &str = include_str!("../collect/stream_info.lua");
+
 impl Node {
+    /// Whether polls may call the stream-info script (EVALSHA).
+    pub fn stream_script(&self) -> Option<String> {
+        self.stream_script
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .then(|| redis::Script::new(STREAM_INFO).get_hash().to_string())
+    }
+
+    /// The script is gone from the server (NOSCRIPT): use XINFO STREAM.
+    pub fn stream_script_lost(&self) {
+        self.stream_script
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_stream_script(&self, loaded: bool) {
+        self.stream_script
+            .store(loaded, std::sync::atomic::Ordering::Relaxed);
+    }
+
     pub(crate) fn new(
         con: MultiplexedConnection,
         commands: CommandNames,
@@ -132,6 +156,7 @@ impl Node {
             user,
             read_timeout,
             write_timeout,
+            stream_script: Default::default(),
         }
     }
 
