@@ -780,3 +780,92 @@ async fn a_flushed_script_cache_falls_back_to_xinfo_by_itself() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_megabyte_dead_letters_stays_under_the_poll_budget() {
+    use redeye::collect::collector::{FromCollector, Limits, Needs, ToCollector, spawn};
+    let srv = Server::plain();
+    {
+        let mut c = srv.client();
+        let big = "x".repeat(1024 * 1024);
+        for i in 0..100 {
+            redis::cmd("XADD")
+                .arg("orders:dlq")
+                .arg("*")
+                .arg("original_stream")
+                .arg("orders")
+                .arg("error")
+                .arg("boom")
+                .arg("event_id")
+                .arg(format!("e{i}"))
+                .arg("body")
+                .arg(&big)
+                .exec(&mut c)
+                .unwrap();
+        }
+    }
+    let mut profile = redeye::config::Profile::local(
+        "t",
+        redeye::config::Origin::ZeroConfig,
+        redeye::config::Endpoint::parse(&srv.addr()).unwrap(),
+    );
+    profile.refresh = Duration::from_millis(200);
+    profile.streams.streams = vec![redeye::config::StreamSpec {
+        name: "orders".into(),
+        groups: vec![],
+    }];
+    let mut h = spawn(profile, Limits::default());
+    h.tx.send(ToCollector::Needs(Needs {
+        dlq: Some(("orders:dlq".into(), "+".into())),
+        ..Default::default()
+    }))
+    .unwrap();
+    let mut polls = 0;
+    let mut start = 0;
+    let mut last_id = String::new();
+    while polls < 4 {
+        let msg = tokio::time::timeout(Duration::from_secs(10), h.rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if let FromCollector::Snapshot(s) = msg
+            && let Some(p) = &s.dlq_page
+        {
+            assert_eq!(p.entries.len(), 100);
+            let e = &p.entries[0];
+            assert_eq!(
+                e.field("event_id").map(|b| b.display()).as_deref(),
+                Some("e99")
+            );
+            assert!(
+                e.field("redeye:omitted_bytes").is_some(),
+                "the body was sent"
+            );
+            last_id = e.id.clone();
+            if polls == 0 {
+                start = net_out(&srv);
+            }
+            polls += 1;
+        }
+    }
+    let per_poll = (net_out(&srv) - start) / 3;
+    assert!(per_poll < 256 * 1024, "{per_poll} bytes per poll");
+    // Opening one loads that entry whole.
+    h.tx.send(ToCollector::Fetch {
+        stream: "orders:dlq".into(),
+        id: last_id.clone(),
+    })
+    .unwrap();
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), h.rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if let FromCollector::Entry { id, entry, .. } = msg {
+            assert_eq!(id, last_id);
+            let e = entry.unwrap();
+            assert_eq!(e.field("body").unwrap().0.len(), 1024 * 1024);
+            break;
+        }
+    }
+}

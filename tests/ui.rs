@@ -575,3 +575,28 @@ fn a_late_poll_shows_the_data_age_at_once_and_nothing_claims_empty_before_the_fi
     assert!(screen.contains("waiting for the first poll"), "{screen}");
     assert!(!screen.contains("all dead-letter queues empty"), "{screen}");
 }
+
+#[test]
+fn opening_a_dead_letter_whose_body_was_left_out_loads_it() {
+    let mut a = app();
+    let mut snap = snapshot(0, 2);
+    let page = snap.dlq_page.as_mut().expect("the sample has a DLQ page");
+    for e in &mut page.entries {
+        e.fields.push((
+            redeye::model::Bytes(b"redeye:omitted_bytes".to_vec()),
+            redeye::model::Bytes(b"1048576".to_vec()),
+        ));
+    }
+    let stream = page.stream.clone();
+    a.on_snapshot(Arc::new(snap));
+    key(&mut a, KeyCode::Char('6'));
+    let effects = key(&mut a, KeyCode::Enter);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchEntry { stream: s, .. } if *s == stream)),
+        "{effects:?}"
+    );
+    let screen = render(&a, 120, 30);
+    assert!(screen.contains("loading the whole entry"), "{screen}");
+}

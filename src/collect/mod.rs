@@ -197,9 +197,27 @@ fn plan(
     let mut pipe = redis::pipe();
     let mut slots = Vec::new();
     let dlq = &profile.streams.dlq;
-    // XINFO STREAM through the script that drops entry bodies, where loaded.
+    // XINFO STREAM and the DLQ page through the scripts that drop entry
+    // bodies, where loaded.
     let script = conn.stream_script();
+    let page_script = conn.dlq_page_script();
     let mut add = |slot: Slot, args: Vec<String>| match conn.cmd(slot.command()) {
+        Some(_)
+            if matches!(slot, Slot::DlqPage)
+                && page_script.is_some()
+                && conn.cmd("EVALSHA").is_some() =>
+        {
+            // args: stream, end, "-", "COUNT", count
+            let mut c = conn.cmd("EVALSHA").expect("checked");
+            c.arg(page_script.as_deref().unwrap_or_default())
+                .arg(1)
+                .arg(&args[0])
+                .arg(&args[1])
+                .arg(args.get(4).cloned().unwrap_or_default())
+                .arg(crate::model::dlq::FIELDS.join(","));
+            pipe.add_command(c);
+            slots.push(slot);
+        }
         Some(_)
             if matches!(slot, Slot::Stream(_) | Slot::DlqLen(_))
                 && script.is_some()

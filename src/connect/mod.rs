@@ -278,9 +278,26 @@ impl Link {
                 profile.name, profile.db
             )));
         }
+        // Ask the primaries of the layout last seen first, then the seeds: the
+        // polls compare against a primary's view, and asking a node whose
+        // view lags would flip between two layouts.
+        let mut ask: Vec<Endpoint> = self
+            .0
+            .topology
+            .lock()
+            .expect("topology")
+            .primaries
+            .iter()
+            .filter_map(|a| Endpoint::parse(a).ok())
+            .collect();
+        for s in seeds {
+            if !ask.contains(s) {
+                ask.push(s.clone());
+            }
+        }
         let mut why = Vec::new();
         let mut shards = None;
-        for seed in seeds {
+        for seed in &ask {
             match self.topology(seed).await {
                 Ok(s) => {
                     shards = Some(s);
@@ -655,16 +672,21 @@ async fn connect_at(
         .filter(|_| command(&profile.commands, "EVALSHA").is_some());
     let pong: std::result::Result<redis::Value, RedisError> = match load {
         None => ping.query_async(&mut con).await,
-        Some(mut load) => {
-            load.arg(node::STREAM_INFO);
+        Some(load) => {
             let mut pipe = redis::pipe();
-            pipe.add_command(ping).add_command(load).ignore_errors();
+            pipe.add_command(ping);
+            for src in [node::STREAM_INFO, node::DLQ_PAGE] {
+                let mut l = load.clone();
+                l.arg(src);
+                pipe.add_command(l);
+            }
+            pipe.ignore_errors();
             match pipe
                 .query_async::<Vec<redis::RedisResult<redis::Value>>>(&mut con)
                 .await
             {
-                Ok(mut replies) if replies.len() == 2 => {
-                    node.set_stream_script(replies[1].is_ok());
+                Ok(mut replies) if replies.len() == 3 => {
+                    node.set_stream_script(replies[1..].iter().all(|r| r.is_ok()));
                     replies.remove(0)
                 }
                 Ok(_) => Err(RedisError::from((

@@ -119,8 +119,10 @@ pub struct Node {
     stream_script: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
-/// The poll's XINFO STREAM without entry bodies, and its SHA1.
+/// The poll's XINFO STREAM without entry bodies.
 pub const STREAM_INFO: &str = include_str!("../collect/stream_info.lua");
+/// The DLQ pane's page without entry bodies.
+pub const DLQ_PAGE: &str = include_str!("../collect/dlq_page.lua");
 
 impl Node {
     /// Whether polls may call the stream-info script (EVALSHA).
@@ -130,7 +132,14 @@ impl Node {
             .then(|| redis::Script::new(STREAM_INFO).get_hash().to_string())
     }
 
-    /// The script is gone from the server (NOSCRIPT): use XINFO STREAM.
+    /// Whether polls may call the DLQ page script (EVALSHA).
+    pub fn dlq_page_script(&self) -> Option<String> {
+        self.stream_script
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .then(|| redis::Script::new(DLQ_PAGE).get_hash().to_string())
+    }
+
+    /// The scripts are gone from the server (NOSCRIPT): plain commands.
     pub fn stream_script_lost(&self) {
         self.stream_script
             .store(false, std::sync::atomic::Ordering::Relaxed);

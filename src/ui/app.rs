@@ -456,8 +456,7 @@ impl App {
             None => Popup {
                 title: format!("{stream} {id}"),
                 lines: vec![
-                    "This entry is no longer in the stream (trimmed or deleted);".into(),
-                    "its id is still in the pending list.".into(),
+                    "This entry is no longer in the stream (trimmed, deleted or requeued).".into(),
                 ],
                 scroll: 0,
             },

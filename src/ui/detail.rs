@@ -13,8 +13,20 @@ pub struct Popup {
     pub scroll: usize,
 }
 
+/// Bytes of one value shown in a popup; the rest is counted, not drawn.
+const SHOWN: usize = 64 * 1024;
+
 /// Lines for one field value: JSON objects/arrays pretty-printed, the rest sanitised.
 fn value_lines(name: &str, raw: &[u8]) -> Vec<String> {
+    if raw.len() > SHOWN {
+        let mut out = value_lines(name, &raw[..SHOWN]);
+        out.push(format!(
+            "  … {} more bytes not shown ({} in all)",
+            raw.len() - SHOWN,
+            raw.len()
+        ));
+        return out;
+    }
     if let Ok(text) = std::str::from_utf8(raw) {
         let t = text.trim_start();
         if (t.starts_with('{') || t.starts_with('['))

@@ -546,6 +546,42 @@ impl ClusterSet {
         }
     }
 
+    /// Until every live primary's replica has acknowledged all its writes
+    /// (WAIT only covers the writes of its own connection).
+    pub fn wait_replicated(&self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let synced = self
+                .ports
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| self.procs[*i].is_some())
+                .all(|(_, p)| {
+                    let r = self.spot.cli(*p, &["INFO", "replication"]);
+                    if !r.contains("role:master") {
+                        return true;
+                    }
+                    let field = |k: &str| {
+                        r.lines()
+                            .find_map(|l| l.trim().strip_prefix(k))
+                            .map(str::to_string)
+                    };
+                    let master = field("master_repl_offset:");
+                    let replica = field("slave0:").and_then(|s| {
+                        s.split(',')
+                            .find_map(|kv| kv.strip_prefix("offset="))
+                            .map(str::to_string)
+                    });
+                    master.is_some() && master == replica
+                });
+            if synced {
+                return;
+            }
+            assert!(Instant::now() < deadline, "replicas did not catch up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// redis-cli in cluster mode (follows MOVED).
     pub fn cli(&self, args: &[&str]) -> String {
         let alive = self

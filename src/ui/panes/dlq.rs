@@ -338,12 +338,22 @@ fn cycle(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
 
 fn detail(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
     let c = cx.cx();
-    let popup = list(&c)
-        .get(c.selected(Pane::Dlq))
-        .map(|e| crate::ui::detail::entry(&format!("dead letter {}", e.id), e));
-    if popup.is_some() {
-        cx.popup = popup;
+    let Some(e) = list(&c).get(c.selected(Pane::Dlq)).copied() else {
+        return vec![];
+    };
+    // The page carries no bodies: load this one entry now.
+    if let Some(omitted) = e.field("redeye:omitted_bytes").map(|b| b.display())
+        && let Some(stream) = c.snapshot().and_then(|s| s.dlq_page.as_ref()).map(|p| p.stream.clone())
+    {
+        let id = e.id.clone();
+        cx.popup = Some(crate::ui::detail::Popup {
+            title: format!("dead letter {}", crate::sanitize::text(&id)),
+            lines: vec![format!("loading the whole entry ({omitted} bytes not in the page)…")],
+            scroll: 0,
+        });
+        return vec![Effect::FetchEntry { stream, id }];
     }
+    cx.popup = Some(crate::ui::detail::entry(&format!("dead letter {}", e.id), e));
     vec![]
 }
 
