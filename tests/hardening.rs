@@ -19,6 +19,34 @@ fn run(home: &Home, srv: &Server, args: &[&str]) -> (i32, String, String) {
     (o.status.code().unwrap_or(-1), so, se)
 }
 
+/// A zero-config profile at `addr` polling every `refresh`, watching `streams`
+/// (name, groups).
+fn local_profile(
+    addr: &str,
+    refresh: Duration,
+    streams: &[(&str, &[&str])],
+) -> redeye::config::Profile {
+    let mut p = redeye::config::Profile::local(
+        "t",
+        redeye::config::Origin::ZeroConfig,
+        redeye::config::Endpoint::parse(addr).unwrap(),
+    );
+    p.refresh = refresh;
+    p.streams.streams = streams
+        .iter()
+        .map(|(name, groups)| redeye::config::StreamSpec {
+            name: name.to_string(),
+            groups: groups
+                .iter()
+                .map(|g| redeye::config::GroupSpec {
+                    name: g.to_string(),
+                })
+                .collect(),
+        })
+        .collect();
+    p
+}
+
 fn commandstat(srv: &Server, cmd: &str) -> bool {
     let info = match srv.run(&["INFO", "commandstats"]) {
         redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
@@ -254,12 +282,8 @@ async fn polls_keep_a_fixed_rate_on_a_slow_link() {
     let srv = Server::plain();
     // 100 ms each way: every poll's round trip takes 200 ms.
     let proxy = common::proxy::Proxy::start(&srv.addr(), Duration::from_millis(100));
-    let mut profile = redeye::config::Profile::local(
-        "slow",
-        redeye::config::Origin::ZeroConfig,
-        redeye::config::Endpoint::parse(&proxy.addr()).unwrap(),
-    );
-    profile.refresh = Duration::from_millis(500);
+    let mut profile = local_profile(&proxy.addr(), Duration::from_millis(500), &[]);
+    profile.streams = Default::default();
     let mut h = spawn(profile, Limits::default());
     let mut at = Vec::new();
     while at.len() < 7 {
@@ -568,18 +592,11 @@ async fn a_stream_deleted_under_the_pending_view_is_said_and_its_rows_cleared() 
         "orders",
         ">",
     ]);
-    let mut profile = redeye::config::Profile::local(
-        "t",
-        redeye::config::Origin::ZeroConfig,
-        redeye::config::Endpoint::parse(&srv.addr()).unwrap(),
+    let profile = local_profile(
+        &srv.addr(),
+        Duration::from_millis(200),
+        &[("orders", &["billing"])],
     );
-    profile.refresh = Duration::from_millis(200);
-    profile.streams.streams = vec![redeye::config::StreamSpec {
-        name: "orders".into(),
-        groups: vec![redeye::config::GroupSpec {
-            name: "billing".into(),
-        }],
-    }];
     let mut h = spawn(profile, Limits::default());
     h.tx.send(ToCollector::Needs(Needs {
         pending: Some(("orders".into(), "billing".into(), "-".into())),
@@ -641,12 +658,8 @@ async fn a_stalled_link_then_a_cut_one_are_both_recovered_from() {
     use redeye::collect::collector::{FromCollector, Limits, spawn};
     let srv = Server::plain();
     let proxy = common::proxy::Proxy::start(&srv.addr(), Duration::ZERO);
-    let mut profile = redeye::config::Profile::local(
-        "flaky",
-        redeye::config::Origin::ZeroConfig,
-        redeye::config::Endpoint::parse(&proxy.addr()).unwrap(),
-    );
-    profile.refresh = Duration::from_millis(200);
+    let mut profile = local_profile(&proxy.addr(), Duration::from_millis(200), &[]);
+    profile.streams = Default::default();
     profile.timeouts.read = Duration::from_millis(500);
     let mut h = spawn(profile, Limits::default());
     async fn next(h: &mut redeye::collect::collector::Handle) -> FromCollector {
@@ -752,16 +765,7 @@ async fn a_flushed_script_cache_falls_back_to_xinfo_by_itself() {
     use redeye::collect::collector::{FromCollector, Limits, spawn};
     let srv = Server::plain();
     srv.run(&["XADD", "orders", "*", "n", "1"]);
-    let mut profile = redeye::config::Profile::local(
-        "t",
-        redeye::config::Origin::ZeroConfig,
-        redeye::config::Endpoint::parse(&srv.addr()).unwrap(),
-    );
-    profile.refresh = Duration::from_millis(200);
-    profile.streams.streams = vec![redeye::config::StreamSpec {
-        name: "orders".into(),
-        groups: vec![],
-    }];
+    let profile = local_profile(&srv.addr(), Duration::from_millis(200), &[("orders", &[])]);
     let mut h = spawn(profile, Limits::default());
     let mut flushed = false;
     let mut good_after_flush = 0;
@@ -804,16 +808,7 @@ async fn a_page_of_megabyte_dead_letters_stays_under_the_poll_budget() {
                 .unwrap();
         }
     }
-    let mut profile = redeye::config::Profile::local(
-        "t",
-        redeye::config::Origin::ZeroConfig,
-        redeye::config::Endpoint::parse(&srv.addr()).unwrap(),
-    );
-    profile.refresh = Duration::from_millis(200);
-    profile.streams.streams = vec![redeye::config::StreamSpec {
-        name: "orders".into(),
-        groups: vec![],
-    }];
+    let profile = local_profile(&srv.addr(), Duration::from_millis(200), &[("orders", &[])]);
     let mut h = spawn(profile, Limits::default());
     h.tx.send(ToCollector::Needs(Needs {
         dlq: Some(("orders:dlq".into(), "+".into())),

@@ -199,41 +199,42 @@ fn plan(
     let dlq = &profile.streams.dlq;
     // XINFO STREAM and the DLQ page through the scripts that drop entry
     // bodies, where loaded.
-    let script = conn.stream_script();
-    let page_script = conn.dlq_page_script();
+    let evalsha = conn.cmd("EVALSHA");
+    let stream_sha = conn.stream_script().filter(|_| evalsha.is_some());
+    let page_sha = conn.dlq_page_script().filter(|_| evalsha.is_some());
     let mut add = |slot: Slot, args: Vec<String>| match conn.cmd(slot.command()) {
-        Some(_)
-            if matches!(slot, Slot::DlqPage)
-                && page_script.is_some()
-                && conn.cmd("EVALSHA").is_some() =>
-        {
-            // args: stream, end, "-", "COUNT", count
-            let mut c = conn.cmd("EVALSHA").expect("checked");
-            c.arg(page_script.as_deref().unwrap_or_default())
-                .arg(1)
-                .arg(&args[0])
-                .arg(&args[1])
-                .arg(args.get(4).cloned().unwrap_or_default())
-                .arg(crate::model::dlq::FIELDS.join(","));
-            pipe.add_command(c);
-            slots.push(slot);
-        }
-        Some(_)
-            if matches!(slot, Slot::Stream(_) | Slot::DlqLen(_))
-                && script.is_some()
-                && conn.cmd("EVALSHA").is_some() =>
-        {
-            let mut c = conn.cmd("EVALSHA").expect("checked");
-            c.arg(script.as_deref().unwrap_or_default())
-                .arg(1)
-                .arg(args.last().cloned().unwrap_or_default());
-            pipe.add_command(c);
-            slots.push(slot);
-        }
-        Some(mut c) => {
-            for a in args {
-                c.arg(a);
-            }
+        Some(plain) => {
+            let script = |sha: &String, keys_and_args: &[&str]| {
+                let mut c = evalsha.clone().expect("checked with the sha");
+                c.arg(sha).arg(1);
+                for a in keys_and_args {
+                    c.arg(*a);
+                }
+                c
+            };
+            let c = match (&slot, &stream_sha, &page_sha) {
+                // args: "STREAM", name
+                (Slot::Stream(_) | Slot::DlqLen(_), Some(sha), _) => {
+                    script(sha, &[args.last().map(String::as_str).unwrap_or_default()])
+                }
+                // args: stream, end, "-", "COUNT", count
+                (Slot::DlqPage, _, Some(sha)) => script(
+                    sha,
+                    &[
+                        &args[0],
+                        &args[1],
+                        args.get(4).map(String::as_str).unwrap_or_default(),
+                        &crate::model::dlq::FIELDS.join(","),
+                    ],
+                ),
+                _ => {
+                    let mut c = plain;
+                    for a in args {
+                        c.arg(a);
+                    }
+                    c
+                }
+            };
             pipe.add_command(c);
             slots.push(slot);
         }

@@ -123,20 +123,25 @@ pub struct Node {
 pub const STREAM_INFO: &str = include_str!("../collect/stream_info.lua");
 /// The DLQ pane's page without entry bodies.
 pub const DLQ_PAGE: &str = include_str!("../collect/dlq_page.lua");
+/// Their SHA1s, computed once rather than on every poll.
+static STREAM_INFO_SHA: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| redis::Script::new(STREAM_INFO).get_hash().to_string());
+static DLQ_PAGE_SHA: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| redis::Script::new(DLQ_PAGE).get_hash().to_string());
 
 impl Node {
     /// Whether polls may call the stream-info script (EVALSHA).
     pub fn stream_script(&self) -> Option<String> {
         self.stream_script
             .load(std::sync::atomic::Ordering::Relaxed)
-            .then(|| redis::Script::new(STREAM_INFO).get_hash().to_string())
+            .then(|| STREAM_INFO_SHA.clone())
     }
 
     /// Whether polls may call the DLQ page script (EVALSHA).
     pub fn dlq_page_script(&self) -> Option<String> {
         self.stream_script
             .load(std::sync::atomic::Ordering::Relaxed)
-            .then(|| redis::Script::new(DLQ_PAGE).get_hash().to_string())
+            .then(|| DLQ_PAGE_SHA.clone())
     }
 
     /// The scripts are gone from the server (NOSCRIPT): plain commands.

@@ -235,15 +235,10 @@ impl Tunnel {
         if let Some(f) = st.forwards.get(&key) {
             return Ok(local(f.local));
         }
-        let host = if target.host.contains(':') {
-            format!("[{}]", target.host)
-        } else {
-            target.host.clone()
-        };
         let mut last = String::new();
         for _ in 0..8 {
             let port = free_port()?;
-            let spec = format!("127.0.0.1:{port}:{host}:{}", target.port);
+            let spec = forward_spec(port, target);
             let mut c = tokio::process::Command::from(self.control("forward", Some(&spec)));
             c.stdout(Stdio::null()).stderr(Stdio::piped());
             let out = c
@@ -295,12 +290,7 @@ impl Tunnel {
             .collect();
         for k in gone {
             if let Some(f) = st.forwards.remove(&k) {
-                let host = if f.target.host.contains(':') {
-                    format!("[{}]", f.target.host)
-                } else {
-                    f.target.host.clone()
-                };
-                let spec = format!("127.0.0.1:{}:{host}:{}", f.local, f.target.port);
+                let spec = forward_spec(f.local, &f.target);
                 let mut c = tokio::process::Command::from(self.control("cancel", Some(&spec)));
                 c.stdout(Stdio::null()).stderr(Stdio::null());
                 let _ = c.status().await;
@@ -398,6 +388,16 @@ fn local(port: u16) -> Endpoint {
     Endpoint {
         host: "127.0.0.1".into(),
         port,
+    }
+}
+
+/// `-L` spec: local port on 127.0.0.1 to `target` as the bastion sees it
+/// (an IPv6 host in brackets).
+fn forward_spec(local: u16, target: &Endpoint) -> String {
+    if target.host.contains(':') {
+        format!("127.0.0.1:{local}:[{}]:{}", target.host, target.port)
+    } else {
+        format!("127.0.0.1:{local}:{}:{}", target.host, target.port)
     }
 }
 

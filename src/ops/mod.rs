@@ -132,28 +132,39 @@ fn server_err(conn: &Node, what: &str, e: NodeError) -> Failure {
             "{what} got no reply from {} within redis.timeouts.write; the write may or may not have been applied: check before running it again",
             conn.endpoint
         )),
-        ErrorKind::ReadOnly => Failure::runtime(format!(
-            "{what} was refused by {}: it is a read-only replica now (failover?); nothing was changed by this call",
-            conn.endpoint
-        )),
-        ErrorKind::ClusterDown => Failure::runtime(format!(
-            "{what} was refused by {}: the cluster is down (CLUSTERDOWN: a primary failed and no replica took over yet, or slots are unassigned); nothing was changed by this call; retry once `redeye snapshot` shows cluster state ok",
-            conn.endpoint
-        )),
-        ErrorKind::TryAgain => Failure::runtime(format!(
-            "{what} was refused by {}: its slot is being migrated (TRYAGAIN); nothing was changed by this call; retry in a moment",
-            conn.endpoint
-        )),
-        ErrorKind::Moved => Failure::runtime(format!(
-            "{what} was refused by {}: the key's slot moved to another node (MOVED/ASK: a resharding or failover); nothing was changed by this call; run it again",
-            conn.endpoint
-        )),
+        ErrorKind::ReadOnly => refused(conn, what, "it is a read-only replica now (failover?)", ""),
+        ErrorKind::ClusterDown => refused(
+            conn,
+            what,
+            "the cluster is down (CLUSTERDOWN: a primary failed and no replica took over yet, or slots are unassigned)",
+            "; retry once `redeye snapshot` shows cluster state ok",
+        ),
+        ErrorKind::TryAgain => refused(
+            conn,
+            what,
+            "its slot is being migrated (TRYAGAIN)",
+            "; retry in a moment",
+        ),
+        ErrorKind::Moved => refused(
+            conn,
+            what,
+            "the key's slot moved to another node (MOVED/ASK: a resharding or failover)",
+            "; run it again",
+        ),
         ErrorKind::Connection => Failure::runtime(format!(
             "{what} lost the connection to {} ({e}); the batch in flight may or may not have been applied (whole, either way): check before running it again",
             conn.endpoint
         )),
         _ => Failure::runtime(format!("{what} failed on {}: {e}", conn.endpoint)),
     }
+}
+
+/// A write the node refused before applying anything.
+fn refused(conn: &Node, what: &str, why: &str, then: &str) -> Failure {
+    Failure::runtime(format!(
+        "{what} was refused by {}: {why}; nothing was changed by this call{then}",
+        conn.endpoint
+    ))
 }
 
 /// Check with ACL DRYRUN that the user may run each command, where the server

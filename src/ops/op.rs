@@ -307,68 +307,52 @@ impl Op {
                 min_idle,
                 min_deliveries,
                 reason,
-            } if !dep.same_slot(stream, dlq) => {
-                super::cross::dead_letter(
-                    dep,
-                    stream,
-                    group,
-                    dlq,
-                    *min_idle,
-                    *min_deliveries,
-                    reason,
-                    ids,
-                )
-                .await
-            }
-            Op::DeadLetter {
-                stream,
-                group,
-                dlq,
-                ids,
-                min_idle,
-                min_deliveries,
-                reason,
             } => {
-                super::dead_letter(
-                    node,
-                    stream,
-                    group,
-                    dlq,
-                    *min_idle,
-                    *min_deliveries,
-                    reason,
-                    ids,
-                )
-                .await
+                // One script where the stream and its DLQ share a slot; the
+                // three-step move of `cross` where they do not (Cluster).
+                if dep.same_slot(stream, dlq) {
+                    super::dead_letter(
+                        node,
+                        stream,
+                        group,
+                        dlq,
+                        *min_idle,
+                        *min_deliveries,
+                        reason,
+                        ids,
+                    )
+                    .await
+                } else {
+                    super::cross::dead_letter(
+                        dep,
+                        stream,
+                        group,
+                        dlq,
+                        *min_idle,
+                        *min_deliveries,
+                        reason,
+                        ids,
+                    )
+                    .await
+                }
             }
             Op::Ack { stream, group, ids } => super::ack(node, stream, group, ids).await,
-            // On a cluster a dead letter's target (its original_stream) can be
-            // on any slot, and a script touching an undeclared key of another
-            // slot fails half-way: always the three-step move there.
-            Op::DlqRequeue { dlq, target, ids } if dep.cluster().is_some() => {
-                super::cross::dlq_requeue(dep, dlq, target, &DlqSelect::Ids(ids.clone()), progress)
-                    .await
-            }
-            Op::DlqRequeueAll { dlq, target, .. } if dep.cluster().is_some() => {
-                super::cross::dlq_requeue(dep, dlq, target, &DlqSelect::UpTo("+".into()), progress)
-                    .await
-            }
-            Op::DlqRequeueOlder {
-                dlq, target, end, ..
-            } if dep.cluster().is_some() => {
-                super::cross::dlq_requeue(dep, dlq, target, &DlqSelect::UpTo(end.clone()), progress)
-                    .await
-            }
-            Op::DlqRequeue { dlq, target, ids } => {
-                super::dlq_requeue(node, dlq, target, &DlqSelect::Ids(ids.clone()), progress).await
-            }
-            Op::DlqRequeueAll { dlq, target, .. } => {
-                super::dlq_requeue(node, dlq, target, &DlqSelect::UpTo("+".into()), progress).await
-            }
-            Op::DlqRequeueOlder {
-                dlq, target, end, ..
-            } => {
-                super::dlq_requeue(node, dlq, target, &DlqSelect::UpTo(end.clone()), progress).await
+            Op::DlqRequeue { dlq, target, .. }
+            | Op::DlqRequeueAll { dlq, target, .. }
+            | Op::DlqRequeueOlder { dlq, target, .. } => {
+                let sel = match self {
+                    Op::DlqRequeue { ids, .. } => DlqSelect::Ids(ids.clone()),
+                    Op::DlqRequeueOlder { end, .. } => DlqSelect::UpTo(end.clone()),
+                    _ => DlqSelect::UpTo("+".into()),
+                };
+                // On a cluster a dead letter's target (its original_stream) can
+                // be on any slot, and a script touching an undeclared key of
+                // another slot fails half-way: always the three-step move there.
+                if dep.cluster().is_some() {
+                    super::cross::dlq_requeue(dep, dlq, target, &sel, progress).await
+                } else {
+                    super::dlq_requeue(node, dlq, target, &sel, progress).await
+                }
             }
             Op::DlqDelete { dlq, ids } => super::dlq_delete(node, dlq, ids).await,
             Op::DlqPurge { dlq, ttl } => {
