@@ -92,7 +92,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Bench(args)) => crate::bench::run(args).await,
         Some(Command::Claim { target, to, flags }) => {
-            crate::opscli::claim(&select_profile(&cli)?, target, to.as_deref(), flags).await
+            crate::opscli::claim(&select_profile(&cli)?, target, to.as_ref(), flags).await
         }
         Some(Command::Requeue { target, flags }) => {
             crate::opscli::requeue(&select_profile(&cli)?, target, flags).await
@@ -107,7 +107,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::opscli::dead_letter(
                 &select_profile(&cli)?,
                 target,
-                dlq.as_deref(),
+                dlq.as_ref(),
                 reason,
                 *min_deliveries,
                 flags,

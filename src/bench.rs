@@ -67,8 +67,8 @@ async fn dlq_bench(n: usize, json: bool) -> Result<()> {
     let t = Instant::now();
     let out = crate::ops::dlq_requeue(
         &c,
-        "bench:jobs:dlq",
-        "bench:jobs",
+        &"bench:jobs:dlq".into(),
+        &"bench:jobs".into(),
         &crate::ops::DlqSelect::UpTo("+".into()),
         &mut |_| {},
     )
@@ -253,7 +253,7 @@ async fn setup_streams(c: &Node, n: usize) -> Result<Vec<StreamSpec>> {
             .arg(">")
             .ignore();
         specs.push(StreamSpec {
-            name,
+            name: name.into(),
             groups: vec![GroupSpec {
                 name: "workers".into(),
             }],

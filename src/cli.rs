@@ -80,8 +80,8 @@ pub enum Command {
         #[command(flatten)]
         target: crate::opscli::PendingTarget,
         /// Consumer to claim to (default: the profile's claim_consumer, else oncall-$USER).
-        #[arg(long)]
-        to: Option<String>,
+        #[arg(long, value_parser = crate::opscli::name_arg())]
+        to: Option<crate::model::Name>,
         #[command(flatten)]
         flags: crate::opscli::WriteFlags,
     },
@@ -98,8 +98,8 @@ pub enum Command {
         #[command(flatten)]
         target: crate::opscli::PendingTarget,
         /// DLQ stream (default: <stream><dlq.suffix>).
-        #[arg(long)]
-        dlq: Option<String>,
+        #[arg(long, value_parser = crate::opscli::name_arg())]
+        dlq: Option<crate::model::Name>,
         /// Recorded in the entry's error field as "moved by redeye: <reason>".
         #[arg(long, default_value = "poison message")]
         reason: String,

@@ -6,11 +6,22 @@
 use crate::config::Profile;
 use crate::connect::Node;
 use crate::error::{Failure, Result};
+use crate::model::Name;
 use crate::ops::runner::{self, Confirmation, Runner};
 use crate::ops::{self, Op, Outcome};
 use clap::{Args, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
+
+/// A name on the command line: the escaped form redeye shows
+/// (`s_bad\xff`, see [`Name::parse`]), or any bytes the shell passes.
+pub fn name_arg() -> impl clap::builder::TypedValueParser<Value = Name> {
+    use clap::builder::TypedValueParser;
+    clap::builder::OsStringValueParser::new().map(|s| match s.to_str() {
+        Some(text) => Name::parse(text),
+        None => Name::from_bytes(std::os::unix::ffi::OsStrExt::as_bytes(s.as_os_str())),
+    })
+}
 
 #[derive(Debug, Clone, Args)]
 pub struct WriteFlags {
@@ -28,11 +39,11 @@ pub struct WriteFlags {
 #[derive(Debug, Clone, Args)]
 pub struct PendingTarget {
     /// The stream.
-    #[arg(long)]
-    pub stream: String,
+    #[arg(long, value_parser = crate::opscli::name_arg())]
+    pub stream: Name,
     /// The consumer group.
-    #[arg(long)]
-    pub group: String,
+    #[arg(long, value_parser = crate::opscli::name_arg())]
+    pub group: Name,
     /// Pending entry ids (comma-separated or repeated).
     #[arg(long, value_delimiter = ',', num_args = 1.., required_unless_present = "all")]
     pub ids: Vec<String>,
@@ -43,8 +54,8 @@ pub struct PendingTarget {
     #[arg(long, value_parser = humantime::parse_duration)]
     pub min_idle: Option<Duration>,
     /// With --all: only entries held by this consumer.
-    #[arg(long)]
-    pub consumer: Option<String>,
+    #[arg(long, value_parser = crate::opscli::name_arg())]
+    pub consumer: Option<Name>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,8 +63,8 @@ pub enum DlqCommand {
     /// Put dead letters back on their original stream and delete them from the DLQ (atomic per batch).
     Requeue {
         /// The DLQ stream, e.g. webhook_events:dlq.
-        #[arg(long)]
-        dlq: String,
+        #[arg(long, value_parser = crate::opscli::name_arg())]
+        dlq: Name,
         #[arg(long, value_delimiter = ',', num_args = 1.., conflicts_with_all = ["all", "older_than"])]
         ids: Vec<String>,
         /// Every entry present when the command starts.
@@ -63,8 +74,8 @@ pub enum DlqCommand {
         #[arg(long, value_parser = humantime::parse_duration, conflicts_with = "all")]
         older_than: Option<Duration>,
         /// Stream for entries without an original_stream field (default: the DLQ name without its suffix).
-        #[arg(long)]
-        to: Option<String>,
+        #[arg(long, value_parser = crate::opscli::name_arg())]
+        to: Option<Name>,
         /// Requeue from a stream that does not look like a DLQ (it has
         /// consumer groups, or its entries lack original_stream/original_id).
         #[arg(long)]
@@ -74,8 +85,8 @@ pub enum DlqCommand {
     },
     /// Delete dead letters (XDEL).
     Delete {
-        #[arg(long)]
-        dlq: String,
+        #[arg(long, value_parser = crate::opscli::name_arg())]
+        dlq: Name,
         #[arg(long, value_delimiter = ',', num_args = 1.., required = true)]
         ids: Vec<String>,
         #[command(flatten)]
@@ -83,8 +94,8 @@ pub enum DlqCommand {
     },
     /// Drop dead letters older than the TTL (XTRIM MINID), showing the count first.
     PurgeExpired {
-        #[arg(long)]
-        dlq: String,
+        #[arg(long, value_parser = crate::opscli::name_arg())]
+        dlq: Name,
         /// Default: the profile's dlq.ttl.
         #[arg(long, value_parser = humantime::parse_duration)]
         ttl: Option<Duration>,
@@ -100,10 +111,10 @@ pub enum DlqCommand {
 pub enum ConsumersCommand {
     /// Delete consumers that hold no pending entries and are idle longer than --idle.
     Prune {
-        #[arg(long)]
-        stream: String,
-        #[arg(long)]
-        group: String,
+        #[arg(long, value_parser = crate::opscli::name_arg())]
+        stream: Name,
+        #[arg(long, value_parser = crate::opscli::name_arg())]
+        group: Name,
         /// Idle time before a consumer counts as dead.
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         idle: Duration,
@@ -202,7 +213,7 @@ async fn select(
             &t.stream,
             &t.group,
             min_idle,
-            t.consumer.as_deref(),
+            t.consumer.as_ref(),
             min_deliveries,
             usize::MAX,
         )
@@ -263,11 +274,11 @@ async fn prepare<'a>(
 pub async fn claim(
     profile: &Profile,
     t: &PendingTarget,
-    to: Option<&str>,
+    to: Option<&Name>,
     f: &WriteFlags,
 ) -> Result<()> {
     let to = to
-        .map(String::from)
+        .cloned()
         .unwrap_or_else(|| runner::claim_consumer(profile));
     let Some((runner, min_idle, ids)) = prepare(profile, t, f, "claim", 0).await? else {
         return Ok(());
@@ -323,13 +334,13 @@ pub async fn requeue(profile: &Profile, t: &PendingTarget, f: &WriteFlags) -> Re
 pub async fn dead_letter(
     profile: &Profile,
     t: &PendingTarget,
-    dlq: Option<&str>,
+    dlq: Option<&Name>,
     reason: &str,
     min_deliveries: Option<u64>,
     f: &WriteFlags,
 ) -> Result<()> {
     let dlq = dlq
-        .map(String::from)
+        .cloned()
         .unwrap_or_else(|| profile.streams.dlq.stream_for(&t.stream));
     // --all: poison messages only (delivered more than dlq.max_retries times).
     let min_deliveries = min_deliveries.unwrap_or(if t.all {
@@ -399,7 +410,7 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
             let suffix = &profile.streams.dlq.suffix;
             let target = to
                 .clone()
-                .unwrap_or_else(|| dlq.strip_suffix(suffix.as_str()).unwrap_or(dlq).to_string());
+                .unwrap_or_else(|| dlq.strip_suffix(suffix).unwrap_or_else(|| dlq.clone()));
             let op = if !ids.is_empty() {
                 Op::DlqRequeue {
                     dlq: dlq.clone(),
@@ -520,6 +531,7 @@ pub async fn consumers(profile: &Profile, cmd: &ConsumersCommand) -> Result<()> 
     let runner = Runner::open(profile, flags.dry_run).await?;
     let node = runner.deployment().node_for_key(stream);
     let names = ops::prunable_consumers(node, stream, group, *idle).await?;
+    let names: Vec<String> = names.iter().map(Name::escaped).collect();
     if flags.dry_run {
         print(
             &Outcome::preview("prune-consumers", stream, Some(group), &names),
@@ -579,9 +591,9 @@ pub fn audit(tail: usize, json: bool) -> Result<()> {
             crate::sanitize::text(&r.profile),
             crate::sanitize::text(&r.endpoint),
             r.action,
-            crate::sanitize::text(&r.stream),
+            r.stream.escaped(),
             r.group
-                .map(|g| format!("/{}", crate::sanitize::text(&g)))
+                .map(|g| format!("/{}", g.escaped()))
                 .unwrap_or_default(),
             r.count,
             crate::sanitize::text(&r.result)

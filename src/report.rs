@@ -188,12 +188,12 @@ pub fn snapshot_text(s: &Snapshot) -> String {
     }
     for st in &s.streams {
         if !st.exists {
-            let _ = writeln!(o, "  {}  (does not exist)", clean(&st.name));
+            let _ = writeln!(o, "  {}  (does not exist)", st.name.escaped());
         } else {
             let _ = writeln!(
                 o,
                 "  {}  length {} · added {} · last id {}",
-                clean(&st.name),
+                st.name.escaped(),
                 count(st.length),
                 st.entries_added.map(count).unwrap_or_else(|| "?".into()),
                 st.last_id
@@ -206,7 +206,7 @@ pub fn snapshot_text(s: &Snapshot) -> String {
             let _ = writeln!(
                 o,
                 "    dlq {}  length {}",
-                clean(&d.stream),
+                d.stream.escaped(),
                 count(d.length)
             );
         }
@@ -244,7 +244,7 @@ fn group_line(g: &GroupInfo) -> String {
     if !g.exists {
         return format!(
             "group {}  (configured, does not exist on the server)",
-            clean(&g.name)
+            g.name.escaped()
         );
     }
     let lag = match g.lag {
@@ -253,7 +253,7 @@ fn group_line(g: &GroupInfo) -> String {
     };
     let mut line = format!(
         "group {}  consumers {} · pending {} · lag {lag} · last delivered {}",
-        clean(&g.name),
+        g.name.escaped(),
         count(g.consumers),
         count(g.pending),
         g.last_delivered_id

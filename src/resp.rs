@@ -2,7 +2,7 @@
 //! values: shared by `collect` (polls) and `ops` (writes). Pure; binary data
 //! is kept as bytes where it is payload, and names are sanitised before display.
 
-use crate::model::{Bytes, PendingEntry, StreamEntry};
+use crate::model::{Bytes, Name, PendingEntry, StreamEntry};
 use redis::Value;
 
 /// Text of a scalar reply (lossy for binary; sanitise before display).
@@ -15,6 +15,14 @@ pub fn text(v: &Value) -> Option<String> {
         Value::Double(d) => Some(d.to_string()),
         Value::Okay => Some("OK".into()),
         _ => None,
+    }
+}
+
+/// A name (key, group, consumer) with its bytes as the server sent them.
+pub fn name(v: &Value) -> Option<Name> {
+    match v {
+        Value::BulkString(b) => Some(Name::from_bytes(b.clone())),
+        other => text(other).map(Name::from),
     }
 }
 
@@ -66,7 +74,7 @@ pub fn pending_entries(v: &Value) -> Vec<PendingEntry> {
             let r = items(r);
             Some(PendingEntry {
                 id: text(r.first()?)?,
-                consumer: text(r.get(1)?)?,
+                consumer: name(r.get(1)?)?,
                 idle_ms: int(r.get(2)?)?,
                 deliveries: int(r.get(3)?)?,
             })
@@ -95,9 +103,9 @@ pub fn entries(v: &Value) -> Vec<StreamEntry> {
 }
 
 /// SCAN reply: next cursor and keys.
-pub fn scan(v: &Value) -> Option<(u64, Vec<String>)> {
+pub fn scan(v: &Value) -> Option<(u64, Vec<Name>)> {
     let a = items(v);
     let cursor = text(a.first()?)?.parse().ok()?;
-    let keys = items(a.get(1)?).iter().filter_map(text).collect();
+    let keys = items(a.get(1)?).iter().filter_map(name).collect();
     Some((cursor, keys))
 }

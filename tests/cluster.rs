@@ -600,7 +600,7 @@ fn sigkill_in_a_cross_slot_dlq_requeue_loses_nothing_and_the_next_run_leaves_no_
     assert_eq!(unique.len(), N);
     assert_eq!(xlen("jobs:dlq"), 0);
     let journal: u64 = redis::cmd("HLEN")
-        .arg(redeye::ops::cross::journal_key("jobs:dlq").unwrap())
+        .arg(redeye::ops::cross::journal_key(&"jobs:dlq".into()).unwrap())
         .query(&mut node_client(set.owner("jobs:dlq")))
         .unwrap();
     assert_eq!(journal, 0);

@@ -120,7 +120,7 @@ async fn pane_needs_change_what_one_poll_reads() {
     assert_eq!(g.consumer_summary.as_ref().unwrap().total, 1);
     let (cursor, keys) = out.discovered.unwrap();
     assert_eq!(cursor, 0);
-    assert!(keys.contains(&"orders".to_string()) && keys.contains(&"orders:dlq".to_string()));
+    assert!(keys.contains(&"orders".into()) && keys.contains(&"orders:dlq".into()));
 }
 
 #[tokio::test]
@@ -149,10 +149,7 @@ async fn discovers_streams_and_keeps_dlqs_with_their_stream() {
     }
     assert_eq!(
         names,
-        vec![
-            ("orders".to_string(), true),
-            ("agent:messages".to_string(), false)
-        ],
+        vec![("orders".into(), true), ("agent:messages".into(), false)],
         "discovered streams are added once, DLQ streams are not listed as streams"
     );
 }

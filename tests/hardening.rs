@@ -35,12 +35,10 @@ fn local_profile(
     p.streams.streams = streams
         .iter()
         .map(|(name, groups)| redeye::config::StreamSpec {
-            name: name.to_string(),
+            name: (*name).into(),
             groups: groups
                 .iter()
-                .map(|g| redeye::config::GroupSpec {
-                    name: g.to_string(),
-                })
+                .map(|g| redeye::config::GroupSpec { name: (*g).into() })
                 .collect(),
         })
         .collect();
@@ -654,7 +652,7 @@ async fn a_stream_deleted_under_the_pending_view_is_said_and_its_rows_cleared() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stalled_link_then_a_cut_one_are_both_recovered_from() {
+async fn a_stalled_link_a_cut_one_and_a_truncated_reply_are_all_recovered_from() {
     use redeye::collect::collector::{FromCollector, Limits, spawn};
     let srv = Server::plain();
     let proxy = common::proxy::Proxy::start(&srv.addr(), Duration::ZERO);
@@ -674,10 +672,11 @@ async fn a_stalled_link_then_a_cut_one_are_both_recovered_from() {
             break;
         }
     }
-    for fault in ["stall", "cut"] {
+    for fault in ["stall", "cut", "truncate"] {
         match fault {
             "stall" => proxy.stall(true),
-            _ => proxy.cut(),
+            "cut" => proxy.cut(),
+            _ => proxy.truncate_next_reply(),
         }
         // The UI is told...
         let error = loop {
@@ -863,4 +862,146 @@ async fn a_page_of_megabyte_dead_letters_stays_under_the_poll_budget() {
             break;
         }
     }
+}
+
+/// Defect 5: a stream whose name is not UTF-8 was queried under a lossy
+/// name (`s_bad\u{fffd}`) and shown as missing. Names are bytes end to end:
+/// found by discovery, polled, shown escaped (`s_bad\xff`), and acted on
+/// whether the name is typed escaped or passed as raw bytes.
+#[test]
+fn a_stream_named_with_bytes_that_are_not_utf8_is_polled_shown_and_acted_on() {
+    use std::os::unix::ffi::OsStrExt;
+    let srv = Server::plain();
+    let mut c = srv.client();
+    let (s, dlq) = (&b"s_bad\xff"[..], &b"s_bad\xff:dlq"[..]);
+    for i in 0..3 {
+        redis::cmd("XADD")
+            .arg(s)
+            .arg("*")
+            .arg("n")
+            .arg(i)
+            .query::<()>(&mut c)
+            .unwrap();
+    }
+    for g in ["g1", "g2"] {
+        redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg(s)
+            .arg(g)
+            .arg("0")
+            .query::<()>(&mut c)
+            .unwrap();
+    }
+    redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg("g1")
+        .arg(&b"c\xfe"[..])
+        .arg("STREAMS")
+        .arg(s)
+        .arg(">")
+        .query::<redis::Value>(&mut c)
+        .unwrap();
+    for i in 0..2 {
+        redis::cmd("XADD")
+            .arg(dlq)
+            .arg("*")
+            .arg("original_stream")
+            .arg(s)
+            .arg("original_id")
+            .arg(format!("1-{i}"))
+            .arg("n")
+            .arg(i)
+            .query::<()>(&mut c)
+            .unwrap();
+    }
+    let home = Home::new();
+
+    let (code, json, err) = run(&home, &srv, &["snapshot", "--discover", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let snap: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let st = snap["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "s_bad\\xff")
+        .unwrap_or_else(|| panic!("no s_bad\\xff in {}", snap["streams"]));
+    assert_eq!(st["exists"], true, "{st}");
+    assert_eq!(st["length"], 3, "{st}");
+    assert_eq!(st["groups"].as_array().unwrap().len(), 2, "{st}");
+    let g1 = &st["groups"][0];
+    assert_eq!(
+        (g1["name"].as_str(), g1["pending"].as_u64()),
+        (Some("g1"), Some(3))
+    );
+    assert_eq!(g1["pending_by_consumer"][0]["consumer"], "c\\xfe", "{g1}");
+    assert_eq!(st["dlq"]["stream"], "s_bad\\xff:dlq", "{st}");
+    assert_eq!(st["dlq"]["length"], 2, "{st}");
+
+    let (code, text, err) = run(&home, &srv, &["snapshot", "--discover"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.contains("s_bad\\xff") && !text.contains('\u{fffd}'),
+        "{text}"
+    );
+
+    // Raw bytes on the command line reach the same key.
+    let o = home
+        .redeye()
+        .env("REDIS_ADDR", srv.addr())
+        .args(["claim", "--stream"])
+        .arg(std::ffi::OsStr::from_bytes(s))
+        .args([
+            "--group",
+            "g1",
+            "--all",
+            "--min-idle",
+            "0s",
+            "--to",
+            "me",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    let (so, se) = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{so}{se}");
+    let held: redis::Value = redis::cmd("XPENDING")
+        .arg(s)
+        .arg("g1")
+        .arg("-")
+        .arg("+")
+        .arg(10)
+        .arg("me")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(redeye::resp::items(&held).len(), 3, "claimed to me");
+
+    // The escaped form, as shown, reaches it too.
+    let (code, so, se) = run(
+        &home,
+        &srv,
+        &[
+            "dlq",
+            "requeue",
+            "--dlq",
+            "s_bad\\xff:dlq",
+            "--all",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0, "{so}{se}");
+    let len = |k: &[u8], c: &mut redis::Connection| -> u64 {
+        redis::cmd("XLEN").arg(k).query(c).unwrap()
+    };
+    assert_eq!(
+        len(s, &mut c),
+        5,
+        "both dead letters back on the real stream"
+    );
+    assert_eq!(len(dlq, &mut c), 0);
+    let lossy: u64 = redis::cmd("EXISTS")
+        .arg("s_bad\u{fffd}")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(lossy, 0, "no key under a lossy name was written");
+    assert_eq!(last_audit(&home)["stream"], "s_bad\\xff:dlq");
 }

@@ -110,7 +110,7 @@ proptest! {
     #[test]
     fn reply_parsers_never_panic(v in value(), now in any::<u64>()) {
         let _ = parse::slowlog(&v, 3);
-        let s: StreamInfo = streams::stream("s", &v);
+        let s: StreamInfo = streams::stream(&"s".into(), &v);
         let gs: Vec<GroupInfo> = streams::groups(&v, &s, now);
         if let Some(mut g) = gs.into_iter().next() {
             streams::apply_pending_summary(&mut g, &v, now);

@@ -335,7 +335,7 @@ fn mark_then_requeue_asks_then_runs_the_exact_operation() {
             }),
         ] => {
             assert_eq!(
-                (stream.as_str(), group.as_str()),
+                (stream.to_str().unwrap(), group.to_str().unwrap()),
                 ("webhook_events", "webhook_workers")
             );
             assert_eq!(ids.len(), 2);

@@ -7,7 +7,7 @@
 use super::{ConsumerScope, PollRequest, poll_with};
 use crate::config::{Profile, StreamSpec};
 use crate::connect::{Deployment, Link};
-use crate::model::Snapshot;
+use crate::model::{Name, Snapshot};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -18,9 +18,9 @@ use tokio::time::Instant;
 pub struct Needs {
     pub client_list: bool,
     /// The group whose pending view is open: its consumers and a page of entries.
-    pub pending: Option<(String, String, String)>,
+    pub pending: Option<(Name, Name, String)>,
     /// The DLQ stream whose entries are shown, and the id to page before.
-    pub dlq: Option<(String, String)>,
+    pub dlq: Option<(Name, String)>,
 }
 
 #[derive(Debug)]
@@ -31,7 +31,7 @@ pub enum ToCollector {
     Needs(Needs),
     /// Read one entry (the message body behind a pending id).
     Fetch {
-        stream: String,
+        stream: Name,
         id: String,
     },
 }
@@ -48,7 +48,7 @@ pub enum FromCollector {
     },
     /// The answer to a `Fetch`: `None` when the entry no longer exists.
     Entry {
-        stream: String,
+        stream: Name,
         id: String,
         entry: Option<crate::model::StreamEntry>,
     },
@@ -129,7 +129,7 @@ struct State {
     interval: Duration,
     paused: bool,
     needs: Needs,
-    discovered: Vec<String>,
+    discovered: Vec<Name>,
     cursor: Option<u64>,
     /// The node whose keyspace the discovery pass is walking (Cluster: each
     /// primary in turn).
@@ -140,10 +140,9 @@ struct State {
     clients: Option<crate::model::ClientList>,
     /// Groups seen on the server that the profile does not name, by stream:
     /// the next poll reads their XPENDING summary too.
-    known_groups: std::collections::BTreeMap<String, Vec<String>>,
+    known_groups: std::collections::BTreeMap<Name, Vec<Name>>,
     /// Consumer summaries by (stream, group), with when they were read.
-    consumers:
-        std::collections::HashMap<(String, String), (crate::model::ConsumerSummary, Instant)>,
+    consumers: std::collections::HashMap<(Name, Name), (crate::model::ConsumerSummary, Instant)>,
 }
 
 impl State {
@@ -245,7 +244,7 @@ impl State {
         }
     }
 
-    fn discovered(&mut self, cursor: u64, keys: Vec<String>, nodes: usize) {
+    fn discovered(&mut self, cursor: u64, keys: Vec<Name>, nodes: usize) {
         super::add_discovered(&self.profile, &mut self.discovered, keys);
         self.discovered.sort();
         self.cursor = (cursor != 0).then_some(cursor);
@@ -426,7 +425,7 @@ async fn failed(
     events.send(msg).await.ok().map(|_| wait)
 }
 
-async fn fetch(dep: &Deployment, stream: &str, id: &str) -> Option<crate::model::StreamEntry> {
+async fn fetch(dep: &Deployment, stream: &Name, id: &str) -> Option<crate::model::StreamEntry> {
     let node = dep.node_for_key(stream);
     let mut cmd = node.cmd("XRANGE")?;
     cmd.arg(stream).arg(id).arg(id);

@@ -13,8 +13,8 @@ use crate::config::{Profile, StreamSpec};
 use crate::connect::{Deployment, ErrorKind, Node, NodeError};
 use crate::error::{Failure, Result};
 use crate::model::{
-    DlqInfo, EntryPage, GroupInfo, NodeStatus, PendingPage, Problem, ProblemKind, ServerConfig,
-    Snapshot, StreamInfo,
+    DlqInfo, EntryPage, GroupInfo, Name, NodeStatus, PendingPage, Problem, ProblemKind,
+    ServerConfig, Snapshot, StreamInfo,
 };
 use redis::Value;
 use std::collections::BTreeMap;
@@ -26,7 +26,7 @@ pub enum ConsumerScope {
     Configured,
     /// Only these (stream, group) pairs: the open pending view's, and the one
     /// whose cached summary is oldest.
-    Groups(Vec<(String, String)>),
+    Groups(Vec<(Name, Name)>),
     None,
 }
 
@@ -41,9 +41,9 @@ pub struct PollRequest {
     /// CLIENT LIST (clients pane open); rows kept at most.
     pub client_list: Option<usize>,
     /// XPENDING extended form: (stream, group, after id ("-" = start), count).
-    pub pending_page: Option<(String, String, String, u32)>,
+    pub pending_page: Option<(Name, Name, String, u32)>,
     /// Newest DLQ entries: (dlq stream, before id ("+" = newest), count).
-    pub dlq_page: Option<(String, String, u32)>,
+    pub dlq_page: Option<(Name, String, u32)>,
     /// One SCAN step for stream discovery: (cursor, count).
     pub discover: Option<(u64, u32)>,
     /// The node (index into the deployment's nodes) that runs that step:
@@ -52,7 +52,7 @@ pub struct PollRequest {
     /// Groups seen on the server in an earlier poll but not named in the
     /// profile, by stream: polled like configured ones (XPENDING summary),
     /// but not reported missing when they go.
-    pub known_groups: BTreeMap<String, Vec<String>>,
+    pub known_groups: BTreeMap<Name, Vec<Name>>,
 }
 
 impl PollRequest {
@@ -72,9 +72,9 @@ impl PollRequest {
     }
 
     /// Every group of stream `i` to poll: configured first, then those seen before.
-    fn groups_of(&self, i: usize) -> Vec<String> {
+    fn groups_of(&self, i: usize) -> Vec<Name> {
         let spec = &self.streams[i];
-        let mut out: Vec<String> = spec.groups.iter().map(|g| g.name.clone()).collect();
+        let mut out: Vec<Name> = spec.groups.iter().map(|g| g.name.clone()).collect();
         if let Some(known) = self.known_groups.get(&spec.name) {
             for g in known {
                 if !out.contains(g) {
@@ -92,11 +92,11 @@ impl PollRequest {
 }
 
 /// Groups that exist on the server but are not named in the profile.
-pub fn seen_groups(snap: &Snapshot) -> BTreeMap<String, Vec<String>> {
+pub fn seen_groups(snap: &Snapshot) -> BTreeMap<Name, Vec<Name>> {
     snap.streams
         .iter()
         .filter_map(|s| {
-            let g: Vec<String> = s
+            let g: Vec<Name> = s
                 .groups
                 .iter()
                 .filter(|g| g.exists && !g.configured)
@@ -111,7 +111,7 @@ pub fn seen_groups(snap: &Snapshot) -> BTreeMap<String, Vec<String>> {
 pub struct PollOutcome {
     pub snapshot: Snapshot,
     /// Next SCAN cursor (0 = a full pass finished) and stream names found by this step.
-    pub discovered: Option<(u64, Vec<String>)>,
+    pub discovered: Option<(u64, Vec<Name>)>,
     /// Bytes of the request sent.
     pub request_bytes: usize,
     /// Cluster: CLUSTER INFO and CLUSTER NODES as this node answered them.
@@ -130,8 +130,8 @@ enum Slot {
     ClientList,
     Stream(usize),
     Groups(usize),
-    Pending(usize, String),
-    Consumers(usize, String),
+    Pending(usize, Name),
+    Consumers(usize, Name),
     DlqLen(usize),
     PendingPage,
     DlqPage,
@@ -179,7 +179,7 @@ impl Slot {
 /// What one node of the deployment is asked in a poll.
 struct Part<'a> {
     /// Whether this node owns a key (standalone, Sentinel: every key).
-    owns: &'a (dyn Fn(&str) -> bool + Sync),
+    owns: &'a (dyn Fn(&[u8]) -> bool + Sync),
     /// This node runs the poll's discovery SCAN step.
     scan: bool,
     /// Cluster: CLUSTER INFO on every node, CLUSTER NODES on the first.
@@ -202,9 +202,9 @@ fn plan(
     let evalsha = conn.cmd("EVALSHA");
     let stream_sha = conn.stream_script().filter(|_| evalsha.is_some());
     let page_sha = conn.dlq_page_script().filter(|_| evalsha.is_some());
-    let mut add = |slot: Slot, args: Vec<String>| match conn.cmd(slot.command()) {
+    let mut add = |slot: Slot, args: Vec<Vec<u8>>| match conn.cmd(slot.command()) {
         Some(plain) => {
-            let script = |sha: &String, keys_and_args: &[&str]| {
+            let script = |sha: &String, keys_and_args: &[&[u8]]| {
                 let mut c = evalsha.clone().expect("checked with the sha");
                 c.arg(sha).arg(1);
                 for a in keys_and_args {
@@ -215,7 +215,7 @@ fn plan(
             let c = match (&slot, &stream_sha, &page_sha) {
                 // args: "STREAM", name
                 (Slot::Stream(_) | Slot::DlqLen(_), Some(sha), _) => {
-                    script(sha, &[args.last().map(String::as_str).unwrap_or_default()])
+                    script(sha, &[args.last().map(Vec::as_slice).unwrap_or_default()])
                 }
                 // args: stream, end, "-", "COUNT", count
                 (Slot::DlqPage, _, Some(sha)) => script(
@@ -223,8 +223,8 @@ fn plan(
                     &[
                         &args[0],
                         &args[1],
-                        args.get(4).map(String::as_str).unwrap_or_default(),
-                        &crate::model::dlq::FIELDS.join(","),
+                        args.get(4).map(Vec::as_slice).unwrap_or_default(),
+                        crate::model::dlq::FIELDS.join(",").as_bytes(),
                     ],
                 ),
                 _ => {
@@ -248,7 +248,11 @@ fn plan(
             ),
         }),
     };
-    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    // Arguments as bytes: names are sent exactly as the server holds them.
+    fn b(x: impl AsRef<[u8]>) -> Vec<u8> {
+        x.as_ref().to_vec()
+    }
+    let s = |v: &[&str]| v.iter().map(b).collect::<Vec<_>>();
     add(Slot::Info, vec![]);
     add(
         Slot::ConfigGet,
@@ -260,10 +264,7 @@ fn plan(
         ]),
     );
     if req.slowlog > 0 {
-        add(
-            Slot::SlowlogGet,
-            vec!["GET".into(), req.slowlog.to_string()],
-        );
+        add(Slot::SlowlogGet, vec![b("GET"), b(req.slowlog.to_string())]);
         add(Slot::SlowlogLen, s(&["LEN"]));
     }
     if req.client_list.is_some() {
@@ -276,29 +277,29 @@ fn plan(
         }
     }
     for (i, spec) in req.streams.iter().enumerate() {
-        let name = spec.name.clone();
-        if dlq.enabled && (part.owns)(&dlq.stream_for(&name)) {
-            add(
-                Slot::DlqLen(i),
-                vec!["STREAM".into(), dlq.stream_for(&name)],
-            );
+        let name = spec.name.as_bytes();
+        let dlq_name = dlq.stream_for(&spec.name);
+        if dlq.enabled && (part.owns)(dlq_name.as_bytes()) {
+            add(Slot::DlqLen(i), vec![b("STREAM"), dlq_name.into_bytes()]);
         }
-        if !(part.owns)(&name) {
+        if !(part.owns)(name) {
             continue;
         }
-        add(Slot::Stream(i), vec!["STREAM".into(), name.clone()]);
-        add(Slot::Groups(i), vec!["GROUPS".into(), name.clone()]);
+        add(Slot::Stream(i), vec![b("STREAM"), b(name)]);
+        add(Slot::Groups(i), vec![b("GROUPS"), b(name)]);
         for g in req.groups_of(i) {
-            add(Slot::Pending(i, g.clone()), vec![name.clone(), g.clone()]);
+            add(Slot::Pending(i, g.clone()), vec![b(name), b(g.as_bytes())]);
             let wanted = match &req.consumers {
                 ConsumerScope::Configured => spec.groups.iter().any(|c| c.name == g),
-                ConsumerScope::Groups(list) => list.iter().any(|(st, gr)| st == &name && gr == &g),
+                ConsumerScope::Groups(list) => {
+                    list.iter().any(|(st, gr)| st == &spec.name && gr == &g)
+                }
                 ConsumerScope::None => false,
             };
             if wanted {
                 add(
                     Slot::Consumers(i, g.clone()),
-                    vec!["CONSUMERS".into(), name.clone(), g],
+                    vec![b("CONSUMERS"), b(name), g.into_bytes()],
                 );
             }
         }
@@ -306,7 +307,7 @@ fn plan(
     if let Some((stream, group, after, count)) = req
         .pending_page
         .as_ref()
-        .filter(|(stream, ..)| (part.owns)(stream))
+        .filter(|(stream, ..)| (part.owns)(stream.as_bytes()))
     {
         let start = if after == "-" {
             "-".to_string()
@@ -316,18 +317,18 @@ fn plan(
         add(
             Slot::PendingPage,
             vec![
-                stream.clone(),
-                group.clone(),
-                start,
-                "+".into(),
-                count.to_string(),
+                b(stream.as_bytes()),
+                b(group.as_bytes()),
+                b(start),
+                b("+"),
+                b(count.to_string()),
             ],
         );
     }
     if let Some((stream, before, count)) = req
         .dlq_page
         .as_ref()
-        .filter(|(stream, ..)| (part.owns)(stream))
+        .filter(|(stream, ..)| (part.owns)(stream.as_bytes()))
     {
         let end = if before == "+" {
             "+".to_string()
@@ -337,11 +338,11 @@ fn plan(
         add(
             Slot::DlqPage,
             vec![
-                stream.clone(),
-                end,
-                "-".into(),
-                "COUNT".into(),
-                count.to_string(),
+                b(stream.as_bytes()),
+                b(end),
+                b("-"),
+                b("COUNT"),
+                b(count.to_string()),
             ],
         );
     }
@@ -349,11 +350,11 @@ fn plan(
         add(
             Slot::Scan,
             vec![
-                cursor.to_string(),
-                "COUNT".into(),
-                count.to_string(),
-                "TYPE".into(),
-                "stream".into(),
+                b(cursor.to_string()),
+                b("COUNT"),
+                b(count.to_string()),
+                b("TYPE"),
+                b("stream"),
             ],
         );
     }
@@ -409,11 +410,11 @@ fn empty_stream(spec: &StreamSpec, configured: bool) -> StreamInfo {
 
 /// Add the SCAN results that are new: not configured, not already found, and
 /// not DLQ streams (those are shown with their stream, not as streams of their own).
-pub fn add_discovered(profile: &Profile, found: &mut Vec<String>, keys: Vec<String>) {
+pub fn add_discovered(profile: &Profile, found: &mut Vec<Name>, keys: Vec<Name>) {
     let suffix = &profile.streams.dlq.suffix;
     for k in keys {
         let configured = profile.streams.streams.iter().any(|s| s.name == k);
-        let is_dlq = !suffix.is_empty() && k.ends_with(suffix.as_str());
+        let is_dlq = !suffix.is_empty() && k.ends_with(suffix);
         if !configured && !is_dlq && !found.contains(&k) {
             found.push(k);
         }
@@ -426,7 +427,7 @@ pub async fn discover_all(
     profile: &Profile,
     dep: &Deployment,
     max_steps: usize,
-) -> Result<Vec<String>> {
+) -> Result<Vec<Name>> {
     let mut found = Vec::new();
     // Every primary holds its own share of the keyspace.
     for conn in dep.nodes() {
@@ -504,7 +505,7 @@ pub async fn poll_with(
     let cluster = dep.cluster().is_some();
     let scan_on = req.discover_node.min(dep.nodes().len().saturating_sub(1));
     let polls = dep.nodes().iter().enumerate().map(|(i, n)| async move {
-        let owns = move |key: &str| dep.owner_of(key.as_bytes()) == i;
+        let owns = move |key: &[u8]| dep.owner_of(key) == i;
         let part = Part {
             owns: &owns,
             scan: i == scan_on,
@@ -573,7 +574,7 @@ async fn poll_node(
         })?
     };
     let now = crate::time::now_ms();
-    let configured = |name: &str| profile.streams.streams.iter().any(|s| s.name == name);
+    let configured = |name: &Name| profile.streams.streams.iter().any(|s| &s.name == name);
     let mut snap = Snapshot {
         schema: crate::model::SCHEMA_VERSION,
         taken_at_ms: now,
@@ -769,9 +770,9 @@ async fn poll_node(
     })
 }
 
-fn missing_group(name: &str) -> GroupInfo {
+fn missing_group(name: &Name) -> GroupInfo {
     GroupInfo {
-        name: name.to_string(),
+        name: name.clone(),
         configured: true,
         exists: false,
         consumers: 0,

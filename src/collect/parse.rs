@@ -112,7 +112,11 @@ mod tests {
             Value::Int(4),
         ])]));
         assert_eq!(
-            (p[0].consumer.as_str(), p[0].idle_ms, p[0].deliveries),
+            (
+                p[0].consumer.to_str().unwrap(),
+                p[0].idle_ms,
+                p[0].deliveries
+            ),
             ("c1", 5000, 4)
         );
         let e = entries(&Value::Array(vec![

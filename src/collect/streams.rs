@@ -1,9 +1,10 @@
 //! Pure parsers for XINFO STREAM, XINFO GROUPS, XINFO CONSUMERS and the
 //! XPENDING summary, over RESP2 (flat arrays) or RESP3 (maps) replies.
 
+use crate::model::Name;
 use crate::model::ids;
 use crate::model::{ConsumerPending, ConsumerSummary, GroupInfo, StreamInfo};
-use crate::resp::{field, int, items, pairs, text};
+use crate::resp::{field, int, items, name as bytes_name, pairs, text};
 use redis::Value;
 
 fn entry_id(v: &Value) -> Option<String> {
@@ -12,11 +13,11 @@ fn entry_id(v: &Value) -> Option<String> {
 }
 
 /// XINFO STREAM (not FULL).
-pub fn stream(name: &str, v: &Value) -> StreamInfo {
+pub fn stream(name: &Name, v: &Value) -> StreamInfo {
     let p = pairs(v);
     let s = |k: &str| field(&p, k).and_then(text);
     StreamInfo {
-        name: name.to_string(),
+        name: name.clone(),
         configured: false,
         exists: true,
         length: field(&p, "length").and_then(int).unwrap_or(0),
@@ -45,7 +46,7 @@ pub fn groups(v: &Value, stream: &StreamInfo, now_ms: u64) -> Vec<GroupInfo> {
                 Some(null_lag_reason(entries_read, last.as_deref(), stream))
             };
             GroupInfo {
-                name: field(&p, "name").and_then(text).unwrap_or_default(),
+                name: field(&p, "name").and_then(bytes_name).unwrap_or_default(),
                 configured: false,
                 exists: true,
                 consumers: field(&p, "consumers").and_then(int).unwrap_or(0),
@@ -105,7 +106,7 @@ pub fn apply_pending_summary(g: &mut GroupInfo, v: &Value, now_ms: u64) {
         .filter_map(|c| {
             let c = items(c);
             Some(ConsumerPending {
-                consumer: text(c.first()?)?,
+                consumer: bytes_name(c.first()?)?,
                 pending: int(c.get(1)?)?,
             })
         })
@@ -160,7 +161,7 @@ mod tests {
 
     fn stream_fixture(max_deleted: &str) -> StreamInfo {
         stream(
-            "s",
+            &"s".into(),
             &Value::Array(vec![
                 bs("length"),
                 Value::Int(3),

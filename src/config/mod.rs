@@ -209,8 +209,11 @@ profiles:
         assert_eq!(s.claim_min_idle, Duration::from_secs(5));
         assert_eq!(s.dlq.max_retries, 5);
         assert_eq!(s.dlq.ttl, Duration::from_secs(86400));
-        assert_eq!(s.dlq.stream_for("webhook-events"), "webhook-events:dlq");
-        let names: Vec<_> = s.streams.iter().map(|x| x.name.as_str()).collect();
+        assert_eq!(
+            s.dlq.stream_for(&"webhook-events".into()),
+            "webhook-events:dlq"
+        );
+        let names: Vec<_> = s.streams.iter().map(|x| x.name.to_str().unwrap()).collect();
         assert_eq!(names, ["webhook-events", "agent:messages"]);
         assert_eq!(s.streams[0].groups[0].name, "webhook-processors");
         assert_eq!(s.streams[1].groups[0].name, "agents");

@@ -1,5 +1,6 @@
 //! The resolved profile and its parts: what the rest of redeye reads.
 
+use crate::model::Name;
 use crate::secret::Secret;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -186,12 +187,12 @@ impl Default for Timeouts {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GroupSpec {
-    pub name: String,
+    pub name: Name,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StreamSpec {
-    pub name: String,
+    pub name: Name,
     pub groups: Vec<GroupSpec>,
 }
 
@@ -204,8 +205,8 @@ pub struct DlqSettings {
 }
 
 impl DlqSettings {
-    pub fn stream_for(&self, stream: &str) -> String {
-        format!("{stream}{}", self.suffix)
+    pub fn stream_for(&self, stream: &Name) -> Name {
+        stream.with_suffix(&self.suffix)
     }
 }
 
@@ -224,9 +225,7 @@ impl Default for StreamSettings {
             name: name.into(),
             groups: groups
                 .iter()
-                .map(|g| GroupSpec {
-                    name: g.to_string(),
-                })
+                .map(|g| GroupSpec { name: (*g).into() })
                 .collect(),
         };
         StreamSettings {

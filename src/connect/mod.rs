@@ -48,8 +48,8 @@ impl Deployment {
     }
 
     /// The node that owns `key` (standalone and Sentinel: the master).
-    pub fn node_for_key(&self, key: &str) -> &Node {
-        &self.nodes[self.owner_of(key.as_bytes())]
+    pub fn node_for_key(&self, key: impl AsRef<[u8]>) -> &Node {
+        &self.nodes[self.owner_of(key.as_ref())]
     }
 
     /// Index into [`Deployment::nodes`] of the node owning `key` (a slot no
@@ -69,8 +69,8 @@ impl Deployment {
     }
 
     /// Whether two keys live in one slot (and a script may touch both).
-    pub fn same_slot(&self, a: &str, b: &str) -> bool {
-        self.cluster.is_none() || cluster::slot_of(a.as_bytes()) == cluster::slot_of(b.as_bytes())
+    pub fn same_slot(&self, a: impl AsRef<[u8]>, b: impl AsRef<[u8]>) -> bool {
+        self.cluster.is_none() || cluster::slot_of(a.as_ref()) == cluster::slot_of(b.as_ref())
     }
 
     /// The link this deployment was made through.

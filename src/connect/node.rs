@@ -227,13 +227,18 @@ impl Node {
 
     /// Run a Lua script: EVALSHA, loading it with EVAL once on NOSCRIPT.
     /// A write: answered within `timeouts.write`.
-    pub async fn script(&self, src: &str, keys: &[&str], args: &[String]) -> ScriptResult {
+    pub async fn script(
+        &self,
+        src: &str,
+        keys: &[impl redis::ToRedisArgs],
+        args: &[impl redis::ToRedisArgs],
+    ) -> ScriptResult {
         let hash = redis::Script::new(src).get_hash().to_string();
         let build = |name: &str, first: &str| -> Option<redis::Cmd> {
             let mut c = self.cmd(name)?;
             c.arg(first).arg(keys.len());
             for k in keys {
-                c.arg(*k);
+                c.arg(k);
             }
             for a in args {
                 c.arg(a);

@@ -2,7 +2,7 @@
 //! flat however long redeye runs: every series is a fixed-size ring, and
 //! per-stream series are dropped when the stream disappears.
 
-use super::Snapshot;
+use super::{Name, Snapshot};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -65,9 +65,9 @@ pub struct Rates {
     /// New SLOWLOG entries since the previous poll.
     pub slowlog_new: u64,
     /// Entries added per second, by stream.
-    pub added_per_s: HashMap<String, f64>,
+    pub added_per_s: HashMap<Name, f64>,
     /// DLQ length change since the previous poll, by DLQ stream.
-    pub dlq_growth: HashMap<String, i64>,
+    pub dlq_growth: HashMap<Name, i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -84,7 +84,7 @@ pub struct History {
     pub blocked: Ring<u64>,
     pub evicted_per_s: Ring<u64>,
     pub expired_per_s: Ring<u64>,
-    pub streams: HashMap<String, StreamSeries>,
+    pub streams: HashMap<Name, StreamSeries>,
     pub rates: Rates,
     /// Highest slowlog id seen so far (to mark new entries).
     pub slowlog_seen: Option<u64>,
@@ -107,10 +107,10 @@ impl History {
                     .saturating_sub(a.rejected_connections);
             }
             // By name: a linear search per stream would be quadratic with thousands of streams.
-            let by_name: HashMap<&str, &super::StreamInfo> =
-                prev.streams.iter().map(|p| (p.name.as_str(), p)).collect();
+            let by_name: HashMap<&Name, &super::StreamInfo> =
+                prev.streams.iter().map(|p| (&p.name, p)).collect();
             for s in &snap.streams {
-                if let Some(p) = by_name.get(s.name.as_str()) {
+                if let Some(p) = by_name.get(&s.name) {
                     if let (Some(a), Some(b)) = (p.entries_added, s.entries_added) {
                         rates
                             .added_per_s
@@ -146,10 +146,9 @@ impl History {
         }
         self.evicted_per_s.push(rates.evicted_per_s.round() as u64);
         self.expired_per_s.push(rates.expired_per_s.round() as u64);
-        let present: std::collections::HashSet<&str> =
-            snap.streams.iter().map(|s| s.name.as_str()).collect();
-        self.streams
-            .retain(|name, _| present.contains(name.as_str()));
+        let present: std::collections::HashSet<&Name> =
+            snap.streams.iter().map(|s| &s.name).collect();
+        self.streams.retain(|name, _| present.contains(name));
         for s in &snap.streams {
             let series = self.streams.entry(s.name.clone()).or_default();
             series.length.push(s.length);

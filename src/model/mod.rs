@@ -8,9 +8,11 @@ mod deployment;
 pub mod dlq;
 pub mod history;
 pub mod ids;
+mod name;
 
 pub use cluster::*;
 pub use deployment::*;
+pub use name::Name;
 
 use serde::Serialize;
 
@@ -142,8 +144,8 @@ pub struct ClientRow {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PendingPage {
-    pub stream: String,
-    pub group: String,
+    pub stream: Name,
+    pub group: Name,
     /// The page starts after this id (exclusive); "-" for the first page.
     pub after: String,
     pub entries: Vec<PendingEntry>,
@@ -152,14 +154,14 @@ pub struct PendingPage {
 #[derive(Debug, Clone, Serialize)]
 pub struct PendingEntry {
     pub id: String,
-    pub consumer: String,
+    pub consumer: Name,
     pub idle_ms: u64,
     pub deliveries: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EntryPage {
-    pub stream: String,
+    pub stream: Name,
     /// Newest first.
     pub entries: Vec<StreamEntry>,
 }
@@ -272,7 +274,7 @@ pub struct ServerConfig {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StreamInfo {
-    pub name: String,
+    pub name: Name,
     /// Named in the profile (false: found by discovery).
     pub configured: bool,
     /// False when the key does not exist (the rest is then empty).
@@ -289,7 +291,7 @@ pub struct StreamInfo {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct GroupInfo {
-    pub name: String,
+    pub name: Name,
     /// Named in the profile (as opposed to found on the server).
     pub configured: bool,
     /// False for a configured group that does not exist on the server.
@@ -316,7 +318,7 @@ pub struct GroupInfo {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ConsumerPending {
-    pub consumer: String,
+    pub consumer: Name,
     pub pending: u64,
 }
 
@@ -333,7 +335,7 @@ pub struct ConsumerSummary {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DlqInfo {
-    pub stream: String,
+    pub stream: Name,
     pub length: u64,
     /// Id of the oldest / newest dead letter (their ms part is when they failed).
     pub oldest_id: Option<String>,

@@ -2,6 +2,7 @@
 //! password: records hold names, ids and counts only.
 
 use crate::error::{Failure, Result};
+use crate::model::Name;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -18,11 +19,12 @@ pub struct Record {
     pub profile: String,
     pub endpoint: String,
     pub action: String,
-    pub stream: String,
+    /// Names in the escaped form (`\xff` for a byte that is not UTF-8).
+    pub stream: Name,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<Name>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
+    pub target: Option<Name>,
     pub ids: Vec<String>,
     pub ids_truncated: bool,
     pub count: u64,

@@ -19,11 +19,11 @@
 //! (reported as `finished_interrupted`), so no duplicate is left behind; not
 //! found, the copy was never written and the entry is moved normally.
 
-use super::{BATCH, DlqSelect, Outcome, call, ints, s, script};
+use super::{BATCH, DlqSelect, Outcome, call, ints, num, s, script};
 use crate::connect::{Deployment, Node};
 use crate::error::{Failure, Result};
-use crate::model::StreamEntry;
 use crate::model::dlq::{FIELDS, ORIGINAL_ID, ORIGINAL_STREAM};
+use crate::model::{Name, StreamEntry};
 use redis::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -52,20 +52,27 @@ fn die_after_copy() {
 }
 
 /// A key in the same slot as `dlq` for its journal of moves in flight.
-pub fn journal_key(dlq: &str) -> Result<String> {
+pub fn journal_key(dlq: &Name) -> Result<Name> {
     let slot = crate::connect::cluster::slot_of(dlq.as_bytes());
+    let mut braced = b"{".to_vec();
+    braced.extend_from_slice(dlq.as_bytes());
+    braced.push(b'}');
     [
-        format!("{dlq}:redeye-journal"),
-        format!("{{{dlq}}}:redeye-journal"),
+        dlq.with_suffix(":redeye-journal"),
+        Name::from_bytes(braced).with_suffix(":redeye-journal"),
     ]
     .into_iter()
     .find(|k| crate::connect::cluster::slot_of(k.as_bytes()) == slot)
     .ok_or_else(|| {
         Failure::runtime(format!(
-            "cannot name a journal key in the slot of {}; rename the DLQ or use a hash tag",
-            crate::sanitize::text(dlq)
+            "cannot name a journal key in the slot of {dlq}; rename the DLQ or use a hash tag"
         ))
     })
+}
+
+/// The `requeued_from` marker of a copy: `<dlq> <id>`, with the DLQ's bytes.
+fn marker(dlq: &Name, id: &str) -> Vec<u8> {
+    dlq.with_suffix(" ").with_suffix(id).into_bytes()
 }
 
 fn text(b: &crate::model::Bytes) -> String {
@@ -74,14 +81,14 @@ fn text(b: &crate::model::Bytes) -> String {
 
 /// The copy of a dead letter for its target: payload fields as they were,
 /// plus where it came from.
-fn requeue_copy(dlq: &str, e: &StreamEntry, fallback: &str) -> (String, Vec<Vec<u8>>) {
-    let mut target = fallback.to_string();
+fn requeue_copy(dlq: &Name, e: &StreamEntry, fallback: &Name) -> (Name, Vec<Vec<u8>>) {
+    let mut target = fallback.clone();
     let mut out: Vec<Vec<u8>> = Vec::new();
     let mut original_id = None;
     for (k, v) in &e.fields {
         let key = text(k);
         if key == ORIGINAL_STREAM && !v.0.is_empty() {
-            target = text(v);
+            target = Name::from_bytes(v.0.clone());
         }
         if key == ORIGINAL_ID {
             original_id = Some(v.0.clone());
@@ -99,9 +106,9 @@ fn requeue_copy(dlq: &str, e: &StreamEntry, fallback: &str) -> (String, Vec<Vec<
     }
     out.extend([
         ORIGINAL_STREAM.as_bytes().to_vec(),
-        target.clone().into_bytes(),
+        target.as_bytes().to_vec(),
         REQUEUED_FROM.as_bytes().to_vec(),
-        format!("{dlq} {}", e.id).into_bytes(),
+        marker(dlq, &e.id),
     ]);
     (target, out)
 }
@@ -110,7 +117,7 @@ fn requeue_copy(dlq: &str, e: &StreamEntry, fallback: &str) -> (String, Vec<Vec<
 /// per copy, whether it was written (and the error if not).
 async fn write_copies(
     dep: &Deployment,
-    copies: &[(String, Vec<Vec<u8>>)],
+    copies: &[(Name, Vec<Vec<u8>>)],
 ) -> Vec<std::result::Result<(), String>> {
     let mut by_node: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, (target, _)) in copies.iter().enumerate() {
@@ -159,7 +166,7 @@ async fn write_copies(
 /// slack for clock differences): one pass, however many copies are sought.
 async fn values_since(
     node: &Node,
-    stream: &str,
+    stream: &Name,
     since_ms: u64,
     field: &str,
 ) -> Result<std::collections::HashSet<Vec<u8>>> {
@@ -170,7 +177,7 @@ async fn values_since(
         let v = call(
             node,
             "XRANGE",
-            &[s(stream), start.clone(), s("+"), s("COUNT"), s(1000)],
+            &[s(stream), s(&start), s("+"), s("COUNT"), num(1000)],
         )
         .await?;
         let page = crate::resp::entries(&v);
@@ -192,9 +199,9 @@ async fn values_since(
 /// Finish the DLQ requeues an earlier run left between its steps 2 and 3.
 async fn finish_interrupted_requeues(
     dep: &Deployment,
-    dlq: &str,
-    journal: &str,
-    fallback: &str,
+    dlq: &Name,
+    journal: &Name,
+    fallback: &Name,
     out: &mut Outcome,
 ) -> Result<()> {
     let node = dep.node_for_key(dlq);
@@ -203,17 +210,17 @@ async fn finish_interrupted_requeues(
         .map(|(id, t)| (id, crate::resp::int(t).unwrap_or(0)))
         .collect::<Vec<_>>();
     // The noted entries still in the DLQ, with their targets.
-    let mut waiting: Vec<(String, String, u64)> = Vec::new();
-    let mut finish: Vec<String> = Vec::new();
+    let mut waiting: Vec<(String, Name, u64)> = Vec::new();
+    let mut finish: Vec<Vec<u8>> = Vec::new();
     for (id, since) in noted {
-        let v = call(node, "XRANGE", &[s(dlq), id.clone(), id.clone()]).await?;
+        let v = call(node, "XRANGE", &[s(dlq), s(&id), s(&id)]).await?;
         match crate::resp::entries(&v).into_iter().next() {
             Some(e) => waiting.push((id, requeue_copy(dlq, &e, fallback).0, since)),
-            None => finish.extend([id, s("keep")]),
+            None => finish.extend([s(id), s("keep")]),
         }
     }
     // One pass over each target for the copies' markers.
-    let mut targets: BTreeMap<String, u64> = BTreeMap::new();
+    let mut targets: BTreeMap<Name, u64> = BTreeMap::new();
     for (_, t, since) in &waiting {
         let e = targets.entry(t.clone()).or_insert(*since);
         *e = (*e).min(*since);
@@ -223,11 +230,11 @@ async fn finish_interrupted_requeues(
         found.extend(values_since(dep.node_for_key(&t), &t, since, REQUEUED_FROM).await?);
     }
     for (id, _, _) in waiting {
-        if found.contains(format!("{dlq} {id}").as_bytes()) {
-            finish.extend([id, s("del")]);
+        if found.contains(&marker(dlq, &id)) {
+            finish.extend([s(id), s("del")]);
             out.add("finished_interrupted", 1);
         } else {
-            finish.extend([id, s("keep")]);
+            finish.extend([s(id), s("keep")]);
         }
     }
     if !finish.is_empty() {
@@ -239,17 +246,17 @@ async fn finish_interrupted_requeues(
 /// Requeue dead letters whose targets may be on other slots (Cluster).
 pub async fn dlq_requeue(
     dep: &Deployment,
-    dlq: &str,
-    fallback: &str,
+    dlq: &Name,
+    fallback: &Name,
     sel: &DlqSelect,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Outcome> {
     let mut out = Outcome::new("dlq-requeue", dlq, None);
-    out.target = Some(fallback.into());
+    out.target = Some(fallback.clone());
     let journal = journal_key(dlq)?;
     let node = dep.node_for_key(dlq);
     finish_interrupted_requeues(dep, dlq, &journal, fallback, &mut out).await?;
-    let now = || s(crate::time::now_ms());
+    let now = || num(crate::time::now_ms());
     // Batches: ('ids', chunk) or ('range', start, end).
     let mut ranges: Option<(String, String)> = None;
     let mut chunks: Vec<Vec<String>> = Vec::new();
@@ -260,7 +267,7 @@ pub async fn dlq_requeue(
                 let v = call(
                     node,
                     "XREVRANGE",
-                    &[s(dlq), s("+"), s("-"), s("COUNT"), s(1)],
+                    &[s(dlq), s("+"), s("-"), s("COUNT"), num(1)],
                 )
                 .await?;
                 match crate::resp::entries(&v).into_iter().next() {
@@ -270,19 +277,19 @@ pub async fn dlq_requeue(
             } else {
                 end.clone()
             };
-            ranges = Some((s("-"), end));
+            ranges = Some(("-".to_string(), end));
         }
     }
     let mut next_chunk = 0;
     loop {
-        let args: Vec<String> = match (&ranges, chunks.get(next_chunk)) {
+        let args: Vec<Vec<u8>> = match (&ranges, chunks.get(next_chunk)) {
             (Some((start, end)), _) => {
-                vec![s("range"), now(), start.clone(), end.clone(), s(BATCH)]
+                vec![s("range"), now(), s(start), s(end), num(BATCH)]
             }
             (None, Some(c)) => {
                 next_chunk += 1;
                 let mut a = vec![s("ids"), now()];
-                a.extend(c.iter().cloned());
+                a.extend(c.iter().map(s));
                 a
             }
             (None, None) => break,
@@ -298,7 +305,7 @@ pub async fn dlq_requeue(
                 .unwrap_or(0),
         );
         let next = parts.get(2).and_then(crate::resp::text).unwrap_or_default();
-        let copies: Vec<(String, Vec<Vec<u8>>)> = entries
+        let copies: Vec<(Name, Vec<Vec<u8>>)> = entries
             .iter()
             .map(|e| requeue_copy(dlq, e, fallback))
             .collect();
@@ -307,9 +314,9 @@ pub async fn dlq_requeue(
         let mut finish = Vec::new();
         for (e, w) in entries.iter().zip(&written) {
             match w {
-                Ok(()) => finish.extend([e.id.clone(), s("del")]),
+                Ok(()) => finish.extend([s(&e.id), s("del")]),
                 Err(why) => {
-                    finish.extend([e.id.clone(), s("keep")]);
+                    finish.extend([s(&e.id), s("keep")]);
                     out.add("failed", 1);
                     out.warnings.push(format!(
                         "{} not requeued (left in the DLQ): {why}",
@@ -341,16 +348,16 @@ pub async fn dlq_requeue(
 /// entries still pending for [`MOVER`] whose copy is in the DLQ are acked.
 async fn finish_interrupted_dead_letters(
     dep: &Deployment,
-    stream: &str,
-    group: &str,
-    dlq: &str,
+    stream: &Name,
+    group: &Name,
+    dlq: &Name,
     out: &mut Outcome,
 ) -> Result<()> {
     let node = dep.node_for_key(stream);
     let v = call(
         node,
         "XPENDING",
-        &[s(stream), s(group), s("-"), s("+"), s(10_000), s(MOVER)],
+        &[s(stream), s(group), s("-"), s("+"), num(10_000), s(MOVER)],
     )
     .await?;
     let now = crate::time::now_ms();
@@ -366,7 +373,7 @@ async fn finish_interrupted_dead_letters(
         .collect();
     if !done.is_empty() {
         let mut args = vec![s(stream), s(group)];
-        args.extend(done.iter().cloned());
+        args.extend(done.iter().map(s));
         let n = crate::resp::int(&call(node, "XACK", &args).await?).unwrap_or(0);
         out.add("finished_interrupted", n);
     }
@@ -377,28 +384,28 @@ async fn finish_interrupted_dead_letters(
 #[allow(clippy::too_many_arguments)]
 pub async fn dead_letter(
     dep: &Deployment,
-    stream: &str,
-    group: &str,
-    dlq: &str,
+    stream: &Name,
+    group: &Name,
+    dlq: &Name,
     min_idle: Duration,
     min_deliveries: u64,
     reason: &str,
     ids: &[String],
 ) -> Result<Outcome> {
     let mut out = Outcome::new("dead-letter", stream, Some(group));
-    out.target = Some(dlq.into());
+    out.target = Some(dlq.clone());
     finish_interrupted_dead_letters(dep, stream, group, dlq, &mut out).await?;
     let node = dep.node_for_key(stream);
-    let failed_at = s(crate::time::now_ms() / 1000);
+    let failed_at = num(crate::time::now_ms() / 1000);
     let error = format!("moved by redeye: {reason}");
     for chunk in ids.chunks(BATCH) {
         let mut args = vec![
             s(group),
             s(MOVER),
-            s(min_idle.as_millis()),
-            s(min_deliveries),
+            num(min_idle.as_millis()),
+            num(min_deliveries),
         ];
-        args.extend(chunk.iter().cloned());
+        args.extend(chunk.iter().map(s));
         let v = script(node, DEAD_LETTER_TAKE, &[stream], &args).await?;
         let parts = crate::resp::items(&v);
         let counts = ints(&Value::Array(parts.get(1..).unwrap_or(&[]).to_vec()));
@@ -419,7 +426,7 @@ pub async fn dead_letter(
                     (ORIGINAL_STREAM, stream.as_bytes().to_vec()),
                     ("error", error.clone().into_bytes()),
                     ("retry_count", deliveries.into_bytes()),
-                    ("failed_at", failed_at.clone().into_bytes()),
+                    ("failed_at", failed_at.clone()),
                     ("consumer_group", group.as_bytes().to_vec()),
                     ("consumer_id", owner.0),
                 ]
@@ -432,16 +439,16 @@ pub async fn dead_letter(
                 Some((id, fields))
             })
             .collect();
-        let copies: Vec<(String, Vec<Vec<u8>>)> = moving
+        let copies: Vec<(Name, Vec<Vec<u8>>)> = moving
             .iter()
-            .map(|(_, f)| (dlq.to_string(), f.clone()))
+            .map(|(_, f)| (dlq.clone(), f.clone()))
             .collect();
         let written = write_copies(dep, &copies).await;
         die_after_copy();
         let mut ack = vec![s(stream), s(group)];
         for ((id, _), w) in moving.iter().zip(&written) {
             match w {
-                Ok(()) => ack.push(id.clone()),
+                Ok(()) => ack.push(s(id)),
                 Err(why) => {
                     out.add("failed", 1);
                     out.warnings.push(format!(
@@ -468,7 +475,7 @@ mod tests {
     #[test]
     fn the_journal_shares_the_dlq_slot() {
         for dlq in ["orders:dlq", "{orders}:dlq", "x{y}z"] {
-            let j = journal_key(dlq).unwrap();
+            let j = journal_key(&dlq.into()).unwrap();
             assert_eq!(
                 slot_of(j.as_bytes()),
                 slot_of(dlq.as_bytes()),
@@ -476,6 +483,6 @@ mod tests {
             );
         }
         // A name no journal key can share a slot with is refused, not guessed.
-        assert!(journal_key("a{}b{:dlq").is_err());
+        assert!(journal_key(&"a{}b{:dlq".into()).is_err());
     }
 }

@@ -16,6 +16,7 @@ pub use op::Op;
 
 use crate::connect::{ErrorKind, Node, NodeError, ScriptError};
 use crate::error::{Failure, Result};
+use crate::model::Name;
 use redis::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -32,9 +33,9 @@ pub const BATCH: usize = 500;
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Outcome {
     pub action: String,
-    pub stream: String,
-    pub group: Option<String>,
-    pub target: Option<String>,
+    pub stream: Name,
+    pub group: Option<Name>,
+    pub target: Option<Name>,
     /// Ids acted on (or that would be, in a dry run).
     pub ids: Vec<String>,
     /// Counters such as requeued / skipped / gone.
@@ -50,11 +51,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(action: &str, stream: &str, group: Option<&str>) -> Self {
+    fn new(action: &str, stream: &Name, group: Option<&Name>) -> Self {
         Outcome {
             action: action.into(),
-            stream: stream.into(),
-            group: group.map(String::from),
+            stream: stream.clone(),
+            group: group.cloned(),
             target: None,
             ids: Vec::new(),
             counts: BTreeMap::new(),
@@ -65,12 +66,12 @@ impl Outcome {
     }
 
     /// The record of a write that failed before it could report counts.
-    pub fn failed(action: &str, stream: &str) -> Self {
+    pub fn failed(action: &str, stream: &Name) -> Self {
         Outcome::new(action, stream, None)
     }
 
     /// The record of a dry run: what would be acted on.
-    pub fn preview(action: &str, stream: &str, group: Option<&str>, ids: &[String]) -> Self {
+    pub fn preview(action: &str, stream: &Name, group: Option<&Name>, ids: &[String]) -> Self {
         let mut o = Outcome::new(action, stream, group);
         o.ids = ids.to_vec();
         o.dry_run = true;
@@ -109,10 +110,10 @@ impl Outcome {
             "{}{} on {}{}: {}{warnings}",
             if self.dry_run { "dry run: " } else { "" },
             self.action,
-            crate::sanitize::text(&self.stream),
+            self.stream,
             self.group
-                .as_deref()
-                .map(|g| format!(" group {}", crate::sanitize::text(g)))
+                .as_ref()
+                .map(|g| format!(" group {g}"))
                 .unwrap_or_default(),
             if counts.is_empty() {
                 "nothing to do".into()
@@ -170,7 +171,7 @@ fn refused(conn: &Node, what: &str, why: &str, then: &str) -> Failure {
 /// Check with ACL DRYRUN that the user may run each command, where the server
 /// lets us ask. ACL DRYRUN answers OK or a sentence saying why not; if asking
 /// is refused or unknown (before 7.0), the write itself will say "not permitted".
-pub async fn precheck(conn: &Node, commands: &[Vec<String>]) -> Result<()> {
+pub async fn precheck(conn: &Node, commands: &[Vec<Vec<u8>>]) -> Result<()> {
     for args in commands {
         let Some(mut cmd) = conn.cmd("ACL") else {
             return Ok(());
@@ -185,7 +186,8 @@ pub async fn precheck(conn: &Node, commands: &[Vec<String>]) -> Result<()> {
             Ok(_) => {
                 return Err(Failure::runtime(format!(
                     "not permitted for user {}: {}",
-                    conn.user, args[0]
+                    conn.user,
+                    String::from_utf8_lossy(&args[0])
                 )));
             }
             Err(_) => return Ok(()), // cannot ask: the write will tell
@@ -194,7 +196,7 @@ pub async fn precheck(conn: &Node, commands: &[Vec<String>]) -> Result<()> {
     Ok(())
 }
 
-async fn script(conn: &Node, src: &str, keys: &[&str], args: &[String]) -> Result<Value> {
+async fn script(conn: &Node, src: &str, keys: &[&Name], args: &[Vec<u8>]) -> Result<Value> {
     conn.script(src, keys, args).await.map_err(|e| match e {
         ScriptError::Disabled(name) => Failure::config(format!(
             "{name} is disabled by this profile's rename_commands; redeye needs it for atomic moves"
@@ -210,7 +212,7 @@ fn ints(v: &Value) -> Vec<u64> {
     }
 }
 
-async fn call(conn: &Node, name: &str, args: &[String]) -> Result<Value> {
+async fn call(conn: &Node, name: &str, args: &[Vec<u8>]) -> Result<Value> {
     let mut cmd = conn.cmd(name).ok_or_else(|| {
         Failure::config(format!(
             "{name} is disabled by this profile's rename_commands"
@@ -224,17 +226,23 @@ async fn call(conn: &Node, name: &str, args: &[String]) -> Result<Value> {
         .map_err(|e| server_err(conn, name, e))
 }
 
-fn s(x: impl ToString) -> String {
-    x.to_string()
+/// An argument as bytes: names are sent exactly as the server holds them.
+fn s(x: impl AsRef<[u8]>) -> Vec<u8> {
+    x.as_ref().to_vec()
+}
+
+/// A number as an argument.
+fn num(x: impl ToString) -> Vec<u8> {
+    x.to_string().into_bytes()
 }
 
 /// Pending entries idle at least `min_idle` (paged XPENDING), with deliveries.
 pub async fn pending_ids(
     conn: &Node,
-    stream: &str,
-    group: &str,
+    stream: &Name,
+    group: &Name,
     min_idle: Duration,
-    consumer: Option<&str>,
+    consumer: Option<&Name>,
     min_deliveries: u64,
     limit: usize,
 ) -> Result<Vec<String>> {
@@ -245,10 +253,10 @@ pub async fn pending_ids(
             s(stream),
             s(group),
             s("IDLE"),
-            s(min_idle.as_millis()),
-            start.clone(),
+            num(min_idle.as_millis()),
+            start.clone().into_bytes(),
             s("+"),
-            s(1000),
+            num(1000),
         ];
         if let Some(c) = consumer {
             args.push(s(c));
@@ -273,17 +281,17 @@ pub async fn pending_ids(
 /// XCLAIM the entries to `to`, never one idle less than `min_idle`.
 pub async fn claim(
     conn: &Node,
-    stream: &str,
-    group: &str,
-    to: &str,
+    stream: &Name,
+    group: &Name,
+    to: &Name,
     min_idle: Duration,
     ids: &[String],
 ) -> Result<Outcome> {
     let mut out = Outcome::new("claim", stream, Some(group));
-    out.target = Some(to.into());
+    out.target = Some(to.clone());
     for chunk in ids.chunks(BATCH) {
-        let mut args = vec![s(stream), s(group), s(to), s(min_idle.as_millis())];
-        args.extend(chunk.iter().cloned());
+        let mut args = vec![s(stream), s(group), s(to), num(min_idle.as_millis())];
+        args.extend(chunk.iter().map(s));
         args.push(s("JUSTID"));
         let v = call(conn, "XCLAIM", &args).await?;
         let claimed = match &v {
@@ -300,14 +308,14 @@ pub async fn claim(
 /// XAUTOCLAIM everything idle at least `min_idle`, in pages; `progress` sees the running count.
 pub async fn autoclaim(
     conn: &Node,
-    stream: &str,
-    group: &str,
-    to: &str,
+    stream: &Name,
+    group: &Name,
+    to: &Name,
     min_idle: Duration,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Outcome> {
     let mut out = Outcome::new("autoclaim", stream, Some(group));
-    out.target = Some(to.into());
+    out.target = Some(to.clone());
     let mut cursor = "0-0".to_string();
     loop {
         let v = call(
@@ -317,10 +325,10 @@ pub async fn autoclaim(
                 s(stream),
                 s(group),
                 s(to),
-                s(min_idle.as_millis()),
-                cursor.clone(),
+                num(min_idle.as_millis()),
+                cursor.clone().into_bytes(),
                 s("COUNT"),
-                s(BATCH),
+                num(BATCH),
                 s("JUSTID"),
             ],
         )
@@ -353,16 +361,16 @@ pub async fn autoclaim(
 /// Requeue pending entries at the tail of their stream and ack the old ones (Lua, per batch).
 pub async fn requeue_pending(
     conn: &Node,
-    stream: &str,
-    group: &str,
+    stream: &Name,
+    group: &Name,
     min_idle: Duration,
     ids: &[String],
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Outcome> {
     let mut out = Outcome::new("requeue", stream, Some(group));
     for chunk in ids.chunks(BATCH) {
-        let mut args = vec![s(group), s("redeye-requeue"), s(min_idle.as_millis())];
-        args.extend(chunk.iter().cloned());
+        let mut args = vec![s(group), s("redeye-requeue"), num(min_idle.as_millis())];
+        args.extend(chunk.iter().map(s));
         let v = match script(conn, REQUEUE_PENDING, &[stream], &args).await {
             Ok(v) => v,
             Err(e) => return stop_or_fail(out, e),
@@ -381,27 +389,27 @@ pub async fn requeue_pending(
 #[allow(clippy::too_many_arguments)]
 pub async fn dead_letter(
     conn: &Node,
-    stream: &str,
-    group: &str,
-    dlq: &str,
+    stream: &Name,
+    group: &Name,
+    dlq: &Name,
     min_idle: Duration,
     min_deliveries: u64,
     reason: &str,
     ids: &[String],
 ) -> Result<Outcome> {
     let mut out = Outcome::new("dead-letter", stream, Some(group));
-    out.target = Some(dlq.into());
+    out.target = Some(dlq.clone());
     let failed_at = crate::time::now_ms() / 1000;
     for chunk in ids.chunks(BATCH) {
         let mut args = vec![
             s(group),
             s("redeye-dead-letter"),
-            s(min_idle.as_millis()),
-            s(min_deliveries),
-            format!("moved by redeye: {reason}"),
-            s(failed_at),
+            num(min_idle.as_millis()),
+            num(min_deliveries),
+            format!("moved by redeye: {reason}").into_bytes(),
+            num(failed_at),
         ];
-        args.extend(chunk.iter().cloned());
+        args.extend(chunk.iter().map(s));
         let v = match script(conn, DEAD_LETTER, &[stream, dlq], &args).await {
             Ok(v) => v,
             Err(e) => return stop_or_fail(out, e),
@@ -424,11 +432,11 @@ pub async fn dead_letter(
 }
 
 /// XACK: the work is then never processed.
-pub async fn ack(conn: &Node, stream: &str, group: &str, ids: &[String]) -> Result<Outcome> {
+pub async fn ack(conn: &Node, stream: &Name, group: &Name, ids: &[String]) -> Result<Outcome> {
     let mut out = Outcome::new("ack", stream, Some(group));
     for chunk in ids.chunks(BATCH) {
         let mut args = vec![s(stream), s(group)];
-        args.extend(chunk.iter().cloned());
+        args.extend(chunk.iter().map(s));
         let n = crate::resp::int(&call(conn, "XACK", &args).await?).unwrap_or(0);
         out.add("acked", n);
         out.add("skipped", chunk.len() as u64 - n);
@@ -448,18 +456,18 @@ pub enum DlqSelect {
 /// Requeue dead letters to their original stream and XDEL them (Lua, per batch).
 pub async fn dlq_requeue(
     conn: &Node,
-    dlq: &str,
-    fallback_target: &str,
+    dlq: &Name,
+    fallback_target: &Name,
     sel: &DlqSelect,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Outcome> {
     let mut out = Outcome::new("dlq-requeue", dlq, None);
-    out.target = Some(fallback_target.into());
+    out.target = Some(fallback_target.clone());
     match sel {
         DlqSelect::Ids(ids) => {
             for chunk in ids.chunks(BATCH) {
-                let mut args = vec![s("ids"), crate::model::dlq::FIELDS.join(",")];
-                args.extend(chunk.iter().cloned());
+                let mut args = vec![s("ids"), crate::model::dlq::FIELDS.join(",").into_bytes()];
+                args.extend(chunk.iter().map(s));
                 let v = match script(conn, DLQ_REQUEUE, &[dlq, fallback_target], &args).await {
                     Ok(v) => v,
                     Err(e) => return stop_or_fail(out, e),
@@ -487,10 +495,10 @@ pub async fn dlq_requeue(
                     &[dlq, fallback_target],
                     &[
                         s("range"),
-                        crate::model::dlq::FIELDS.join(","),
+                        crate::model::dlq::FIELDS.join(",").into_bytes(),
                         start.clone(),
-                        end.clone(),
-                        s(BATCH),
+                        end.clone().into_bytes(),
+                        num(BATCH),
                     ],
                 )
                 .await;
@@ -507,7 +515,7 @@ pub async fn dlq_requeue(
                 if next.is_empty() || out.stopped.is_some() {
                     break;
                 }
-                start = next;
+                start = next.into_bytes();
             }
         }
     }
@@ -538,7 +546,9 @@ fn requeue_reply(v: &Value, out: &mut Outcome) {
         out.warnings.push(format!(
             "skipped {} → {} is not a stream (it holds a {}); left in the DLQ",
             crate::sanitize::text(&t(0)),
-            crate::sanitize::text(&t(1)),
+            f.get(1)
+                .map(|v| crate::resp::raw(v).display())
+                .unwrap_or_default(),
             crate::sanitize::text(&t(2))
         ));
     }
@@ -554,8 +564,8 @@ fn requeue_reply(v: &Value, out: &mut Outcome) {
 /// Refuse to requeue from a stream that is not a dead-letter queue: one with
 /// consumer groups is live (its entries would be delivered again under new
 /// ids), and dead letters carry `original_stream` / `original_id`.
-pub async fn looks_like_a_dlq(conn: &Node, dlq: &str) -> Result<()> {
-    let shown = crate::sanitize::text(dlq);
+pub async fn looks_like_a_dlq(conn: &Node, dlq: &Name) -> Result<()> {
+    let shown = dlq.escaped();
     match call(conn, "XINFO", &[s("GROUPS"), s(dlq)]).await {
         Ok(v) if !crate::resp::items(&v).is_empty() => {
             return Err(Failure::config(format!(
@@ -564,7 +574,12 @@ pub async fn looks_like_a_dlq(conn: &Node, dlq: &str) -> Result<()> {
         }
         _ => {}
     }
-    let v = call(conn, "XRANGE", &[s(dlq), s("-"), s("+"), s("COUNT"), s(1)]).await?;
+    let v = call(
+        conn,
+        "XRANGE",
+        &[s(dlq), s("-"), s("+"), s("COUNT"), num(1)],
+    )
+    .await?;
     if let Some(e) = crate::resp::entries(&v).into_iter().next()
         && e.field(crate::model::dlq::ORIGINAL_STREAM).is_none()
         && e.field(crate::model::dlq::ORIGINAL_ID).is_none()
@@ -576,26 +591,26 @@ pub async fn looks_like_a_dlq(conn: &Node, dlq: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn xlen(conn: &Node, stream: &str) -> Result<u64> {
+pub async fn xlen(conn: &Node, stream: &Name) -> Result<u64> {
     Ok(crate::resp::int(&call(conn, "XLEN", &[s(stream)]).await?).unwrap_or(0))
 }
 
-async fn last_id(conn: &Node, stream: &str) -> Result<Option<String>> {
+async fn last_id(conn: &Node, stream: &Name) -> Result<Option<String>> {
     let v = call(
         conn,
         "XREVRANGE",
-        &[s(stream), s("+"), s("-"), s("COUNT"), s(1)],
+        &[s(stream), s("+"), s("-"), s("COUNT"), num(1)],
     )
     .await?;
     Ok(crate::resp::entries(&v).into_iter().next().map(|e| e.id))
 }
 
 /// XDEL dead letters.
-pub async fn dlq_delete(conn: &Node, dlq: &str, ids: &[String]) -> Result<Outcome> {
+pub async fn dlq_delete(conn: &Node, dlq: &Name, ids: &[String]) -> Result<Outcome> {
     let mut out = Outcome::new("dlq-delete", dlq, None);
     for chunk in ids.chunks(BATCH) {
         let mut args = vec![s(dlq)];
-        args.extend(chunk.iter().cloned());
+        args.extend(chunk.iter().map(s));
         let n = crate::resp::int(&call(conn, "XDEL", &args).await?).unwrap_or(0);
         out.add("deleted", n);
         out.add("missing", chunk.len() as u64 - n);
@@ -613,7 +628,7 @@ pub fn min_id_older_than(age: Duration) -> String {
 }
 
 /// Entries older than `ttl` (ids below now - ttl), counted in pages.
-pub async fn count_older(conn: &Node, dlq: &str, ttl: Duration) -> Result<(u64, String)> {
+pub async fn count_older(conn: &Node, dlq: &Name, ttl: Duration) -> Result<(u64, String)> {
     // Older than the epoch (`100y`): nothing can be; Redis would reject the
     // exclusive bound below 0-0 ("invalid end ID").
     if ttl.as_millis() >= u128::from(crate::time::now_ms()) {
@@ -621,17 +636,17 @@ pub async fn count_older(conn: &Node, dlq: &str, ttl: Duration) -> Result<(u64, 
     }
     let min_id = min_id_older_than(ttl);
     let mut n = 0u64;
-    let mut start = s("-");
+    let mut start = "-".to_string();
     loop {
         let v = call(
             conn,
             "XRANGE",
             &[
                 s(dlq),
-                start.clone(),
-                format!("({min_id}"),
+                s(&start),
+                s(format!("({min_id}")),
                 s("COUNT"),
-                s(1000),
+                num(1000),
             ],
         )
         .await?;
@@ -646,7 +661,7 @@ pub async fn count_older(conn: &Node, dlq: &str, ttl: Duration) -> Result<(u64, 
 }
 
 /// Drop dead letters older than `ttl`: XTRIM MINID (exact).
-pub async fn purge_expired(conn: &Node, dlq: &str, min_id: &str) -> Result<Outcome> {
+pub async fn purge_expired(conn: &Node, dlq: &Name, min_id: &str) -> Result<Outcome> {
     let mut out = Outcome::new("dlq-purge-expired", dlq, None);
     let n = crate::resp::int(&call(conn, "XTRIM", &[s(dlq), s("MINID"), s("="), s(min_id)]).await?)
         .unwrap_or(0);
@@ -658,10 +673,10 @@ pub async fn purge_expired(conn: &Node, dlq: &str, min_id: &str) -> Result<Outco
 /// Consumers with zero pending idle longer than `idle`.
 pub async fn prunable_consumers(
     conn: &Node,
-    stream: &str,
-    group: &str,
+    stream: &Name,
+    group: &Name,
     idle: Duration,
-) -> Result<Vec<String>> {
+) -> Result<Vec<Name>> {
     let v = call(conn, "XINFO", &[s("CONSUMERS"), s(stream), s(group)]).await?;
     let Value::Array(items) = v else {
         return Ok(Vec::new());
@@ -674,7 +689,7 @@ pub async fn prunable_consumers(
         let idle_ms = get("idle").and_then(crate::resp::int).unwrap_or(0);
         if pending == 0
             && idle_ms > idle.as_millis() as u64
-            && let Some(name) = get("name").and_then(crate::resp::text)
+            && let Some(name) = get("name").and_then(crate::resp::name)
         {
             out.push(name);
         }
@@ -685,18 +700,18 @@ pub async fn prunable_consumers(
 /// XGROUP DELCONSUMER for consumers holding nothing (checked atomically, Lua).
 pub async fn prune_consumers(
     conn: &Node,
-    stream: &str,
-    group: &str,
-    names: &[String],
+    stream: &Name,
+    group: &Name,
+    names: &[Name],
 ) -> Result<Outcome> {
     let mut out = Outcome::new("prune-consumers", stream, Some(group));
     for chunk in names.chunks(BATCH) {
         let mut args = vec![s(group)];
-        args.extend(chunk.iter().cloned());
+        args.extend(chunk.iter().map(s));
         let r = ints(&script(conn, PRUNE_CONSUMERS, &[stream], &args).await?);
         out.add("deleted", r.first().copied().unwrap_or(0));
         out.add("kept", r.get(1).copied().unwrap_or(0));
     }
-    out.ids = names.to_vec();
+    out.ids = names.iter().map(Name::escaped).collect();
     Ok(out)
 }

@@ -4,79 +4,80 @@
 use super::{DlqSelect, Outcome};
 use crate::connect::Deployment;
 use crate::error::Result;
+use crate::model::Name;
 use std::time::Duration;
 
 /// A write, with everything it acts on.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
     Claim {
-        stream: String,
-        group: String,
+        stream: Name,
+        group: Name,
         ids: Vec<String>,
-        to: String,
+        to: Name,
         min_idle: Duration,
     },
     /// XAUTOCLAIM every entry idle at least `min_idle`; `count` is the
     /// estimate shown in the confirmation.
     Autoclaim {
-        stream: String,
-        group: String,
-        to: String,
+        stream: Name,
+        group: Name,
+        to: Name,
         min_idle: Duration,
         count: usize,
     },
     Requeue {
-        stream: String,
-        group: String,
+        stream: Name,
+        group: Name,
         ids: Vec<String>,
         min_idle: Duration,
     },
     DeadLetter {
-        stream: String,
-        group: String,
-        dlq: String,
+        stream: Name,
+        group: Name,
+        dlq: Name,
         ids: Vec<String>,
         min_idle: Duration,
         min_deliveries: u64,
         reason: String,
     },
     Ack {
-        stream: String,
-        group: String,
+        stream: Name,
+        group: Name,
         ids: Vec<String>,
     },
     DlqRequeue {
-        dlq: String,
-        target: String,
+        dlq: Name,
+        target: Name,
         ids: Vec<String>,
     },
     /// Every entry the DLQ holds when the write starts.
     DlqRequeueAll {
-        dlq: String,
-        target: String,
+        dlq: Name,
+        target: Name,
         count: u64,
     },
     /// Every entry with an id below `end` (exclusive, `(ms-0` form).
     DlqRequeueOlder {
-        dlq: String,
-        target: String,
+        dlq: Name,
+        target: Name,
         end: String,
         count: u64,
     },
     DlqDelete {
-        dlq: String,
+        dlq: Name,
         ids: Vec<String>,
     },
     /// Drop entries older than `ttl` (XTRIM MINID at the time it runs).
     DlqPurge {
-        dlq: String,
+        dlq: Name,
         ttl: Duration,
     },
     /// Delete the group's consumers that hold nothing and are idle longer
     /// than `idle` (each checked again, atomically).
     Prune {
-        stream: String,
-        group: String,
+        stream: Name,
+        group: Name,
         idle: Duration,
     },
 }
@@ -112,7 +113,7 @@ impl Op {
     }
 
     /// The stream the operation acts on (the DLQ for DLQ operations): its key.
-    pub fn stream(&self) -> &str {
+    pub fn stream(&self) -> &Name {
         match self {
             Op::Claim { stream, .. }
             | Op::Autoclaim { stream, .. }
@@ -128,7 +129,7 @@ impl Op {
         }
     }
 
-    pub fn group(&self) -> Option<&str> {
+    pub fn group(&self) -> Option<&Name> {
         match self {
             Op::Claim { group, .. }
             | Op::Autoclaim { group, .. }
@@ -227,9 +228,10 @@ impl Op {
     }
 
     /// The commands the operation sends, with their keys, for the ACL pre-check.
-    pub fn needs(&self) -> Vec<Vec<String>> {
-        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    pub fn needs(&self) -> Vec<Vec<Vec<u8>>> {
+        let v = |a: &[&[u8]]| a.iter().map(|s| s.to_vec()).collect::<Vec<_>>();
         let first = |ids: &[String]| ids.first().cloned().unwrap_or_else(|| "0-1".into());
+        let (x, y) = (b"0".as_slice(), b"0-1".as_slice());
         match self {
             Op::Claim {
                 stream,
@@ -237,35 +239,57 @@ impl Op {
                 ids,
                 to,
                 ..
-            } => vec![v(&["XCLAIM", stream, group, to, "0", &first(ids)])],
+            } => vec![v(&[
+                b"XCLAIM",
+                stream.as_bytes(),
+                group.as_bytes(),
+                to.as_bytes(),
+                x,
+                first(ids).as_bytes(),
+            ])],
             Op::Autoclaim {
                 stream, group, to, ..
-            } => vec![v(&["XAUTOCLAIM", stream, group, to, "0", "0-0"])],
+            } => vec![v(&[
+                b"XAUTOCLAIM",
+                stream.as_bytes(),
+                group.as_bytes(),
+                to.as_bytes(),
+                x,
+                b"0-0",
+            ])],
             Op::Requeue { stream, group, .. } => vec![
-                v(&["EVALSHA", "0", "0"]),
-                v(&["XADD", stream, "*", "f", "v"]),
-                v(&["XACK", stream, group, "0-1"]),
+                v(&[b"EVALSHA", x, x]),
+                v(&[b"XADD", stream.as_bytes(), b"*", b"f", b"v"]),
+                v(&[b"XACK", stream.as_bytes(), group.as_bytes(), y]),
             ],
             Op::DeadLetter {
                 stream, group, dlq, ..
             } => vec![
-                v(&["EVALSHA", "0", "0"]),
-                v(&["XADD", dlq, "*", "f", "v"]),
-                v(&["XACK", stream, group, "0-1"]),
+                v(&[b"EVALSHA", x, x]),
+                v(&[b"XADD", dlq.as_bytes(), b"*", b"f", b"v"]),
+                v(&[b"XACK", stream.as_bytes(), group.as_bytes(), y]),
             ],
-            Op::Ack { stream, group, .. } => vec![v(&["XACK", stream, group, "0-1"])],
+            Op::Ack { stream, group, .. } => {
+                vec![v(&[b"XACK", stream.as_bytes(), group.as_bytes(), y])]
+            }
             Op::DlqRequeue { dlq, target, .. }
             | Op::DlqRequeueAll { dlq, target, .. }
             | Op::DlqRequeueOlder { dlq, target, .. } => vec![
-                v(&["EVALSHA", "0", "0"]),
-                v(&["XADD", target, "*", "f", "v"]),
-                v(&["XDEL", dlq, "0-1"]),
+                v(&[b"EVALSHA", x, x]),
+                v(&[b"XADD", target.as_bytes(), b"*", b"f", b"v"]),
+                v(&[b"XDEL", dlq.as_bytes(), y]),
             ],
-            Op::DlqDelete { dlq, .. } => vec![v(&["XDEL", dlq, "0-1"])],
-            Op::DlqPurge { dlq, .. } => vec![v(&["XTRIM", dlq, "MINID", "0"])],
+            Op::DlqDelete { dlq, .. } => vec![v(&[b"XDEL", dlq.as_bytes(), y])],
+            Op::DlqPurge { dlq, .. } => vec![v(&[b"XTRIM", dlq.as_bytes(), b"MINID", x])],
             Op::Prune { stream, group, .. } => vec![
-                v(&["EVALSHA", "0", "0"]),
-                v(&["XGROUP", "DELCONSUMER", stream, group, "c"]),
+                v(&[b"EVALSHA", x, x]),
+                v(&[
+                    b"XGROUP",
+                    b"DELCONSUMER",
+                    stream.as_bytes(),
+                    group.as_bytes(),
+                    b"c",
+                ]),
             ],
         }
     }

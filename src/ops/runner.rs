@@ -56,11 +56,16 @@ pub fn writable(read_only: bool, name: &str) -> Result<()> {
 }
 
 /// The consumer that claims go to unless the profile names one.
-pub fn claim_consumer(profile: &Profile) -> String {
-    profile
-        .claim_consumer
-        .clone()
-        .unwrap_or_else(|| format!("oncall-{}", audit::os_user()))
+pub fn claim_consumer(profile: &Profile) -> crate::model::Name {
+    match &profile.claim_consumer {
+        Some(c) => crate::model::Name::parse(c),
+        None => claim_consumer_default(),
+    }
+}
+
+/// `oncall-$USER`.
+pub fn claim_consumer_default() -> crate::model::Name {
+    format!("oncall-{}", audit::os_user()).into()
 }
 
 /// An operation that passed [`Runner::check`]; the only way to [`Runner::run`] one.
@@ -158,7 +163,7 @@ impl<'a> Runner<'a> {
             }
             Err(e) => {
                 let mut failed = Outcome::failed(op.audit_name(), op.stream());
-                failed.group = op.group().map(String::from);
+                failed.group = op.group().cloned();
                 failed.ids = op.ids().to_vec();
                 // The failure itself is what the user must see; a failed
                 // record of it is secondary.

@@ -450,7 +450,12 @@ impl App {
     }
 
     /// A message body fetched for the pending view.
-    pub fn show_entry(&mut self, stream: &str, id: &str, entry: Option<crate::model::StreamEntry>) {
+    pub fn show_entry(
+        &mut self,
+        stream: &crate::model::Name,
+        id: &str,
+        entry: Option<crate::model::StreamEntry>,
+    ) {
         self.view.popup = Some(match entry {
             Some(e) => crate::ui::detail::entry(&format!("{stream} {id}"), &e),
             None => Popup {

@@ -128,7 +128,7 @@ pub fn stream_group(
     let s = &snap.streams[stream];
     let mut lines = vec![format!(
         "stream: {}{}",
-        sanitize::text(&s.name),
+        s.name.escaped(),
         if s.configured { "" } else { " (discovered)" }
     )];
     if !s.exists {
@@ -152,13 +152,13 @@ pub fn stream_group(
     if let Some(d) = &s.dlq {
         lines.push(format!(
             "dead-letter queue: {} ({} entries)",
-            sanitize::text(&d.stream),
+            d.stream.escaped(),
             count(d.length)
         ));
     }
     if let Some(g) = group.map(|gi| &s.groups[gi]) {
         lines.push(String::new());
-        lines.push(format!("group: {}", sanitize::text(&g.name)));
+        lines.push(format!("group: {}", g.name.escaped()));
         if !g.exists {
             lines.push("the group is configured but does not exist on the server".into());
         } else {
@@ -200,7 +200,7 @@ pub fn stream_group(
             for c in g.pending_by_consumer.iter().take(10) {
                 lines.push(format!(
                     "  {} holds {}",
-                    sanitize::text(&c.consumer),
+                    c.consumer.escaped(),
                     count(c.pending)
                 ));
             }

@@ -155,7 +155,7 @@ fn new_app(p: &Profile, theme: Theme) -> App {
     let mut app = App::new(ProfileInfo::of(p), theme, p.refresh);
     app.thresholds = p.alerts.clone();
     if let Some(c) = &p.claim_consumer {
-        app.claim_consumer = c.clone();
+        app.claim_consumer = crate::model::Name::parse(c);
     }
     app
 }

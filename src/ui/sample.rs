@@ -54,7 +54,7 @@ fn stream(name: &str, length: u64, groups: Vec<GroupInfo>, dlq: u64) -> StreamIn
         entries_added: Some(length + 17),
         groups,
         dlq: Some(DlqInfo {
-            stream: format!("{name}:dlq"),
+            stream: format!("{name}:dlq").into(),
             length: dlq,
             oldest_id: (dlq > 0).then(|| format!("{}-0", NOW_MS - 9 * 86_400_000)),
             newest_id: (dlq > 0).then(|| format!("{}-0", NOW_MS - 180_000)),
@@ -243,7 +243,7 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
             entries: (0..40u64)
                 .map(|i| PendingEntry {
                     id: format!("{}-{i}", NOW_MS - 1_900_000 + i * 1000),
-                    consumer: format!("consumer-17950000{:011}", i * 7919 % 100_000),
+                    consumer: format!("consumer-17950000{:011}", i * 7919 % 100_000).into(),
                     idle_ms: 1_900_000 - i * 45_000,
                     deliveries: 1 + i % 6,
                 })

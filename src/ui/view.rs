@@ -45,7 +45,7 @@ pub enum Effect {
     Interval(Duration),
     SwitchProfile(String),
     FetchEntry {
-        stream: String,
+        stream: crate::model::Name,
         id: String,
     },
     /// A confirmed write, to run in the background.
@@ -106,7 +106,7 @@ pub struct View {
     pub marks: std::collections::BTreeSet<String>,
     pub confirm: Option<crate::ui::write::Confirm>,
     /// Consumer that claims go to.
-    pub claim_consumer: String,
+    pub claim_consumer: crate::model::Name,
     /// A write is running: its description.
     pub busy: Option<String>,
     /// Cluster: the node (its polled address) the Memory, Clients and
@@ -133,7 +133,7 @@ impl View {
             status: None,
             marks: Default::default(),
             confirm: None,
-            claim_consumer: format!("oncall-{}", crate::ops::audit::os_user()),
+            claim_consumer: crate::ops::runner::claim_consumer_default(),
             busy: None,
             node_scope: None,
         }

@@ -1,6 +1,6 @@
 //! A fault-injection TCP proxy for the tests: adds latency each way, and can
-//! cut every connection or stop forwarding (a stalled link), like a bad
-//! network between redeye and Redis.
+//! cut every connection, stop forwarding (a stalled link), or cut a reply
+//! half-way (a truncated reply), like a bad network between redeye and Redis.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 pub struct Proxy {
     pub port: u16,
     stalled: Arc<AtomicBool>,
+    truncate: Arc<AtomicBool>,
     conns: Arc<Mutex<Vec<TcpStream>>>,
     stop: Arc<AtomicBool>,
 }
@@ -22,10 +23,12 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let stalled = Arc::new(AtomicBool::new(false));
+        let truncate = Arc::new(AtomicBool::new(false));
         let conns = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let target = target.to_string();
         let (st, cs, sp) = (stalled.clone(), conns.clone(), stop.clone());
+        let tr = truncate.clone();
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 if sp.load(Ordering::Relaxed) {
@@ -44,13 +47,15 @@ impl Proxy {
                     server.try_clone().unwrap(),
                     delay,
                     st.clone(),
+                    None,
                 );
-                relay(server, client, delay, st.clone());
+                relay(server, client, delay, st.clone(), Some(tr.clone()));
             }
         });
         Proxy {
             port,
             stalled,
+            truncate,
             conns,
             stop,
         }
@@ -67,6 +72,12 @@ impl Proxy {
         }
     }
 
+    /// Deliver only the first half of the next reply from the server, then
+    /// close that connection (both sides): a reply cut mid-way.
+    pub fn truncate_next_reply(&self) {
+        self.truncate.store(true, Ordering::Relaxed);
+    }
+
     /// Stop (true) or resume (false) forwarding bytes, keeping connections open.
     pub fn stall(&self, on: bool) {
         self.stalled.store(on, Ordering::Relaxed);
@@ -81,7 +92,13 @@ impl Drop for Proxy {
     }
 }
 
-fn relay(mut from: TcpStream, to: TcpStream, delay: Duration, stalled: Arc<AtomicBool>) {
+fn relay(
+    mut from: TcpStream,
+    to: TcpStream,
+    delay: Duration,
+    stalled: Arc<AtomicBool>,
+    truncate: Option<Arc<AtomicBool>>,
+) {
     let (tx, rx) = std::sync::mpsc::channel::<(Instant, Vec<u8>)>();
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 65536];
@@ -108,6 +125,14 @@ fn relay(mut from: TcpStream, to: TcpStream, delay: Duration, stalled: Arc<Atomi
             }
             while stalled.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(10));
+            }
+            if let Some(t) = &truncate
+                && bytes.len() > 1
+                && t.swap(false, Ordering::Relaxed)
+            {
+                let _ = to.write_all(&bytes[..bytes.len() / 2]);
+                let _ = to.shutdown(std::net::Shutdown::Both);
+                return;
             }
             if to.write_all(&bytes).is_err() {
                 return;

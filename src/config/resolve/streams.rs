@@ -4,6 +4,7 @@ use super::Resolver;
 use crate::config::raw::{RawDlq, RawProfile, Templ};
 use crate::config::{GroupSpec, StreamSettings, StreamSpec};
 use crate::error::Result;
+use crate::model::Name;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -95,11 +96,13 @@ pub(super) fn resolve_streams(r: &Resolver, raw: &RawProfile) -> Result<StreamSe
         return Ok(settings);
     }
     // alias -> real stream name
-    let mut aliases: BTreeMap<&str, String> = BTreeMap::new();
+    // Names may be written in the escaped form redeye shows (`s_bad\xff`).
+    let mut aliases: BTreeMap<&str, Name> = BTreeMap::new();
     for (alias, t) in &s.names {
         let key = format!("redis.streams.{alias}");
         let real = r
             .s(&Some(t.clone()), &key)?
+            .map(|n| Name::parse(&n))
             .ok_or_else(|| r.fail(&key, "is empty; give the stream's name"))?;
         aliases.insert(alias, real.clone());
         if !settings.streams.iter().any(|x| x.name == real) {
@@ -117,10 +120,14 @@ pub(super) fn resolve_streams(r: &Resolver, raw: &RawProfile) -> Result<StreamSe
                 "is not set; name the stream this group reads",
             )
         })?;
-        let real = aliases.get(stream.as_str()).cloned().unwrap_or(stream);
-        let group = r
-            .s(&g.name, &format!("{k}.name"))?
-            .unwrap_or_else(|| key.clone());
+        let real = aliases
+            .get(stream.as_str())
+            .cloned()
+            .unwrap_or_else(|| Name::parse(&stream));
+        let group = Name::parse(
+            &r.s(&g.name, &format!("{k}.name"))?
+                .unwrap_or_else(|| key.clone()),
+        );
         let idx = match settings.streams.iter().position(|x| x.name == real) {
             Some(i) => i,
             None => {

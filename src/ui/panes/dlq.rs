@@ -3,7 +3,7 @@
 //! failed at and age versus dlq.ttl. Enter shows the whole entry.
 
 use crate::collect::collector::Needs;
-use crate::model::StreamEntry;
+use crate::model::{Name, StreamEntry};
 use crate::ops::Op;
 use crate::ui::view::Effect;
 use crossterm::event::KeyCode;
@@ -36,7 +36,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
                 Line::from(vec![
                     Span::styled(if sel { "▶ " } else { "  " }, t.accent()),
                     Span::styled(
-                        sanitize::text(name),
+                        name.escaped(),
                         if sel {
                             t.title()
                         } else {
@@ -127,7 +127,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
         app,
         format!(
             "{} · newest first · page {page}",
-            current.as_deref().map(sanitize::text).unwrap_or_default()
+            current.as_ref().map(Name::escaped).unwrap_or_default()
         ),
         if wide {
             &["ID", "ORIGINAL", "ERROR", "RETRIES", "FAILED", "AGE"]
@@ -158,7 +158,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
 }
 
 /// "oldest 9d 0h (past ttl) · newest 3m 0s" for one DLQ, from its first and last ids.
-fn ages<'a>(app: &Cx, dlq: &str) -> Span<'a> {
+fn ages<'a>(app: &Cx, dlq: &Name) -> Span<'a> {
     let t = &app.theme;
     let Some(snap) = app.snapshot() else {
         return Span::raw("");
@@ -167,7 +167,7 @@ fn ages<'a>(app: &Cx, dlq: &str) -> Span<'a> {
         .streams
         .iter()
         .filter_map(|s| s.dlq.as_ref())
-        .find(|d| d.stream == dlq)
+        .find(|d| &d.stream == dlq)
     else {
         return Span::raw("");
     };
@@ -199,7 +199,7 @@ pub const SORTS: &[&str] = &[];
 #[derive(Default)]
 pub struct State {
     /// The DLQ stream shown, by name (default: the longest).
-    pub stream: Option<String>,
+    pub stream: Option<Name>,
     /// Server-side pages: the last id of each page before the one shown.
     pub before: Vec<String>,
 }
@@ -250,7 +250,7 @@ pub const KEYS: &[Key] = &[
 ];
 
 /// DLQ streams known from the snapshot: (stream, dlq name, length).
-pub fn streams(cx: &Cx) -> Vec<(String, String, u64)> {
+pub fn streams(cx: &Cx) -> Vec<(Name, Name, u64)> {
     let Some(snap) = cx.snapshot() else {
         return Vec::new();
     };
@@ -265,7 +265,7 @@ pub fn streams(cx: &Cx) -> Vec<(String, String, u64)> {
 }
 
 /// The DLQ shown: the chosen one while it exists, else the longest.
-pub fn current(cx: &Cx) -> Option<String> {
+pub fn current(cx: &Cx) -> Option<Name> {
     let list = streams(cx);
     match &cx.panes.dlq.stream {
         Some(d) if list.iter().any(|(_, n, _)| n == d) => Some(d.clone()),
@@ -277,12 +277,12 @@ pub fn current(cx: &Cx) -> Option<String> {
 }
 
 /// The DLQ stream of `stream`, as the collector named it (`<stream>:dlq` if it did not).
-pub fn dlq_of(cx: &Cx, stream: &str) -> String {
+pub fn dlq_of(cx: &Cx, stream: &Name) -> Name {
     streams(cx)
         .into_iter()
         .find(|(s, _, _)| s == stream)
         .map(|(_, dlq, _)| dlq)
-        .unwrap_or_else(|| format!("{stream}:dlq"))
+        .unwrap_or_else(|| stream.with_suffix(":dlq"))
 }
 
 pub fn list<'a>(cx: &'a Cx) -> Vec<&'a StreamEntry> {

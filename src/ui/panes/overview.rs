@@ -196,8 +196,8 @@ fn draw_streams(f: &mut Frame, area: Rect, app: &Cx) {
             let s = &snap.streams[r.stream];
             let g = r.group.map(|gi| &s.groups[gi]);
             let name = match g {
-                Some(g) => format!("{}/{}", sanitize::text(&s.name), sanitize::text(&g.name)),
-                None => sanitize::text(&s.name),
+                Some(g) => format!("{}/{}", s.name.escaped(), g.name.escaped()),
+                None => s.name.escaped(),
             };
             let (lag, lag_style) = match g.map(|g| (g.exists, g.lag)) {
                 Some((true, Some(l))) => (
@@ -268,7 +268,7 @@ fn draw_side(f: &mut Frame, area: Rect, app: &Cx) {
         .map(|(_, name, n)| {
             let growth = app.history.rates.dlq_growth.get(name).copied().unwrap_or(0);
             Line::from(vec![
-                Span::raw(format!("{} ", sanitize::text(name))),
+                Span::raw(format!("{} ", name.escaped())),
                 Span::styled(count(*n), if growth > 0 { t.crit() } else { t.warn() }),
                 Span::styled(
                     if growth > 0 {

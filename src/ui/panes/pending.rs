@@ -3,7 +3,7 @@
 //! dlq.max_retries) entries marked. Enter shows the message body.
 
 use crate::collect::collector::Needs;
-use crate::model::PendingEntry;
+use crate::model::{Name, PendingEntry};
 use crate::ops::Op;
 use crate::ui::view::Effect;
 use crossterm::event::KeyCode;
@@ -40,12 +40,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     let gone = match (st, g) {
         (Some(s), _) if !s.exists => Some(format!(
             "stream {} was deleted (it no longer exists); press Esc",
-            sanitize::text(stream)
+            stream.escaped()
         )),
         (Some(_), Some(g)) if !g.exists => Some(format!(
             "group {} was destroyed (it no longer exists on {}); press Esc",
-            sanitize::text(group),
-            sanitize::text(stream)
+            group.escaped(),
+            stream.escaped()
         )),
         _ => None,
     };
@@ -69,7 +69,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
             )));
         }
     }
-    let title = format!("{} / {}", sanitize::text(stream), sanitize::text(group));
+    let title = format!("{} / {}", stream.escaped(), group.escaped());
     f.render_widget(Paragraph::new(lines).block(block(app, title, false)), head);
 
     let claim = app.profile.claim_min_idle.as_millis() as u64;
@@ -98,7 +98,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
                     if app.marks.contains(&e.id) { "* " } else { "" },
                     sanitize::text(&e.id)
                 )),
-                ratatui::widgets::Cell::from(cut(&sanitize::text(&e.consumer), 28)),
+                ratatui::widgets::Cell::from(cut(&e.consumer.escaped(), 28)),
                 ratatui::widgets::Cell::from(age(e.idle_ms)),
                 ratatui::widgets::Cell::from(e.deliveries.to_string()),
                 ratatui::widgets::Cell::from(Line::from(mark)),
@@ -141,7 +141,7 @@ pub const SORTS: &[&str] = &["id", "idle", "deliveries", "consumer"];
 #[derive(Default)]
 pub struct State {
     /// The group whose pending view is open.
-    pub drill: Option<(String, String)>,
+    pub drill: Option<(Name, Name)>,
     /// Server-side pages: the last id of each page before the one shown.
     pub after: Vec<String>,
 }
@@ -198,7 +198,7 @@ pub const KEYS: &[Key] = &[
 ];
 
 /// Open the pending view of a group.
-pub fn open(cx: &mut CxMut, stream: String, group: String) {
+pub fn open(cx: &mut CxMut, stream: Name, group: Name) {
     cx.panes.pending.drill = Some((stream, group));
     cx.panes.pending.after.clear();
     cx.view.marks.clear();
@@ -218,7 +218,7 @@ pub fn list<'a>(cx: &'a Cx) -> Vec<&'a PendingEntry> {
     let mut rows: Vec<&PendingEntry> = page
         .entries
         .iter()
-        .filter(|e| f.is_empty() || e.consumer.to_lowercase().contains(&f) || e.id.contains(&f))
+        .filter(|e| f.is_empty() || e.consumer.escaped().to_lowercase().contains(&f) || e.id.contains(&f))
         .collect();
     match cx.sort(Pane::Pending) {
         1 => rows.sort_by_key(|e| std::cmp::Reverse(e.idle_ms)),

@@ -3,12 +3,12 @@
 //! oldest pending, last-delivered age. Sortable, filterable, alert colours.
 
 use crate::collect::collector::Needs;
+use crate::model::Name;
 use crate::ui::view::Effect;
 use crossterm::event::KeyCode;
 use super::{CxMut, Key};
 use super::{cut, table};
 use crate::format::{age, count};
-use crate::sanitize;
 use super::{Cx, Pane};
 use super::level_style;
 use ratatui::Frame;
@@ -39,13 +39,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
             let added = app.history.rates.added_per_s.get(&s.name).copied();
             let stream_name = format!(
                 "{}{}",
-                sanitize::text(&s.name),
+                s.name.escaped(),
                 if s.configured { "" } else { " *" }
             );
             let mut cells = vec![
                 Cell::from(cut(&stream_name, if wide { 40 } else { 28 })),
                 Cell::from(cut(
-                    &g.map(|g| sanitize::text(&g.name))
+                    &g.map(|g| g.name.escaped())
                         .unwrap_or_else(|| "—".into()),
                     if wide { 32 } else { 24 },
                 )),
@@ -214,7 +214,7 @@ pub fn list(cx: &Cx) -> Vec<StreamRow> {
     let mut rows = Vec::new();
     for (si, s) in snap.streams.iter().enumerate() {
         if s.groups.is_empty() {
-            if f.is_empty() || s.name.to_lowercase().contains(&f) {
+            if f.is_empty() || s.name.escaped().to_lowercase().contains(&f) {
                 rows.push(StreamRow {
                     stream: si,
                     group: None,
@@ -224,8 +224,8 @@ pub fn list(cx: &Cx) -> Vec<StreamRow> {
         }
         for (gi, g) in s.groups.iter().enumerate() {
             if f.is_empty()
-                || s.name.to_lowercase().contains(&f)
-                || g.name.to_lowercase().contains(&f)
+                || s.name.escaped().to_lowercase().contains(&f)
+                || g.name.escaped().to_lowercase().contains(&f)
             {
                 rows.push(StreamRow {
                     stream: si,
@@ -267,7 +267,7 @@ pub fn rows(cx: &Cx) -> usize {
 pub fn needs(_: &Cx, _: &mut Needs) {}
 
 /// The first group in the Streams order: what Pending opens by default.
-pub fn worst_group(cx: &Cx) -> Option<(String, String)> {
+pub fn worst_group(cx: &Cx) -> Option<(Name, Name)> {
     let snap = cx.snapshot()?;
     let r = list(cx).into_iter().find(|r| r.group.is_some())?;
     let s = &snap.streams[r.stream];
