@@ -600,3 +600,49 @@ fn opening_a_dead_letter_whose_body_was_left_out_loads_it() {
     let screen = render(&a, 120, 30);
     assert!(screen.contains("loading the whole entry"), "{screen}");
 }
+
+/// A loaded dead letter of 1 MiB: the popup shows 64 KiB of it with the
+/// size, and `L` shows the whole entry, scrollable line by line.
+#[test]
+fn a_megabyte_value_shows_64_kib_then_l_shows_it_all() {
+    let mut a = app();
+    let snap = snapshot(0, 2);
+    let stream = snap.dlq_page.as_ref().unwrap().stream.clone();
+    a.on_snapshot(Arc::new(snap));
+    key(&mut a, KeyCode::Char('6'));
+    let mut body = "x".repeat(1024 * 1024);
+    body.push_str("THE-END");
+    let entry = redeye::model::StreamEntry {
+        id: "1-0".into(),
+        fields: vec![(
+            redeye::model::Bytes(b"payload".to_vec()),
+            redeye::model::Bytes(body.into_bytes()),
+        )],
+    };
+    a.show_entry(&stream, "1-0", Some(entry));
+    let p = a.view.popup.as_ref().unwrap();
+    let text = p.lines.join("\n");
+    assert!(
+        text.contains("more bytes not shown (1048583 in all)"),
+        "{}",
+        &text[text.len() - 200..]
+    );
+    assert!(!text.contains("THE-END"));
+    assert!(render(&a, 120, 30).contains("L whole entry"));
+    key(&mut a, KeyCode::Char('L'));
+    let p = a.view.popup.as_ref().unwrap();
+    assert!(
+        p.lines.last().unwrap().ends_with("THE-END"),
+        "the tail is shown"
+    );
+    assert!(
+        p.lines.iter().all(|l| l.chars().count() <= 600),
+        "long values are cut into lines"
+    );
+    assert!(p.more.is_none());
+    key(&mut a, KeyCode::Char('G'));
+    assert!(
+        render(&a, 120, 30).contains("THE-END"),
+        "the last line can be scrolled to"
+    );
+}

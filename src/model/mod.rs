@@ -166,7 +166,7 @@ pub struct EntryPage {
     pub entries: Vec<StreamEntry>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StreamEntry {
     pub id: String,
     pub fields: Vec<(Bytes, Bytes)>,

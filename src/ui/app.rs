@@ -343,6 +343,15 @@ impl App {
                 KeyCode::PageUp => p.scroll = p.scroll.saturating_sub(10),
                 KeyCode::Char('g') | KeyCode::Home => p.scroll = 0,
                 KeyCode::Char('G') | KeyCode::End => p.scroll = last,
+                // The whole entry (it is in memory already; 64 KiB of each
+                // value were shown).
+                KeyCode::Char('L') => {
+                    if let Some(e) = p.more.take() {
+                        let title = std::mem::take(&mut p.title);
+                        *p = crate::ui::detail::entry_whole("", &e);
+                        p.title = title;
+                    }
+                }
                 _ => {}
             }
             return vec![];
@@ -464,6 +473,7 @@ impl App {
                     "This entry is no longer in the stream (trimmed, deleted or requeued).".into(),
                 ],
                 scroll: 0,
+                more: None,
             },
         });
     }

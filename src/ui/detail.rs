@@ -6,23 +6,31 @@ use crate::sanitize;
 use std::time::Duration;
 
 /// A scrollable popup of lines.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Popup {
     pub title: String,
     pub lines: Vec<String>,
     pub scroll: usize,
+    /// An entry shown cut to [`SHOWN`] bytes per value: `L` shows it all.
+    pub more: Option<Box<StreamEntry>>,
 }
 
-/// Bytes of one value shown in a popup; the rest is counted, not drawn.
-const SHOWN: usize = 64 * 1024;
+/// Bytes of one value shown in a popup until `L` is pressed; the rest is
+/// counted, not drawn.
+pub const SHOWN: usize = 64 * 1024;
 
-/// Lines for one field value: JSON objects/arrays pretty-printed, the rest sanitised.
-fn value_lines(name: &str, raw: &[u8]) -> Vec<String> {
-    if raw.len() > SHOWN {
-        let mut out = value_lines(name, &raw[..SHOWN]);
+/// Characters per popup line for long values, so that a megabyte scrolls
+/// line by line instead of wrapping into one line taller than the screen.
+const CHUNK: usize = 512;
+
+/// Lines for one field value: JSON objects/arrays pretty-printed, the rest
+/// sanitised; at most `limit` bytes of it.
+fn value_lines(name: &str, raw: &[u8], limit: usize) -> Vec<String> {
+    if raw.len() > limit {
+        let mut out = value_lines(name, &raw[..limit], limit);
         out.push(format!(
-            "  … {} more bytes not shown ({} in all)",
-            raw.len() - SHOWN,
+            "  … {} more bytes not shown ({} in all) · L shows the whole entry",
+            raw.len() - limit,
             raw.len()
         ));
         return out;
@@ -38,14 +46,31 @@ fn value_lines(name: &str, raw: &[u8]) -> Vec<String> {
             return out;
         }
     }
-    vec![format!(
-        "{}: {}",
-        sanitize::text(name),
-        sanitize::bytes(raw)
-    )]
+    let text = sanitize::bytes(raw);
+    if text.chars().count() <= CHUNK {
+        return vec![format!("{}: {text}", sanitize::text(name))];
+    }
+    let mut out = vec![format!("{}: ({} bytes)", sanitize::text(name), raw.len())];
+    let chars: Vec<char> = text.chars().collect();
+    out.extend(
+        chars
+            .chunks(CHUNK)
+            .map(|c| format!("  {}", c.iter().collect::<String>())),
+    );
+    out
 }
 
+/// An entry with [`SHOWN`] bytes of each value; `L` in the popup shows it all.
 pub fn entry(title: &str, e: &StreamEntry) -> Popup {
+    entry_upto(title, e, SHOWN)
+}
+
+/// An entry with every byte of every value.
+pub fn entry_whole(title: &str, e: &StreamEntry) -> Popup {
+    entry_upto(title, e, usize::MAX)
+}
+
+fn entry_upto(title: &str, e: &StreamEntry, limit: usize) -> Popup {
     let mut lines = vec![format!("id: {}", sanitize::text(&e.id))];
     if let Some((ms, _)) = crate::model::ids::parse(&e.id) {
         lines.push(format!(
@@ -57,12 +82,14 @@ pub fn entry(title: &str, e: &StreamEntry) -> Popup {
     }
     lines.push(String::new());
     for (k, v) in &e.fields {
-        lines.extend(value_lines(&k.as_str_lossy(), &v.0));
+        lines.extend(value_lines(&k.as_str_lossy(), &v.0, limit));
     }
+    let cut = e.fields.iter().any(|(_, v)| v.0.len() > limit);
     Popup {
         title: sanitize::text(title),
         lines,
         scroll: 0,
+        more: cut.then(|| Box::new(e.clone())),
     }
 }
 
@@ -91,6 +118,7 @@ pub fn slow(e: &SlowEntry) -> Popup {
         title: format!("slow command {}", e.id),
         lines,
         scroll: 0,
+        more: None,
     }
 }
 
@@ -115,6 +143,7 @@ pub fn client(c: &ClientRow) -> Popup {
             ),
         ],
         scroll: 0,
+        more: None,
     }
 }
 
@@ -210,6 +239,7 @@ pub fn stream_group(
         title: "stream detail".into(),
         lines,
         scroll: 0,
+        more: None,
     }
 }
 
@@ -223,6 +253,7 @@ pub fn connection(snap: Option<&Snapshot>, endpoint: &str, now_ms: u64) -> Popup
             title: "connection".into(),
             lines,
             scroll: 0,
+            more: None,
         };
     };
     let d = &s.deployment;
@@ -275,5 +306,6 @@ pub fn connection(snap: Option<&Snapshot>, endpoint: &str, now_ms: u64) -> Popup
         title: "connection".into(),
         lines,
         scroll: 0,
+        more: None,
     }
 }

@@ -22,7 +22,12 @@ pub fn draw(f: &mut Frame, app: &App) {
     app.pane.draw(f, body, &app.cx());
     draw_footer(f, footer, app);
     if let Some(p) = &app.popup {
-        draw_popup(f, app, &p.title, &p.lines, p.scroll);
+        let hint = if p.more.is_some() {
+            "L whole entry · "
+        } else {
+            ""
+        };
+        draw_popup(f, app, &p.title, &p.lines, p.scroll, hint);
     }
     if let Some(c) = &app.confirm {
         let mut lines = vec![sanitize::text(&c.op.describe()), String::new()];
@@ -40,11 +45,18 @@ pub fn draw(f: &mut Frame, app: &App) {
             ));
             lines.push(format!("> {}█", sanitize::text(&c.typed)));
         }
-        draw_popup(f, app, "confirm write", &lines, 0);
+        draw_popup(f, app, "confirm write", &lines, 0, "");
     }
     if app.help {
         let lines = app.help_lines();
-        draw_popup(f, app, &format!("keys — {}", app.pane.title()), &lines, 0);
+        draw_popup(
+            f,
+            app,
+            &format!("keys — {}", app.pane.title()),
+            &lines,
+            0,
+            "",
+        );
     }
 }
 
@@ -277,7 +289,7 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(line), area);
 }
 
-fn draw_popup(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: usize) {
+fn draw_popup(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: usize, hint: &str) {
     let area = f.area();
     let w = (area.width.saturating_sub(4)).min(110);
     // Height of the wrapped text, so the last line (often the question) is never cut.
@@ -299,12 +311,17 @@ fn draw_popup(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: u
     let text: Vec<Line> = lines
         .iter()
         .skip(scroll)
+        .take(h as usize)
         .map(|l| Line::raw(l.clone()))
         .collect();
     let more = if lines.len() > (h as usize).saturating_sub(2) {
-        format!(" {}/{} · j/k scroll · Esc close ", scroll + 1, lines.len())
+        format!(
+            " {}/{} · j/k scroll · {hint}Esc close ",
+            scroll + 1,
+            lines.len()
+        )
     } else {
-        " Esc close ".to_string()
+        format!(" {hint}Esc close ")
     };
     let block = Block::bordered()
         .title(Span::styled(format!(" {title} "), app.theme.title()))

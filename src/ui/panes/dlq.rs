@@ -350,6 +350,7 @@ fn detail(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
             title: format!("dead letter {}", crate::sanitize::text(&id)),
             lines: vec![format!("loading the whole entry ({omitted} bytes not in the page)…")],
             scroll: 0,
+            more: None,
         });
         return vec![Effect::FetchEntry { stream, id }];
     }
