@@ -649,14 +649,49 @@ fn fill_dlq(srv: &Server, n: usize) {
 
 #[test]
 fn a_cut_connection_in_the_middle_of_a_bulk_requeue_loses_and_duplicates_nothing() {
-    const N: usize = 100_000;
+    interrupted_bulk_requeue(100_000, None, |srv, _| {
+        // Cut every client connection but ours.
+        redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("TYPE")
+            .arg("normal")
+            .arg("SKIPME")
+            .arg("yes")
+            .exec(&mut srv.client())
+            .unwrap();
+    });
+}
+
+/// The fault-injection proxy cuts a script's reply half-way: the batch was
+/// applied on the server, redeye cannot know it, and says so.
+#[test]
+fn a_reply_truncated_in_the_middle_of_a_bulk_requeue_loses_and_duplicates_nothing() {
     let srv = Server::plain();
-    fill_dlq(&srv, N);
+    let proxy = common::proxy::Proxy::start(&srv.addr(), Duration::ZERO);
+    interrupted_bulk_requeue(50_000, Some((srv, &proxy)), |_, p| {
+        p.unwrap().truncate_next_reply()
+    });
+}
+
+/// Start `dlq requeue --all` of `n` entries (through the proxy if given),
+/// inject `fault` once 5,000 moved, and check every message is exactly once,
+/// the exit code and message, and the audit record.
+fn interrupted_bulk_requeue(
+    n: usize,
+    via: Option<(Server, &common::proxy::Proxy)>,
+    fault: impl FnOnce(&Server, Option<&common::proxy::Proxy>),
+) {
+    let (srv, proxy) = match via {
+        Some((s, p)) => (s, Some(p)),
+        None => (Server::plain(), None),
+    };
+    let addr = proxy.map(|p| p.addr()).unwrap_or_else(|| srv.addr());
+    fill_dlq(&srv, n);
     let home = Home::new();
     let bin = assert_cmd::cargo::cargo_bin("redeye");
     let child = std::process::Command::new(bin)
         .args(["dlq", "requeue", "--dlq", "jobs:dlq", "--all", "--yes"])
-        .env("REDIS_ADDR", srv.addr())
+        .env("REDIS_ADDR", &addr)
         .env("HOME", home.dir.path())
         .env("XDG_DATA_HOME", home.dir.path().join("xdg-data"))
         .stdout(std::process::Stdio::null())
@@ -667,23 +702,15 @@ fn a_cut_connection_in_the_middle_of_a_bulk_requeue_loses_and_duplicates_nothing
     while xlen(&srv, "jobs") < 5_000 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(5));
     }
-    // Cut every client connection but ours.
-    redis::cmd("CLIENT")
-        .arg("KILL")
-        .arg("TYPE")
-        .arg("normal")
-        .arg("SKIPME")
-        .arg("yes")
-        .exec(&mut srv.client())
-        .unwrap();
+    fault(&srv, proxy);
     let o = child.wait_with_output().unwrap();
     let moved = xlen(&srv, "jobs");
     let left = xlen(&srv, "jobs:dlq");
-    assert!(!o.status.success(), "redeye must report the cut connection");
+    assert!(!o.status.success(), "redeye must report the fault");
     assert_eq!(o.status.code(), Some(1));
     assert!(
         left > 0,
-        "the cut must land mid-way (moved {moved}, left {left})"
+        "the fault must land mid-way (moved {moved}, left {left})"
     );
     let ids = |stream: &str| -> HashSet<String> {
         entries(&srv, stream)
@@ -694,9 +721,9 @@ fn a_cut_connection_in_the_middle_of_a_bulk_requeue_loses_and_duplicates_nothing
     let (a, b) = (ids("jobs"), ids("jobs:dlq"));
     assert_eq!(a.len() as u64, moved);
     assert!(a.is_disjoint(&b));
-    assert_eq!(a.len() + b.len(), N);
+    assert_eq!(a.len() + b.len(), n);
     // The stopped run is in the audit log with the batches it confirmed;
-    // the batch in flight when the connection was cut may have been applied.
+    // the batch in flight when the fault hit may have been applied.
     let log = std::fs::read_to_string(home.dir.path().join("xdg-data/redeye/audit.log")).unwrap();
     let rec: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
     assert!(

@@ -87,7 +87,13 @@ pub fn classify(e: &RedisError) -> ErrorKind {
     } else if detail.starts_with("max number of clients") || text.contains("max number of clients")
     {
         ErrorKind::MaxClients
-    } else if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() {
+    } else if e.is_io_error()
+        || e.is_connection_dropped()
+        || e.is_connection_refusal()
+        // A reply cut or garbled on the way: the command may have been
+        // applied, and the connection is no longer in step with the server.
+        || e.kind() == redis::ErrorKind::Parse
+    {
         ErrorKind::Connection
     } else {
         ErrorKind::Other
@@ -353,5 +359,12 @@ mod tests {
         for (line, kind) in cases {
             assert_eq!(classify(&server(line)), kind, "{line}");
         }
+    }
+
+    #[test]
+    fn a_reply_cut_half_way_is_a_connection_error() {
+        let mut parser = redis::Parser::new();
+        let cut = parser.parse_value(&b"*3\r\n:1\r\n"[..]).unwrap_err();
+        assert_eq!(classify(&cut), ErrorKind::Connection, "{cut}");
     }
 }
