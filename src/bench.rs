@@ -347,6 +347,9 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
                 discover: None,
                 discover_node: 0,
                 known_groups: Default::default(),
+                latency_history: None,
+                advisor: false,
+                keys: None,
             };
             let label = format!("{n} streams, {keys} other keys");
             rows.push(measure(&profile, &conn, &admin, &base, args.polls, &label, keys).await?);

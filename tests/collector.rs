@@ -79,10 +79,23 @@ async fn pane_needs_change_what_one_poll_reads() {
         discover: Some((0, 1000)),
         discover_node: 0,
         known_groups: Default::default(),
+        latency_history: Some("command".into()),
+        advisor: true,
+        keys: Some(redeye::collect::KeyWork {
+            node: 0,
+            scan: Some(0),
+            probe: vec!["orders".into()],
+        }),
     };
     let out = poll_with(&p, &conn, &req).await.unwrap();
     let s = &out.snapshot;
     assert_eq!(s.round_trips, 1);
+    // The insight panes' reads ride in the same round trip.
+    let step = out.key_step.as_ref().expect("a key-family step");
+    assert!(step.cursor.is_some() && !step.found.is_empty());
+    assert_eq!(step.probes[0].kind, "stream");
+    assert!(s.advisor.as_ref().is_some_and(|a| !a.rows.is_empty()));
+    assert!(s.latency.as_ref().unwrap().history.is_some());
     assert!(s.problems.is_empty(), "{:?}", s.problems);
     let page = s.pending_page.as_ref().unwrap();
     assert_eq!(page.entries.len(), 5);

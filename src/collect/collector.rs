@@ -21,6 +21,12 @@ pub struct Needs {
     pub pending: Option<(Name, Name, String)>,
     /// The DLQ stream whose entries are shown, and the id to page before.
     pub dlq: Option<(Name, String)>,
+    /// The Keys pane is open: walk the keyspace, one bounded step a poll.
+    pub keys: bool,
+    /// The Advisor pane is open: its extra reads.
+    pub advisor: bool,
+    /// The Latency pane's selected event: its LATENCY HISTORY.
+    pub latency_event: Option<String>,
 }
 
 #[derive(Debug)]
@@ -69,6 +75,8 @@ pub struct Limits {
     pub slowlog: u32,
     /// How often each configured group's consumers are summarised (XINFO CONSUMERS).
     pub consumers_every: Duration,
+    /// Pause between two key-family passes.
+    pub keys_pause: Duration,
 }
 
 impl Default for Limits {
@@ -82,6 +90,7 @@ impl Default for Limits {
             client_rows: 1000,
             slowlog: 32,
             consumers_every: Duration::from_secs(30),
+            keys_pause: Duration::from_secs(60),
         }
     }
 }
@@ -143,6 +152,8 @@ struct State {
     known_groups: std::collections::BTreeMap<Name, Vec<Name>>,
     /// Consumer summaries by (stream, group), with when they were read.
     consumers: std::collections::HashMap<(Name, Name), (crate::model::ConsumerSummary, Instant)>,
+    /// The key-family walk (advances only while the Keys pane is open).
+    keys: super::keys::Walk,
 }
 
 impl State {
@@ -219,6 +230,13 @@ impl State {
             discover,
             discover_node: self.scan_node,
             known_groups: self.known_groups.clone(),
+            latency_history: self.needs.latency_event.clone(),
+            advisor: self.needs.advisor,
+            keys: self
+                .needs
+                .keys
+                .then(|| self.keys.work(crate::time::now_ms()))
+                .flatten(),
         }
     }
 
@@ -288,7 +306,9 @@ async fn run(
     events: mpsc::Sender<FromCollector>,
 ) {
     let profile = link.profile().clone();
+    let keys = super::keys::Walk::new(&profile, limits.keys_pause);
     let mut st = State {
+        keys,
         interval: profile.refresh,
         profile,
         limits,
@@ -339,6 +359,12 @@ async fn run(
                     if let Some((cursor, keys)) = outcome.discovered {
                         st.discovered(cursor, keys, c.nodes().len());
                     }
+                    let dbsize: u64 = outcome.snapshot.keyspace.iter().map(|d| d.keys).sum();
+                    if let (Some(asked), Some(got)) = (&req.keys, outcome.key_step.take()) {
+                        st.keys
+                            .step(asked, got, c.nodes().len(), dbsize, crate::time::now_ms());
+                    }
+                    outcome.snapshot.keys = st.keys.report(dbsize);
                     st.merge_consumers(&mut outcome.snapshot);
                     st.known_groups = super::seen_groups(&outcome.snapshot);
                     // Keep showing the last CLIENT LIST between throttled reads.

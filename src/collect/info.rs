@@ -47,6 +47,10 @@ impl Info {
         self.get(key).and_then(|v| v.parse().ok()).unwrap_or(0)
     }
 
+    fn i(&self, key: &str) -> i64 {
+        self.get(key).and_then(|v| v.parse().ok()).unwrap_or(-1)
+    }
+
     fn f(&self, key: &str) -> f64 {
         self.get(key).and_then(|v| v.parse().ok()).unwrap_or(0.0)
     }
@@ -126,6 +130,15 @@ impl Info {
             rdb_last_bgsave_status: self.s("rdb_last_bgsave_status"),
             rdb_changes_since_last_save: self.u("rdb_changes_since_last_save"),
             rdb_last_save_time: self.u("rdb_last_save_time"),
+            rdb_last_bgsave_time_sec: self.i("rdb_last_bgsave_time_sec"),
+            aof_last_rewrite_time_sec: self.i("aof_last_rewrite_time_sec"),
+            aof_current_size: self.u("aof_current_size"),
+            aof_base_size: self.u("aof_base_size"),
+            aof_buffer_length: self.u("aof_buffer_length"),
+            aof_delayed_fsync: self.u("aof_delayed_fsync"),
+            latest_fork_usec: self.u("latest_fork_usec"),
+            appendfsync: None,
+            save: None,
         }
     }
 

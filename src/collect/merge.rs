@@ -62,6 +62,18 @@ pub(super) fn merge(
     let cluster_info = all[0].1.cluster_info.clone();
     let moved = all.iter().any(|(_, o)| o.moved);
     let discovered = all.iter_mut().find_map(|(_, o)| o.discovered.take());
+    // The SCAN step from the node that walked; probes from each key's owner.
+    let mut key_step: Option<super::KeyStep> = None;
+    for (_, o) in &mut all {
+        if let Some(ks) = o.key_step.take() {
+            let k = key_step.get_or_insert_with(Default::default);
+            if ks.cursor.is_some() {
+                k.cursor = ks.cursor;
+                k.found = ks.found;
+            }
+            k.probes.extend(ks.probes);
+        }
+    }
     let request_bytes = all.iter().map(|(_, o)| o.request_bytes).sum();
     let statuses: Vec<NodeStatus> = all.iter().map(|(s, _)| s.clone()).collect();
     let mut snaps: Vec<(String, Snapshot)> = all
@@ -121,6 +133,7 @@ pub(super) fn merge(
         cluster_info,
         cluster_nodes,
         moved,
+        key_step,
     })
 }
 

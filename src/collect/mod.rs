@@ -5,6 +5,8 @@
 
 pub mod collector;
 pub mod info;
+pub mod insight;
+pub mod keys;
 mod merge;
 pub mod parse;
 pub mod streams;
@@ -53,6 +55,32 @@ pub struct PollRequest {
     /// profile, by stream: polled like configured ones (XPENDING summary),
     /// but not reported missing when they go.
     pub known_groups: BTreeMap<Name, Vec<Name>>,
+    /// LATENCY HISTORY of this event (the Latency pane's selection).
+    pub latency_history: Option<String>,
+    /// The advisor's reads: MEMORY DOCTOR, LATENCY DOCTOR, COMMAND INFO of
+    /// the dangerous commands, ACL GETUSER default.
+    pub advisor: bool,
+    /// One step of the key-family SCAN, and the keys of the previous step
+    /// to probe (type, TTL, memory), on one node.
+    pub keys: Option<KeyWork>,
+}
+
+/// One step of the key-family walk on node `node`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyWork {
+    pub node: usize,
+    /// SCAN from this cursor (`None`: only probe, the pass on this node ended).
+    pub scan: Option<u64>,
+    pub probe: Vec<Name>,
+}
+
+/// What a key-family step returned.
+#[derive(Debug, Clone, Default)]
+pub struct KeyStep {
+    /// The next cursor (0: this node's pass ended), if a SCAN was sent.
+    pub cursor: Option<u64>,
+    pub found: Vec<Name>,
+    pub probes: Vec<keys::Probe>,
 }
 
 impl PollRequest {
@@ -68,6 +96,9 @@ impl PollRequest {
             discover: None,
             discover_node: 0,
             known_groups: BTreeMap::new(),
+            latency_history: None,
+            advisor: true,
+            keys: None,
         }
     }
 
@@ -119,6 +150,8 @@ pub struct PollOutcome {
     cluster_nodes: Option<String>,
     /// A reply said the cluster's layout moved (MOVED, ASK, CLUSTERDOWN).
     moved: bool,
+    /// The key-family step's results.
+    pub key_step: Option<KeyStep>,
 }
 
 /// What one pipelined command is for.
@@ -138,6 +171,16 @@ enum Slot {
     Scan,
     ClusterInfo,
     ClusterNodes,
+    LatencyLatest,
+    LatencyHistory,
+    MemoryDoctor,
+    LatencyDoctor,
+    CommandInfo,
+    AclDefault,
+    KeyScan,
+    KeyType(usize),
+    KeyTtl(usize),
+    KeyMem(usize),
 }
 
 impl Slot {
@@ -154,6 +197,13 @@ impl Slot {
             Slot::DlqPage => "XREVRANGE",
             Slot::Scan => "SCAN",
             Slot::ClusterInfo | Slot::ClusterNodes => "CLUSTER",
+            Slot::LatencyLatest | Slot::LatencyHistory | Slot::LatencyDoctor => "LATENCY",
+            Slot::MemoryDoctor | Slot::KeyMem(_) => "MEMORY",
+            Slot::CommandInfo => "COMMAND",
+            Slot::AclDefault => "ACL",
+            Slot::KeyScan => "SCAN",
+            Slot::KeyType(_) => "TYPE",
+            Slot::KeyTtl(_) => "PTTL",
         }
     }
 
@@ -172,6 +222,11 @@ impl Slot {
             Slot::DlqPage => "dlq entries".into(),
             Slot::Scan => "stream discovery".into(),
             Slot::ClusterInfo | Slot::ClusterNodes => "cluster".into(),
+            Slot::LatencyLatest | Slot::LatencyHistory => "latency".into(),
+            Slot::MemoryDoctor | Slot::LatencyDoctor | Slot::CommandInfo | Slot::AclDefault => {
+                "advisor".into()
+            }
+            Slot::KeyScan | Slot::KeyType(_) | Slot::KeyTtl(_) | Slot::KeyMem(_) => "keys".into(),
         }
     }
 }
@@ -182,6 +237,8 @@ struct Part<'a> {
     owns: &'a (dyn Fn(&[u8]) -> bool + Sync),
     /// This node runs the poll's discovery SCAN step.
     scan: bool,
+    /// This node runs the key-family step.
+    keys: bool,
     /// Cluster: CLUSTER INFO on every node, CLUSTER NODES on the first.
     cluster: Option<bool>,
 }
@@ -254,15 +311,43 @@ fn plan(
     }
     let s = |v: &[&str]| v.iter().map(b).collect::<Vec<_>>();
     add(Slot::Info, vec![]);
-    add(
-        Slot::ConfigGet,
-        s(&[
-            "GET",
-            "slowlog-log-slower-than",
-            "slowlog-max-len",
-            "appendonly",
-        ]),
-    );
+    let mut config = vec![b("GET")];
+    config.extend(insight::SETTINGS.iter().map(b));
+    add(Slot::ConfigGet, config);
+    add(Slot::LatencyLatest, s(&["LATEST"]));
+    if let Some(e) = &req.latency_history {
+        add(Slot::LatencyHistory, vec![b("HISTORY"), b(e)]);
+    }
+    if req.advisor {
+        add(Slot::MemoryDoctor, s(&["DOCTOR"]));
+        add(Slot::LatencyDoctor, s(&["DOCTOR"]));
+        let mut info = vec![b("INFO")];
+        info.extend(insight::DANGEROUS.iter().map(b));
+        add(Slot::CommandInfo, info);
+        add(Slot::AclDefault, s(&["GETUSER", "default"]));
+    }
+    if let Some(cursor) = req.keys.as_ref().filter(|_| part.keys).and_then(|w| w.scan) {
+        add(
+            Slot::KeyScan,
+            vec![b(cursor.to_string()), b("COUNT"), b(keys::STEP.to_string())],
+        );
+    }
+    if let Some(w) = &req.keys {
+        // Each probed key on the node that owns it.
+        for (i, k) in w
+            .probe
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| (part.owns)(k.as_bytes()))
+        {
+            add(Slot::KeyType(i), vec![b(k)]);
+            add(Slot::KeyTtl(i), vec![b(k)]);
+            add(
+                Slot::KeyMem(i),
+                vec![b("USAGE"), b(k), b("SAMPLES"), b("5")],
+            );
+        }
+    }
     if req.slowlog > 0 {
         add(Slot::SlowlogGet, vec![b("GET"), b(req.slowlog.to_string())]);
         add(Slot::SlowlogLen, s(&["LEN"]));
@@ -509,6 +594,7 @@ pub async fn poll_with(
         let part = Part {
             owns: &owns,
             scan: i == scan_on,
+            keys: req.keys.as_ref().is_some_and(|w| w.node == i),
             cluster: cluster.then_some(i == 0),
         };
         let started = std::time::Instant::now();
@@ -602,7 +688,15 @@ async fn poll_node(
         nodes: Vec::new(),
         deployment: Default::default(),
         cluster: None,
+        latency: None,
+        advisor: None,
+        keys: None,
     };
+    let mut key_step: Option<KeyStep> = None;
+    let mut probes: BTreeMap<usize, keys::Probe> = BTreeMap::new();
+    let mut default_user: Option<std::result::Result<insight::AclUser, String>> = None;
+    let mut present: Option<Vec<(String, bool)>> = None;
+    let mut doctor: (Option<String>, Option<String>) = (None, None);
     let mut discovered = None;
     let mut cluster_info = None;
     let mut cluster_nodes = None;
@@ -640,6 +734,12 @@ async fn poll_node(
                         }
                     }
                     Slot::PendingPage | Slot::DlqPage if is_no_group(&e) || is_no_such_key(&e) => {}
+                    // A key gone between SCAN and its probe: nothing to say.
+                    Slot::KeyType(_) | Slot::KeyTtl(_) | Slot::KeyMem(_) => {}
+                    Slot::AclDefault => {
+                        default_user =
+                            Some(Err(problem_for(&e, slot, String::new(), &conn.user).message));
+                    }
                     // No DLQ stream yet: an empty DLQ.
                     Slot::DlqLen(i) if is_no_such_key(&e) => {
                         snap.streams[*i].dlq = Some(DlqInfo {
@@ -682,9 +782,55 @@ async fn poll_node(
                         .and_then(|v| v.parse().ok()),
                     slowlog_max_len: get("slowlog-max-len").and_then(|v| v.parse().ok()),
                     appendonly: get("appendonly"),
+                    settings: p
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.clone(), crate::resp::text(v)?)))
+                        .collect(),
                 });
             }
             Slot::SlowlogGet => snap.slowlog = Some(parse::slowlog(&v, 0)),
+            Slot::LatencyLatest => {
+                snap.latency.get_or_insert_with(Default::default).events =
+                    insight::latency_latest(&v)
+            }
+            Slot::LatencyHistory => {
+                if let Some(e) = &req.latency_history {
+                    snap.latency.get_or_insert_with(Default::default).history =
+                        Some((e.clone(), insight::latency_history(&v)));
+                }
+            }
+            Slot::MemoryDoctor => doctor.0 = crate::resp::text(&v),
+            Slot::LatencyDoctor => doctor.1 = crate::resp::text(&v),
+            Slot::CommandInfo => present = Some(insight::commands_present(&v, insight::DANGEROUS)),
+            Slot::AclDefault => default_user = Some(Ok(insight::acl_user(&v))),
+            Slot::KeyScan => {
+                if let Some((cursor, found)) = crate::resp::scan(&v) {
+                    let step = key_step.get_or_insert_with(Default::default);
+                    step.cursor = Some(cursor);
+                    step.found = found;
+                }
+            }
+            Slot::KeyType(i) | Slot::KeyTtl(i) | Slot::KeyMem(i) => {
+                let Some(name) = req.keys.as_ref().and_then(|w| w.probe.get(*i)) else {
+                    continue;
+                };
+                let p = probes.entry(*i).or_insert_with(|| keys::Probe {
+                    name: name.clone(),
+                    kind: String::new(),
+                    pttl: -2,
+                    bytes: 0,
+                });
+                match slot {
+                    Slot::KeyType(_) => p.kind = crate::resp::text(&v).unwrap_or_default(),
+                    Slot::KeyTtl(_) => {
+                        p.pttl = match v {
+                            Value::Int(t) => t,
+                            _ => -2,
+                        }
+                    }
+                    _ => p.bytes = crate::resp::int(&v).unwrap_or(0),
+                }
+            }
             Slot::SlowlogLen => slowlog_len = crate::resp::int(&v).unwrap_or(0),
             Slot::ClientList => {
                 let text = crate::resp::text(&v).unwrap_or_default();
@@ -760,6 +906,43 @@ async fn poll_node(
             }
         }
     }
+    // The settings the pane shows beside the INFO figures.
+    if let (Some(p), Some(c)) = (&mut snap.persistence, &snap.config) {
+        p.appendfsync = c.settings.get("appendfsync").cloned();
+        p.save = c.settings.get("save").cloned();
+    }
+    if let Some(c) = &snap.config {
+        let l = snap.latency.get_or_insert_with(Default::default);
+        l.threshold_ms = c
+            .settings
+            .get("latency-monitor-threshold")
+            .and_then(|v| v.parse().ok());
+    }
+    if req.advisor {
+        let settings = snap
+            .config
+            .as_ref()
+            .map(|c| c.settings.clone())
+            .unwrap_or_default();
+        snap.advisor = Some(crate::model::insight::Advisor {
+            rows: insight::advise(
+                &settings,
+                default_user.as_ref(),
+                present.as_deref(),
+                profile.environment == crate::config::Environment::Production,
+            ),
+            memory_doctor: doctor.0,
+        });
+        if let Some(l) = &mut snap.latency {
+            l.doctor = doctor.1;
+        }
+    }
+    if !probes.is_empty() {
+        key_step.get_or_insert_with(Default::default).probes = probes.into_values().collect();
+    } else if req.keys.as_ref().is_some_and(|w| w.scan.is_some()) && part.keys && key_step.is_none()
+    {
+        key_step = Some(KeyStep::default());
+    }
     Ok(PollOutcome {
         snapshot: snap,
         discovered,
@@ -767,6 +950,7 @@ async fn poll_node(
         cluster_info,
         cluster_nodes,
         moved,
+        key_step,
     })
 }
 

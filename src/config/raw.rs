@@ -81,6 +81,16 @@ pub struct RawProfile {
     /// Consumer that claims go to (used by the stream-operations commands).
     pub claim_consumer: Option<Templ>,
     pub alerts: Option<RawAlerts>,
+    /// Key families by prefix (`"orders:cache:": {kind: ..., ttl: 10m}`).
+    #[serde(default)]
+    pub key_families: BTreeMap<String, RawKeyFamily>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawKeyFamily {
+    pub kind: Option<Templ>,
+    /// The TTL its keys should have; a key without one is flagged.
+    pub ttl: Option<Templ>,
 }
 
 /// `ssh:`: the bastion and how to log in; `~/.ssh/config` does the rest.
@@ -111,6 +121,7 @@ pub struct RawAlerts {
     pub oldest_pending_crit: Option<Templ>,
     pub dlq_warn: Option<Templ>,
     pub slowlog_warn_new: Option<Templ>,
+    pub last_save_warn: Option<Templ>,
 }
 
 #[derive(Debug, Default, Deserialize)]

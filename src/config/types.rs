@@ -185,6 +185,18 @@ impl Default for Timeouts {
     }
 }
 
+/// A key family the profile names (`key_families:`): prefix, what it is,
+/// the TTL its keys should have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyFamilySpec {
+    pub prefix: String,
+    pub kind: String,
+    pub expected_ttl: Option<Duration>,
+    /// Keys of this family are expected to expire (a cache, a lock, a
+    /// session): one without a TTL is flagged.
+    pub must_expire: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GroupSpec {
     pub name: Name,
@@ -307,6 +319,8 @@ pub struct Profile {
     pub commands: CommandNames,
     pub streams: StreamSettings,
     pub alerts: crate::model::alerts::Thresholds,
+    /// `key_families:`, before the document's own.
+    pub key_families: Vec<KeyFamilySpec>,
 }
 
 impl Profile {
@@ -330,6 +344,7 @@ impl Profile {
             commands: CommandNames::default(),
             streams: StreamSettings::default(),
             alerts: crate::model::alerts::Thresholds::defaults(Duration::from_secs(60)),
+            key_families: Vec::new(),
         }
     }
 }

@@ -38,6 +38,9 @@ pub struct Thresholds {
     pub oldest_pending_crit: Duration,
     pub dlq_warn: u64,
     pub slowlog_warn_new: u64,
+    /// Warn when RDB snapshots are configured, there are unsaved changes,
+    /// and the last save is older than this.
+    pub last_save_warn: Duration,
 }
 
 impl Thresholds {
@@ -58,6 +61,7 @@ impl Thresholds {
             oldest_pending_crit: claim_min_idle * 10,
             dlq_warn: 1,
             slowlog_warn_new: 1,
+            last_save_warn: Duration::from_secs(2 * 3600),
         }
     }
 }

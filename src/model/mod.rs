@@ -8,6 +8,7 @@ mod deployment;
 pub mod dlq;
 pub mod history;
 pub mod ids;
+pub mod insight;
 mod name;
 
 pub use cluster::*;
@@ -57,6 +58,15 @@ pub struct Snapshot {
     /// Redis Cluster: its state and every node.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterState>,
+    /// LATENCY LATEST (and HISTORY of one event while the Latency pane asks).
+    pub latency: Option<insight::Latency>,
+    /// The config advisor (read while its pane is open, and by `snapshot`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisor: Option<insight::Advisor>,
+    /// Key families of the background SCAN (dashboard), or of
+    /// `snapshot --keys`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys: Option<insight::KeyFamilies>,
 }
 
 /// One node's part of a poll.
@@ -254,6 +264,25 @@ pub struct Persistence {
     pub rdb_last_bgsave_status: String,
     pub rdb_changes_since_last_save: u64,
     pub rdb_last_save_time: u64,
+    /// Seconds the last BGSAVE took (-1: none yet).
+    pub rdb_last_bgsave_time_sec: i64,
+    /// Seconds the last AOF rewrite took (-1: none yet).
+    pub aof_last_rewrite_time_sec: i64,
+    /// AOF sizes (0 with AOF off).
+    pub aof_current_size: u64,
+    pub aof_base_size: u64,
+    /// Bytes waiting in the AOF buffer.
+    pub aof_buffer_length: u64,
+    /// Times an fsync was delayed (a slow disk).
+    pub aof_delayed_fsync: u64,
+    /// Microseconds the latest fork (BGSAVE / rewrite) took.
+    pub latest_fork_usec: u64,
+    /// `appendfsync` (from CONFIG GET).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appendfsync: Option<String>,
+    /// `save` (from CONFIG GET): "" = no RDB snapshots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub save: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -270,6 +299,8 @@ pub struct ServerConfig {
     pub slowlog_log_slower_than_us: Option<i64>,
     pub slowlog_max_len: Option<u64>,
     pub appendonly: Option<String>,
+    /// Every setting read (the advisor's list), by name.
+    pub settings: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

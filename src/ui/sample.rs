@@ -177,6 +177,15 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
             rdb_last_bgsave_status: "ok".into(),
             rdb_changes_since_last_save: 8_812,
             rdb_last_save_time: now / 1000 - 300,
+            rdb_last_bgsave_time_sec: 4,
+            aof_last_rewrite_time_sec: 6,
+            aof_current_size: 912_000_000,
+            aof_base_size: 640_000_000,
+            aof_buffer_length: 0,
+            aof_delayed_fsync: 2,
+            latest_fork_usec: 41_200,
+            appendfsync: Some("everysec".into()),
+            save: Some("3600 1 300 100 60 10000".into()),
         }),
         keyspace: vec![KeyspaceDb {
             db: 0,
@@ -188,6 +197,24 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
             slowlog_log_slower_than_us: Some(10_000),
             slowlog_max_len: Some(128),
             appendonly: Some("yes".into()),
+            settings: [
+                ("maxmemory", "2147483648"),
+                ("maxmemory-policy", "allkeys-lru"),
+                ("appendonly", "yes"),
+                ("appendfsync", "everysec"),
+                ("tcp-keepalive", "300"),
+                ("timeout", "0"),
+                ("slowlog-log-slower-than", "10000"),
+                ("slowlog-max-len", "128"),
+                ("maxclients", "10000"),
+                ("io-threads", "1"),
+                ("protected-mode", "yes"),
+                ("bind", "10.0.4.21"),
+                ("latency-monitor-threshold", "100"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         }),
         streams,
         slowlog: Some(Slowlog {
@@ -261,6 +288,157 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
         nodes: Vec::new(),
         deployment: deployment(),
         cluster: None,
+        latency: Some(latency(now)),
+        advisor: Some(advisor(now)),
+        keys: Some(keys(now)),
+    }
+}
+
+fn latency(now: u64) -> insight::Latency {
+    let ev = |event: &str, ago: u64, latest: u64, max: u64| insight::LatencyEvent {
+        event: event.into(),
+        latest_at: now / 1000 - ago,
+        latest_ms: latest,
+        max_ms: max,
+    };
+    insight::Latency {
+        threshold_ms: Some(100),
+        events: vec![
+            ev("command", 42, 180, 950),
+            ev("fork", 300, 120, 410),
+            ev("aof-fsync-always", 3_600, 104, 104),
+        ],
+        history: Some((
+            "command".into(),
+            (0..12u64)
+                .map(|i| (now / 1000 - 600 + i * 50, 100 + (i * 37) % 200))
+                .collect(),
+        )),
+        doctor: None,
+    }
+}
+
+fn advisor(_now: u64) -> insight::Advisor {
+    let settings = [
+        ("maxmemory", "2147483648"),
+        ("maxmemory-policy", "allkeys-lru"),
+        ("appendonly", "yes"),
+        ("appendfsync", "everysec"),
+        ("tcp-keepalive", "300"),
+        ("timeout", "0"),
+        ("slowlog-log-slower-than", "10000"),
+        ("slowlog-max-len", "128"),
+        ("maxclients", "10000"),
+        ("io-threads", "1"),
+        ("protected-mode", "yes"),
+        ("bind", "10.0.4.21"),
+        ("latency-monitor-threshold", "100"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let user = Ok(crate::collect::insight::AclUser {
+        on: true,
+        nopass: false,
+        commands: "+@all -flushall -flushdb".into(),
+    });
+    let present = vec![
+        ("FLUSHALL".to_string(), true),
+        ("FLUSHDB".to_string(), true),
+        ("CONFIG".to_string(), false),
+        ("KEYS".to_string(), true),
+        ("DEBUG".to_string(), true),
+    ];
+    insight::Advisor {
+        rows: crate::collect::insight::advise(&settings, Some(&user), Some(&present), true),
+        memory_doctor: Some("Sam, I detected a few issues in this Redis instance memory implants:\n\n * High allocator fragmentation: this instance has an allocator external fragmentation greater than 1.1.".into()),
+    }
+}
+
+fn keys(now: u64) -> insight::KeyFamilies {
+    let fam = |prefix: &str,
+               kind: &str,
+               keys: u64,
+               bytes: u64,
+               no_ttl: u64,
+               ttl: Option<u64>,
+               expected: Option<u64>,
+               flag: Option<&str>| insight::Family {
+        prefix: prefix.into(),
+        kind: kind.into(),
+        keys,
+        estimated_keys: keys * 10,
+        share: keys as f64 / 23_110.0,
+        sampled: 20,
+        sampled_bytes: bytes * 20,
+        estimated_bytes: bytes * keys * 10,
+        no_ttl,
+        expiring_soon: 1,
+        ttl_median_ms: ttl,
+        ttl_max_ms: ttl.map(|t| t * 2),
+        expected_ttl_ms: expected,
+        flag: flag.map(String::from),
+        types: [("string".to_string(), 20)].into_iter().collect(),
+        biggest: vec![insight::BigKey {
+            name: format!("{prefix}tenant-7:large").into(),
+            kind: "string".into(),
+            bytes: bytes * 40,
+            ttl_ms: ttl,
+        }],
+    };
+    insight::KeyFamilies {
+        complete: false,
+        scanned: 23_110,
+        dbsize: 2_311_004,
+        sampled: 120,
+        started_ms: now - 60_000,
+        finished_ms: None,
+        families: vec![
+            fam(
+                "emb:",
+                "embedding cache",
+                9_100,
+                6_200,
+                0,
+                Some(600_000),
+                Some(900_000),
+                None,
+            ),
+            fam(
+                "webhook:processed:",
+                "idempotency",
+                8_020,
+                120,
+                0,
+                Some(50_000_000),
+                Some(86_400_000),
+                None,
+            ),
+            fam(
+                "sess:",
+                "sessions",
+                3_400,
+                900,
+                4,
+                Some(1_200_000),
+                Some(1_800_000),
+                Some(
+                    "4 of 20 sampled keys have no TTL (sessions keys should expire, expected 30m)",
+                ),
+            ),
+            fam(
+                "auth:ratelimit:",
+                "rate limits",
+                2_100,
+                90,
+                0,
+                Some(40_000),
+                None,
+                None,
+            ),
+            fam("orders:", "found", 410, 300, 20, None, None, None),
+            fam("(other)", "found", 80, 64, 20, None, None, None),
+        ],
     }
 }
 

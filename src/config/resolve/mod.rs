@@ -251,6 +251,7 @@ pub(crate) fn resolve_raw(
 
     let streams = streams::resolve_streams(&r, raw)?;
     let alerts = streams::resolve_alerts(&r, raw, streams.claim_min_idle)?;
+    let key_families = streams::resolve_key_families(&r, raw)?;
 
     let read_only = match r.bool(&raw.read_only, "read_only")? {
         Some(v) => v,
@@ -279,5 +280,6 @@ pub(crate) fn resolve_raw(
         commands,
         streams,
         alerts,
+        key_families,
     })
 }

@@ -56,7 +56,35 @@ pub(super) fn resolve_alerts(
     set!(oldest_pending_crit, dur);
     set!(dlq_warn, u64);
     set!(slowlog_warn_new, u64);
+    set!(last_save_warn, dur);
     Ok(t)
+}
+
+/// `key_families:`: prefix → what it is and the TTL its keys should have.
+pub(super) fn resolve_key_families(
+    r: &Resolver,
+    raw: &RawProfile,
+) -> Result<Vec<crate::config::KeyFamilySpec>> {
+    let mut out = Vec::new();
+    for (prefix, f) in &raw.key_families {
+        if prefix.is_empty() {
+            return Err(r.fail(
+                "key_families",
+                "has an empty prefix; name the keys' prefix, e.g. \"orders:cache:\"",
+            ));
+        }
+        let key = format!("key_families.{prefix}");
+        let expected_ttl = r.duration(&f.ttl, &format!("{key}.ttl"))?;
+        out.push(crate::config::KeyFamilySpec {
+            prefix: prefix.clone(),
+            kind: r
+                .s(&f.kind, &format!("{key}.kind"))?
+                .unwrap_or_else(|| prefix.trim_end_matches(':').to_string()),
+            expected_ttl,
+            must_expire: expected_ttl.is_some(),
+        });
+    }
+    Ok(out)
 }
 
 pub(super) fn resolve_streams(r: &Resolver, raw: &RawProfile) -> Result<StreamSettings> {
