@@ -67,7 +67,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Snapshot { json, discover }) => {
+        Some(Command::Snapshot {
+            json,
+            discover,
+            keys,
+        }) => {
             let profile = select_profile(&cli)?;
             let conn = connect::connect(&profile).await?;
             let mut req = collect::PollRequest::snapshot(&profile);
@@ -79,7 +83,16 @@ pub async fn run(cli: Cli) -> Result<()> {
                     });
                 }
             }
-            let snap = collect::snapshot_with(&profile, &conn, &mut req).await?;
+            let mut snap = collect::snapshot_with(&profile, &conn, &mut req).await?;
+            if let Some(limit) = keys {
+                let dbsize = snap
+                    .keyspace
+                    .iter()
+                    .filter(|d| i64::from(d.db) == profile.db)
+                    .map(|d| d.keys)
+                    .sum();
+                snap.keys = Some(collect::keys::walk_all(&profile, &conn, *limit, dbsize).await?);
+            }
             if *json {
                 println!(
                     "{}",

@@ -366,6 +366,25 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
                     )
                     .await?,
                 );
+                // A poll while the Keys pane is open: one key-family step
+                // (SCAN COUNT 1000) and the previous step's 20 probes.
+                let with_keys = PollRequest {
+                    keys: Some(crate::collect::KeyWork {
+                        node: 0,
+                        scan: Some(0),
+                        probe: (0..crate::collect::keys::PROBES)
+                            .map(|i| format!("unrelated:{i}").into())
+                            .collect(),
+                    }),
+                    ..base.clone()
+                };
+                let label = format!("{n} streams, {keys} other keys, + key step");
+                rows.push(
+                    measure(
+                        &profile, &conn, &admin, &with_keys, args.polls, &label, keys,
+                    )
+                    .await?,
+                );
             }
         }
     }

@@ -67,6 +67,12 @@ pub enum Command {
         /// 1,000,000 keys examined) and include them.
         #[arg(long)]
         discover: bool,
+        /// Also group the keys into families (caches, idempotency keys, rate
+        /// limits, sessions, locks...) by a bounded SCAN: at most N keys
+        /// examined (default 100,000), 20 of each 1,000 sampled for type,
+        /// TTL and memory.
+        #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "100000")]
+        keys: Option<u64>,
     },
     /// Start a private redis-server with a realistic event-system workload and watch it
     /// (needs redis-server on PATH); or, with --workload-only, load a local Redis you name.

@@ -234,6 +234,74 @@ pub fn snapshot_text(s: &Snapshot) -> String {
             );
         }
     }
+    if let Some(l) = &s.latency {
+        match l.threshold_ms {
+            Some(0) => {
+                let _ = writeln!(
+                    o,
+                    "latency      monitoring off (latency-monitor-threshold 0)"
+                );
+            }
+            _ if l.events.is_empty() => {
+                let _ = writeln!(o, "latency      no event over the threshold");
+            }
+            _ => {
+                let ev: Vec<String> = l
+                    .events
+                    .iter()
+                    .map(|e| format!("{} {} ms (max {})", clean(&e.event), e.latest_ms, e.max_ms))
+                    .collect();
+                let _ = writeln!(o, "latency      {}", ev.join(" · "));
+            }
+        }
+    }
+    if let Some(a) = &s.advisor {
+        for r in a
+            .rows
+            .iter()
+            .filter(|r| r.severity >= crate::model::insight::Severity::Warn)
+        {
+            let _ = writeln!(
+                o,
+                "advisor      {:?} {} = {} (recommended {}): {}",
+                r.severity,
+                r.setting,
+                clean(&r.value),
+                r.recommended,
+                r.why
+            );
+        }
+    }
+    if let Some(k) = &s.keys {
+        let _ = writeln!(
+            o,
+            "key families {} keys scanned of {}{}, {} sampled",
+            count(k.scanned),
+            count(k.dbsize),
+            if k.complete {
+                " (a full pass)"
+            } else {
+                " (partial: counts estimated)"
+            },
+            count(k.sampled)
+        );
+        for f in k.families.iter().take(20) {
+            let _ = writeln!(
+                o,
+                "  {:<22} {:<18} {:>10} keys  {:>10}  no TTL {}/{}{}",
+                f.prefix,
+                f.kind,
+                count(f.estimated_keys),
+                crate::format::bytes(f.estimated_bytes),
+                f.no_ttl,
+                f.sampled,
+                f.flag
+                    .as_deref()
+                    .map(|x| format!("  ⚠ {x}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
     for p in &s.problems {
         let _ = writeln!(o, "! {}: {}", clean(&p.section), p.message);
     }

@@ -54,6 +54,11 @@ fn open(app: &mut App, pane: Pane) {
             key(app, KeyCode::Char('4'));
             key(app, KeyCode::Enter);
         }
+        // Panes past 9: `1` then the second digit (`1` `0` is pane 10).
+        p if p.index() >= 9 => {
+            key(app, KeyCode::Char('1'));
+            key(app, KeyCode::Char(char::from(b'0' + (p.index() - 9) as u8)));
+        }
         p => {
             key(app, KeyCode::Char(char::from(b'1' + p.index() as u8)));
         }
@@ -282,7 +287,30 @@ fn quit_help_pause_interval_command_line() {
     assert_eq!(a.pane, Pane::Memory);
     key(&mut a, KeyCode::BackTab);
     key(&mut a, KeyCode::BackTab);
-    assert_eq!(a.pane, Pane::Nodes);
+    assert_eq!(
+        a.pane,
+        Pane::Commands,
+        "BackTab from the first pane wraps to the last"
+    );
+    // Panes past 9: `0` is 10; `1` then a digit within a second is 11-14.
+    key(&mut a, KeyCode::Char('0'));
+    assert_eq!(a.pane, Pane::Keys);
+    key(&mut a, KeyCode::Char('1'));
+    assert_eq!(a.pane, Pane::Overview);
+    key(&mut a, KeyCode::Char('2'));
+    assert_eq!(a.pane, Pane::Latency);
+    key(&mut a, KeyCode::Char('1'));
+    a.now_ms += 1_500;
+    key(&mut a, KeyCode::Char('3'));
+    assert_eq!(
+        a.pane,
+        Pane::Clients,
+        "a digit after a pause is a pane of its own"
+    );
+    key(&mut a, KeyCode::Char(':'));
+    typed(&mut a, "advisor");
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.pane, Pane::Advisor);
     assert_eq!(key(&mut a, KeyCode::Char('q')), vec![Effect::Quit]);
     assert_eq!(
         a.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),

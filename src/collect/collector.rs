@@ -359,7 +359,13 @@ async fn run(
                     if let Some((cursor, keys)) = outcome.discovered {
                         st.discovered(cursor, keys, c.nodes().len());
                     }
-                    let dbsize: u64 = outcome.snapshot.keyspace.iter().map(|d| d.keys).sum();
+                    let dbsize: u64 = outcome
+                        .snapshot
+                        .keyspace
+                        .iter()
+                        .filter(|d| i64::from(d.db) == st.profile.db)
+                        .map(|d| d.keys)
+                        .sum();
                     if let (Some(asked), Some(got)) = (&req.keys, outcome.key_step.take()) {
                         st.keys
                             .step(asked, got, c.nodes().len(), dbsize, crate::time::now_ms());

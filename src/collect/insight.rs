@@ -341,6 +341,8 @@ pub fn advise(
                     "renamed or disabled".into()
                 } else if rules.is_some() && open {
                     "enabled for default".into()
+                } else if rules.is_some() {
+                    "denied to default (ACL)".into()
                 } else {
                     "enabled".into()
                 }),

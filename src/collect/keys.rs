@@ -126,17 +126,36 @@ impl Pass {
 
     /// Count the keys of one SCAN step; returns those to probe.
     pub fn count(&mut self, c: &Classifier, keys: &[Name]) -> Vec<Name> {
+        let mut by_family: BTreeMap<String, Vec<&Name>> = BTreeMap::new();
         for k in keys {
             let (mut fam, _) = c.family(k.as_bytes());
             if !self.families.contains_key(&fam) && self.families.len() >= MAX_FAMILIES {
                 fam = "(other)".into();
             }
-            self.families.entry(fam).or_default().keys += 1;
+            self.families.entry(fam.clone()).or_default().keys += 1;
+            by_family.entry(fam).or_default().push(k);
         }
         self.scanned += keys.len() as u64;
-        // An even spread over the step, not its first keys.
-        let every = keys.len().div_ceil(PROBES).max(1);
-        keys.iter().step_by(every).take(PROBES).cloned().collect()
+        // Stratified: one key of each family in turn, spread over each
+        // family's keys, so a small family is sampled too.
+        let mut out = Vec::with_capacity(PROBES);
+        let mut round = 0;
+        while out.len() < PROBES {
+            let before = out.len();
+            for ks in by_family.values() {
+                let every = ks.len().div_ceil(PROBES).max(1);
+                if let Some(k) = ks.get(round * every)
+                    && out.len() < PROBES
+                {
+                    out.push((*k).clone());
+                }
+            }
+            if out.len() == before {
+                break;
+            }
+            round += 1;
+        }
+        out
     }
 
     /// Add what the probes read.
@@ -337,6 +356,91 @@ impl Walk {
     }
 }
 
+/// `snapshot --keys`: walk every node's keyspace, at most `limit` keys in
+/// all, one SCAN step and one pipeline of probes per round trip.
+pub async fn walk_all(
+    profile: &Profile,
+    dep: &crate::connect::Deployment,
+    limit: u64,
+    dbsize: u64,
+) -> crate::error::Result<KeyFamilies> {
+    use crate::error::Failure;
+    let mut walk = Walk::new(profile, Duration::from_secs(3600));
+    let nodes = dep.nodes().len();
+    let mut scanned = 0u64;
+    loop {
+        let now = crate::time::now_ms();
+        let Some(mut w) = walk.work(now) else { break };
+        if scanned >= limit {
+            // Enough: probe what is waiting, scan no more; the figures are
+            // then those of a partial pass, scaled to the keyspace.
+            if w.probe.is_empty() {
+                break;
+            }
+            w.scan = None;
+        }
+        let node = &dep.nodes()[w.node.min(nodes - 1)];
+        let mut got = super::KeyStep::default();
+        if let Some(cursor) = w.scan {
+            let mut cmd = node.cmd("SCAN").ok_or_else(|| {
+                Failure::config("SCAN is disabled by this profile's rename_commands; drop --keys")
+            })?;
+            cmd.arg(cursor).arg("COUNT").arg(STEP);
+            let v: redis::Value = node.query(&cmd).await.map_err(|e| {
+                Failure::runtime(format!(
+                    "the key walk (SCAN) failed on {}: {e}",
+                    node.endpoint
+                ))
+            })?;
+            if let Some((next, found)) = crate::resp::scan(&v) {
+                scanned += found.len() as u64;
+                got.cursor = Some(next);
+                got.found = found;
+            }
+        }
+        let mut pipe = redis::pipe();
+        let mut asked = Vec::new();
+        for k in &w.probe {
+            let owner = dep.node_for_key(k);
+            if !std::ptr::eq(owner, node) {
+                continue;
+            }
+            let (Some(mut t), Some(mut ttl), Some(mut mem)) =
+                (node.cmd("TYPE"), node.cmd("PTTL"), node.cmd("MEMORY"))
+            else {
+                break;
+            };
+            t.arg(k);
+            ttl.arg(k);
+            mem.arg("USAGE").arg(k).arg("SAMPLES").arg(5);
+            pipe.add_command(t).add_command(ttl).add_command(mem);
+            asked.push(k.clone());
+        }
+        if !asked.is_empty()
+            && let Ok(replies) = node.pipeline(&pipe).await
+        {
+            for (k, r) in asked.into_iter().zip(replies.chunks(3)) {
+                let val = |i: usize| r.get(i).and_then(|x| x.as_ref().ok());
+                got.probes.push(Probe {
+                    name: k,
+                    kind: val(0).and_then(crate::resp::text).unwrap_or_default(),
+                    pttl: match val(1) {
+                        Some(redis::Value::Int(t)) => *t,
+                        _ => -2,
+                    },
+                    bytes: val(2).and_then(crate::resp::int).unwrap_or(0),
+                });
+            }
+        }
+        walk.step(&w, got, nodes, dbsize, now);
+        if walk.complete() {
+            break;
+        }
+    }
+    walk.report(dbsize)
+        .ok_or_else(|| Failure::runtime("the key walk found nothing to report"))
+}
+
 /// What looks wrong with a family's sample.
 fn flag(known: Option<&KnownFamily>, a: &Acc, max_ttl: Option<u64>) -> Option<String> {
     let k = known?;
@@ -381,6 +485,19 @@ mod tests {
         assert_eq!(c.family(b"orders:42").0, "orders:");
         assert_eq!(c.family(b"plainkey").0, "(other)");
         assert_eq!(c.family(b"\xff:x").0, "\\xff:");
+    }
+
+    #[test]
+    fn every_family_of_a_step_is_sampled() {
+        let c = classifier();
+        let mut p = Pass::new(0);
+        let keys: Vec<Name> = (0..1000)
+            .map(|i| Name::from(format!("emb:{i}")))
+            .chain([Name::from("sess:1"), Name::from("orders:1")])
+            .collect();
+        let probe = p.count(&c, &keys);
+        assert_eq!(probe.len(), PROBES);
+        assert!(probe.contains(&Name::from("sess:1")) && probe.contains(&Name::from("orders:1")));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod insight;
 pub mod keys;
 mod merge;
 pub mod parse;
+pub mod sampler;
 pub mod streams;
 
 use crate::config::{Profile, StreamSpec};

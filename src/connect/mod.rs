@@ -3,6 +3,7 @@
 //! becomes one sentence naming the cause and the fix.
 
 pub mod cluster;
+pub mod monitor;
 mod node;
 pub mod sentinel;
 pub mod ssh;
@@ -561,17 +562,22 @@ pub async fn connect_node(profile: &Profile, endpoint: &Endpoint) -> Result<Node
     Ok(connect_at(profile, endpoint, endpoint, login).await?.0)
 }
 
-/// Connect to `announced` by dialling `dial` (the same, or a tunnel's local
-/// port). TLS verifies the announced name (or `tls.options.server_name`),
-/// never the tunnel's 127.0.0.1.
-async fn connect_at(
+/// A connection to one node: TCP, or TLS over it.
+pub(crate) enum Io {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+/// Dial `dial` for `endpoint`, with TLS when the profile says so (the
+/// announced name verified), each step within `redis.timeouts.connect`.
+pub(crate) async fn dial_io(
     profile: &Profile,
     endpoint: &Endpoint,
     dial: &Endpoint,
-    login: Login<'_>,
-) -> Result<(Node, Option<redis::Value>)> {
+    tls: Option<&crate::config::TlsSettings>,
+) -> Result<Io> {
     // Everything that can fail without the network fails first.
-    let tls = match login.tls {
+    let tls = match tls {
         Some(t) => Some((
             Arc::new(tls::client_config(t)?),
             tls::server_name(t, &endpoint.host)?,
@@ -592,7 +598,41 @@ async fn connect_at(
         Ok(Ok(s)) => s,
     };
     let _ = tcp.set_nodelay(true);
+    let Some((config, name)) = tls else {
+        return Ok(Io::Plain(tcp));
+    };
+    let connector = tokio_rustls::TlsConnector::from(config);
+    match tokio::time::timeout(limit, connector.connect(name, tcp)).await {
+        Err(_) => Err(Failure::runtime(format!(
+            "TLS handshake with {endpoint} did not finish within {} (redis.timeouts.connect); is this a plain (non-TLS) port? use the TLS port or disable redis.tls",
+            humantime::format_duration(limit)
+        ))),
+        Ok(Err(e)) => {
+            let msg = tls::explain(&e, &endpoint.to_string()).unwrap_or_else(|| {
+                if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                    format!(
+                        "TLS handshake with {endpoint} failed: the server closed the connection; is this a TLS port, and does it need a client certificate?"
+                    )
+                } else {
+                    format!("TLS handshake with {endpoint} failed: {e}; check redis.tls")
+                }
+            });
+            Err(Failure::runtime(msg))
+        }
+        Ok(Ok(s)) => Ok(Io::Tls(Box::new(s))),
+    }
+}
 
+/// Connect to `announced` by dialling `dial` (the same, or a tunnel's local
+/// port). TLS verifies the announced name (or `tls.options.server_name`),
+/// never the tunnel's 127.0.0.1.
+async fn connect_at(
+    profile: &Profile,
+    endpoint: &Endpoint,
+    dial: &Endpoint,
+    login: Login<'_>,
+) -> Result<(Node, Option<redis::Value>)> {
+    let io = dial_io(profile, endpoint, dial, login.tls).await?;
     let mut info = RedisConnectionInfo::default()
         .set_db(login.db)
         .set_lib_name("redeye", env!("CARGO_PKG_VERSION"));
@@ -616,38 +656,16 @@ async fn connect_at(
     };
     let push = login.push.clone();
 
-    let con = match tls {
-        None => match setup(tcp, &info, &cx, push).await {
+    let con = match io {
+        Io::Plain(tcp) => match setup(tcp, &info, &cx, push).await {
             Ok(c) => c,
             // The server may have said why before closing (maxclients):
             // read it on a fresh connection rather than guess.
             Err(e) => return Err(refusal(dial, endpoint).await.unwrap_or(e)),
         },
-        Some((config, name)) => {
-            let connector = tokio_rustls::TlsConnector::from(config);
-            let stream = match tokio::time::timeout(limit, connector.connect(name, tcp)).await {
-                Err(_) => {
-                    return Err(Failure::runtime(format!(
-                        "TLS handshake with {endpoint} did not finish within {} (redis.timeouts.connect); is this a plain (non-TLS) port? use the TLS port or disable redis.tls",
-                        humantime::format_duration(limit)
-                    )));
-                }
-                Ok(Err(e)) => {
-                    let msg = tls::explain(&e, &endpoint.to_string()).unwrap_or_else(|| {
-                        if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                            format!(
-                                "TLS handshake with {endpoint} failed: the server closed the connection; is this a TLS port, and does it need a client certificate?"
-                            )
-                        } else {
-                            format!("TLS handshake with {endpoint} failed: {e}; check redis.tls")
-                        }
-                    });
-                    return Err(Failure::runtime(msg));
-                }
-                Ok(Ok(s)) => s,
-            };
+        Io::Tls(stream) => {
             cx.tls = true;
-            setup(stream, &info, &cx, push).await?
+            setup(*stream, &info, &cx, push).await?
         }
     };
     let node = Node::new(

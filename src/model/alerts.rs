@@ -134,6 +134,46 @@ pub fn evaluate(s: &Snapshot, r: &Rates, t: &Thresholds) -> Vec<Alert> {
             "this replica's link to its master is down (master_link_status:down): its data is stale".into(),
         );
     }
+    if let Some(p) = &s.persistence {
+        if p.rdb_last_bgsave_status == "err" {
+            add(
+                Level::Crit,
+                "persistence".into(),
+                "the last BGSAVE failed (rdb_last_bgsave_status:err): no fresh RDB snapshot; check the disk and the server log".into(),
+            );
+        }
+        if p.aof_enabled && p.aof_last_write_status == "err" {
+            add(
+                Level::Crit,
+                "persistence".into(),
+                "writing the AOF failed (aof_last_write_status:err): writes may be refused; check the disk".into(),
+            );
+        }
+        if p.aof_last_bgrewrite_status == "err" {
+            add(
+                Level::Warn,
+                "persistence".into(),
+                "the last AOF rewrite failed (aof_last_bgrewrite_status:err)".into(),
+            );
+        }
+        let age_s = (s.taken_at_ms / 1000).saturating_sub(p.rdb_last_save_time);
+        if p.save.as_deref() != Some("")
+            && p.rdb_changes_since_last_save > 0
+            && p.rdb_last_save_time > 0
+            && age_s > t.last_save_warn.as_secs()
+        {
+            add(
+                Level::Warn,
+                "persistence".into(),
+                format!(
+                    "no RDB save for {} ({} changes unsaved; alerts.last_save_warn {})",
+                    humantime::format_duration(Duration::from_secs(age_s)),
+                    p.rdb_changes_since_last_save,
+                    humantime::format_duration(t.last_save_warn)
+                ),
+            );
+        }
+    }
     if let Some(c) = &s.cluster {
         if c.state != "ok" {
             add(

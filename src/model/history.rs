@@ -84,6 +84,10 @@ pub struct History {
     pub blocked: Ring<u64>,
     pub evicted_per_s: Ring<u64>,
     pub expired_per_s: Ring<u64>,
+    /// The poll's round trip as the client measured it (slowest node), µs.
+    pub poll_us: Ring<u64>,
+    /// Slow commands new in each poll.
+    pub slowlog_new: Ring<u64>,
     pub streams: HashMap<Name, StreamSeries>,
     pub rates: Rates,
     /// Highest slowlog id seen so far (to mark new entries).
@@ -137,6 +141,10 @@ impl History {
         if let Some(st) = &snap.stats {
             self.ops.push(st.ops_per_sec);
         }
+        if let Some(slowest) = snap.nodes.iter().map(|n| n.poll_ms).reduce(f64::max) {
+            self.poll_us.push((slowest * 1000.0).round() as u64);
+        }
+        self.slowlog_new.push(rates.slowlog_new);
         if let Some(m) = &snap.memory {
             self.used_memory.push(m.used_bytes);
         }

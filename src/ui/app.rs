@@ -56,11 +56,11 @@ pub const GLOBAL_KEYS: &[Key] = &[
     },
     Key {
         keys: "Tab S-Tab",
-        help: "next / previous pane;  1-9 jump to a pane",
+        help: "next / previous pane;  1-9 jump to a pane, 0 to pane 10, two digits (1 then 1-4) within a second to 11-14",
         on: |k| {
             matches!(
                 k,
-                KeyCode::Tab | KeyCode::BackTab | KeyCode::Char('1'..='9')
+                KeyCode::Tab | KeyCode::BackTab | KeyCode::Char('0'..='9')
             )
         },
         run: Some(tab),
@@ -198,7 +198,22 @@ fn tab(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
     let to = match k {
         KeyCode::Tab => Some((i + 1) % n),
         KeyCode::BackTab => Some((i + n - 1) % n),
-        KeyCode::Char(c) => c.to_digit(10).map(|d| d as usize - 1),
+        KeyCode::Char(c) => c.to_digit(10).map(|d| {
+            let d = d as usize;
+            let now = cx.now_ms;
+            // `1` then a digit within a second: the panes past 9.
+            let after_one = matches!(cx.digit, Some((1, t)) if now.saturating_sub(t) < 1_000);
+            if after_one && 10 + d <= n {
+                cx.digit = None;
+                10 + d - 1
+            } else if d == 0 {
+                cx.digit = None;
+                9
+            } else {
+                cx.digit = Some((d, now));
+                d - 1
+            }
+        }),
         _ => None,
     };
     if let Some(p) = to.and_then(|i| Pane::ALL.get(i)) {
@@ -257,6 +272,20 @@ impl App {
         let mut cx = self.cx_mut();
         panes::slowlog::on_snapshot(&mut cx);
         cx.clamp();
+    }
+
+    /// A command sample finished.
+    pub fn on_sample(&mut self, sample: crate::model::insight::CommandSample) {
+        let c = &mut self.panes.commands;
+        c.running = None;
+        self.view.status = Some(match &sample.error {
+            Some(e) => format!("the sample stopped: {}", crate::sanitize::text(e)),
+            None => format!(
+                "sampled {} commands in {:.1}s (Commands pane)",
+                sample.total, sample.seconds
+            ),
+        });
+        c.result = Some(sample);
     }
 
     pub fn on_failure(&mut self, error: String, attempt: u32) {

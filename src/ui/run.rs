@@ -57,6 +57,7 @@ async fn event_loop(
     let mut handle = collector::spawn_on(link.clone().expect("link"), Limits::default());
     let mut app = new_app(&profile, theme);
     let (write_tx, mut write_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (sample_tx, mut sample_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut sent_needs = Needs::default();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     #[cfg(unix)]
@@ -94,6 +95,7 @@ async fn event_loop(
                 Some(FromCollector::Entry { stream, id, entry }) => app.show_entry(&stream, &id, entry),
                 None => return Err(Failure::runtime("the collector stopped unexpectedly")),
             },
+            Some(sample) = sample_rx.recv() => app.on_sample(sample),
             Some(result) = write_rx.recv() => {
                 app.on_write_done(result);
                 send(&handle, ToCollector::Refresh);
@@ -111,6 +113,28 @@ async fn event_loop(
                 Effect::Interval(d) => send(&handle, ToCollector::Interval(d)),
                 Effect::FetchEntry { stream, id } => {
                     send(&handle, ToCollector::Fetch { stream, id })
+                }
+                Effect::Sample(length) => {
+                    // MONITOR on connections of its own, in a task: the
+                    // dashboard keeps polling and taking keys meanwhile.
+                    let p = profile.clone();
+                    let l = link.clone();
+                    let tx = sample_tx.clone();
+                    tokio::spawn(async move {
+                        let dep = match &l {
+                            Some(l) => l.connect().await,
+                            None => crate::connect::connect(&p).await,
+                        };
+                        let classifier = crate::collect::keys::Classifier::for_profile(&p);
+                        let sample = match dep {
+                            Ok(d) => crate::collect::sampler::sample(&d, &classifier, length).await,
+                            Err(e) => crate::model::insight::CommandSample {
+                                error: Some(e.to_string()),
+                                ..Default::default()
+                            },
+                        };
+                        let _ = tx.send(sample);
+                    });
                 }
                 Effect::Write(op) => {
                     // In a task of its own: the UI keeps drawing and taking keys.

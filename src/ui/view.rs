@@ -50,6 +50,8 @@ pub enum Effect {
     },
     /// A confirmed write, to run in the background.
     Write(crate::ui::write::WriteOp),
+    /// Sample the server's commands with MONITOR for this long.
+    Sample(Duration),
 }
 
 /// The header's fixed facts about the profile.
@@ -112,6 +114,8 @@ pub struct View {
     /// Cluster: the node (its polled address) the Memory, Clients and
     /// Slowlog panes are scoped to; None: all nodes.
     pub node_scope: Option<String>,
+    /// The last digit typed and when (unix ms): `1` then `2` is pane 12.
+    pub digit: Option<(usize, u64)>,
 }
 
 impl View {
@@ -136,6 +140,7 @@ impl View {
             claim_consumer: crate::ops::runner::claim_consumer_default(),
             busy: None,
             node_scope: None,
+            digit: None,
         }
     }
 

@@ -72,6 +72,11 @@ panes! {
     Slowlog => slowlog,
     Sentinel => sentinel,
     Nodes => nodes,
+    Keys => keys,
+    Persistence => persistence,
+    Latency => latency,
+    Advisor => advisor,
+    Commands => commands,
 }
 
 impl Pane {
@@ -313,6 +318,7 @@ pub fn window(total: usize, selected: usize, area: Rect) -> std::ops::Range<usiz
 /// A centred hint inside an area (no data yet, not permitted, ...).
 pub fn empty(f: &mut Frame, area: Rect, view: &View, title: String, msg: &str, style: Style) {
     let p = Paragraph::new(Line::from(Span::styled(msg.to_string(), style)))
+        .wrap(ratatui::widgets::Wrap { trim: true })
         .block(block(view, title, false));
     f.render_widget(p, area);
 }
