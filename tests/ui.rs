@@ -674,3 +674,31 @@ fn a_megabyte_value_shows_64_kib_then_l_shows_it_all() {
         "the last line can be scrolled to"
     );
 }
+
+/// The sampler on a production profile: the first `M` warns, the second
+/// starts it; its result fills the Commands pane.
+#[test]
+fn the_command_sampler_asks_twice_on_production_then_shows_its_counts() {
+    let mut a = app();
+    open(&mut a, Pane::Commands);
+    assert!(key(&mut a, KeyCode::Char('M')).is_empty());
+    assert!(a.status.as_deref().unwrap().contains("press M again"), "{:?}", a.status);
+    key(&mut a, KeyCode::Char('>'));
+    assert_eq!(
+        key(&mut a, KeyCode::Char('M')),
+        vec![Effect::Sample(Duration::from_secs(10))]
+    );
+    assert!(key(&mut a, KeyCode::Char('M')).is_empty(), "one sample at a time");
+    a.on_sample(redeye::model::insight::CommandSample {
+        started_ms: NOW_MS,
+        seconds: 10.0,
+        total: 1200,
+        commands: vec![("XADD".into(), 700), ("SET".into(), 500)],
+        prefixes: vec![("emb:".into(), 500)],
+        clients: vec![("10.0.4.7:51234".into(), 1200)],
+        error: None,
+    });
+    let screen = render(&a, 120, 30);
+    assert!(screen.contains("1,200 commands in 10.0s") && screen.contains("XADD"), "{screen}");
+    assert!(screen.contains("emb:") && screen.contains("10.0.4.7:51234"), "{screen}");
+}

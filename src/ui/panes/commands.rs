@@ -117,12 +117,13 @@ pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
         super::empty(f, area, cx, "command sampler".into(), &msg, t.dim());
         return;
     };
+    let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let [a, b, c] = Layout::horizontal([
         Constraint::Percentage(34),
         Constraint::Percentage(33),
         Constraint::Percentage(33),
     ])
-    .areas(area);
+    .areas(body);
     let rate = if r.seconds > 0.0 {
         r.total as f64 / r.seconds
     } else {
@@ -149,7 +150,14 @@ pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
             .collect()
     };
     let widths = [Constraint::Fill(1), Constraint::Length(9), Constraint::Length(5)];
-    table(f, a, cx, format!("commands · {head}"), &["COMMAND", "COUNT", "%"], rows(&r.commands), &widths, None);
+    f.render_widget(
+        ratatui::widgets::Paragraph::new(ratatui::text::Line::styled(
+            format!(" command sample · {head}"),
+            t.title(),
+        )),
+        top,
+    );
+    table(f, a, cx, "commands".into(), &["COMMAND", "COUNT", "%"], rows(&r.commands), &widths, None);
     table(f, b, cx, "key families (first key)".into(), &["FAMILY", "COUNT", "%"], rows(&r.prefixes), &widths, None);
     table(f, c, cx, "clients".into(), &["CLIENT", "COUNT", "%"], rows(&r.clients), &widths, None);
 }
