@@ -12,6 +12,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn app() -> App {
+    // Chart axes show local clock times: the snapshots are taken in UTC,
+    // set before the first time is formatted in this process.
+    // SAFETY: every test sets the same value; nothing reads it concurrently
+    // in a way that a torn read could matter.
+    unsafe { std::env::set_var("TZ", "UTC") };
     let info = redeye::ui::sample::profile_info();
     let mut app = App::new(info, Theme::monochrome(), Duration::from_secs(1));
     app.on_snapshot(Arc::new(snapshot(0, 0)));
@@ -682,13 +687,20 @@ fn the_command_sampler_asks_twice_on_production_then_shows_its_counts() {
     let mut a = app();
     open(&mut a, Pane::Commands);
     assert!(key(&mut a, KeyCode::Char('M')).is_empty());
-    assert!(a.status.as_deref().unwrap().contains("press M again"), "{:?}", a.status);
+    assert!(
+        a.status.as_deref().unwrap().contains("press M again"),
+        "{:?}",
+        a.status
+    );
     key(&mut a, KeyCode::Char('>'));
     assert_eq!(
         key(&mut a, KeyCode::Char('M')),
         vec![Effect::Sample(Duration::from_secs(10))]
     );
-    assert!(key(&mut a, KeyCode::Char('M')).is_empty(), "one sample at a time");
+    assert!(
+        key(&mut a, KeyCode::Char('M')).is_empty(),
+        "one sample at a time"
+    );
     a.on_sample(redeye::model::insight::CommandSample {
         started_ms: NOW_MS,
         seconds: 10.0,
@@ -699,6 +711,12 @@ fn the_command_sampler_asks_twice_on_production_then_shows_its_counts() {
         error: None,
     });
     let screen = render(&a, 120, 30);
-    assert!(screen.contains("1,200 commands in 10.0s") && screen.contains("XADD"), "{screen}");
-    assert!(screen.contains("emb:") && screen.contains("10.0.4.7:51234"), "{screen}");
+    assert!(
+        screen.contains("1,200 commands in 10.0s") && screen.contains("XADD"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("emb:") && screen.contains("10.0.4.7:51234"),
+        "{screen}"
+    );
 }

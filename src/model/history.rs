@@ -1,61 +1,13 @@
 //! Bounded history and rates derived from deltas between polls. Memory stays
-//! flat however long redeye runs: every series is a fixed-size ring, and
-//! per-stream series are dropped when the stream disappears.
+//! bounded however long redeye runs: every series keeps 10 minutes at 1 s,
+//! 6 hours at 10 s and 7 days at 1 min (`series.rs`), and per-stream series
+//! are dropped when the stream disappears.
 
+use super::series::Series;
 use super::{Name, Snapshot};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Samples kept per series (at 1s refresh: 10 minutes).
-pub const CAPACITY: usize = 600;
-
-#[derive(Debug, Clone)]
-pub struct Ring<T> {
-    buf: VecDeque<T>,
-    cap: usize,
-}
-
-impl<T: Copy> Ring<T> {
-    pub fn new(cap: usize) -> Self {
-        Ring {
-            buf: VecDeque::with_capacity(cap),
-            cap,
-        }
-    }
-
-    pub fn push(&mut self, v: T) {
-        if self.buf.len() == self.cap {
-            self.buf.pop_front();
-        }
-        self.buf.push_back(v);
-    }
-
-    pub fn len(&self) -> usize {
-        self.buf.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
-    }
-
-    pub fn last(&self) -> Option<T> {
-        self.buf.back().copied()
-    }
-
-    /// The newest `n` samples, oldest first.
-    pub fn tail(&self, n: usize) -> Vec<T> {
-        let skip = self.buf.len().saturating_sub(n);
-        self.buf.iter().skip(skip).copied().collect()
-    }
-}
-
-impl<T: Copy> Default for Ring<T> {
-    fn default() -> Self {
-        Ring::new(CAPACITY)
-    }
-}
-
-/// Per-second rates from the last two polls.
 #[derive(Debug, Clone, Default)]
 pub struct Rates {
     pub evicted_per_s: f64,
@@ -72,22 +24,22 @@ pub struct Rates {
 
 #[derive(Debug, Clone, Default)]
 pub struct StreamSeries {
-    pub length: Ring<u64>,
-    pub added_per_s: Ring<u64>,
+    pub length: Series<u32>,
+    pub added_per_s: Series<u32>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct History {
-    pub ops: Ring<u64>,
-    pub used_memory: Ring<u64>,
-    pub connected: Ring<u64>,
-    pub blocked: Ring<u64>,
-    pub evicted_per_s: Ring<u64>,
-    pub expired_per_s: Ring<u64>,
+    pub ops: Series,
+    pub used_memory: Series,
+    pub connected: Series,
+    pub blocked: Series,
+    pub evicted_per_s: Series,
+    pub expired_per_s: Series,
     /// The poll's round trip as the client measured it (slowest node), µs.
-    pub poll_us: Ring<u64>,
+    pub poll_us: Series,
     /// Slow commands new in each poll.
-    pub slowlog_new: Ring<u64>,
+    pub slowlog_new: Series,
     pub streams: HashMap<Name, StreamSeries>,
     pub rates: Rates,
     /// Highest slowlog id seen so far (to mark new entries).
@@ -97,6 +49,7 @@ pub struct History {
 
 impl History {
     pub fn push(&mut self, snap: Arc<Snapshot>) {
+        let at = snap.taken_at_ms;
         let mut rates = Rates::default();
         if let Some(prev) = &self.prev {
             let secs =
@@ -139,28 +92,31 @@ impl History {
             }
         }
         if let Some(st) = &snap.stats {
-            self.ops.push(st.ops_per_sec);
+            self.ops.push(at, st.ops_per_sec);
         }
         if let Some(slowest) = snap.nodes.iter().map(|n| n.poll_ms).reduce(f64::max) {
-            self.poll_us.push((slowest * 1000.0).round() as u64);
+            self.poll_us.push(at, (slowest * 1000.0).round() as u64);
         }
-        self.slowlog_new.push(rates.slowlog_new);
+        self.slowlog_new.push(at, rates.slowlog_new);
         if let Some(m) = &snap.memory {
-            self.used_memory.push(m.used_bytes);
+            self.used_memory.push(at, m.used_bytes);
         }
         if let Some(c) = &snap.clients {
-            self.connected.push(c.connected);
-            self.blocked.push(c.blocked);
+            self.connected.push(at, c.connected);
+            self.blocked.push(at, c.blocked);
         }
-        self.evicted_per_s.push(rates.evicted_per_s.round() as u64);
-        self.expired_per_s.push(rates.expired_per_s.round() as u64);
+        self.evicted_per_s
+            .push(at, rates.evicted_per_s.round() as u64);
+        self.expired_per_s
+            .push(at, rates.expired_per_s.round() as u64);
         let present: std::collections::HashSet<&Name> =
             snap.streams.iter().map(|s| &s.name).collect();
         self.streams.retain(|name, _| present.contains(name));
         for s in &snap.streams {
             let series = self.streams.entry(s.name.clone()).or_default();
-            series.length.push(s.length);
+            series.length.push(at, s.length);
             series.added_per_s.push(
+                at,
                 rates
                     .added_per_s
                     .get(&s.name)
@@ -175,22 +131,5 @@ impl History {
 
     pub fn latest(&self) -> Option<&Arc<Snapshot>> {
         self.prev.as_ref()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ring_is_bounded() {
-        let mut r = Ring::new(3);
-        for i in 0..10u64 {
-            r.push(i);
-        }
-        assert_eq!(r.len(), 3);
-        assert_eq!(r.tail(5), vec![7, 8, 9]);
-        assert_eq!(r.tail(2), vec![8, 9]);
-        assert_eq!(r.last(), Some(9));
     }
 }

@@ -10,6 +10,7 @@ pub mod history;
 pub mod ids;
 pub mod insight;
 mod name;
+pub mod series;
 
 pub use cluster::*;
 pub use deployment::*;

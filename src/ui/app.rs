@@ -126,6 +126,19 @@ pub const GLOBAL_KEYS: &[Key] = &[
         }),
     },
     Key {
+        keys: "w",
+        help: "chart window: 10m, 1h, 6h, 24h, 7d (history kept at 1 s, 10 s and 1 min)",
+        on: |k| matches!(k, KeyCode::Char('w')),
+        run: Some(|cx, _| {
+            cx.window = (cx.window + 1) % crate::model::series::WINDOWS.len();
+            cx.status = Some(format!(
+                "charts show the last {}",
+                crate::model::series::WINDOWS[cx.window].0
+            ));
+            vec![]
+        }),
+    },
+    Key {
         keys: "p",
         help: "pause polling",
         on: |k| matches!(k, KeyCode::Char('p')),

@@ -116,6 +116,8 @@ pub struct View {
     pub node_scope: Option<String>,
     /// The last digit typed and when (unix ms): `1` then `2` is pane 12.
     pub digit: Option<(usize, u64)>,
+    /// The charts' window: an index into `model::series::WINDOWS` (`w`).
+    pub window: usize,
 }
 
 impl View {
@@ -141,6 +143,7 @@ impl View {
             busy: None,
             node_scope: None,
             digit: None,
+            window: 0,
         }
     }
 

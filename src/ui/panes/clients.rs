@@ -6,53 +6,48 @@ use crate::model::ClientRow;
 use crate::ui::view::Effect;
 use crossterm::event::KeyCode;
 use super::{CxMut, Key};
-use super::{block, cut, table};
+use super::{cut, table};
 use crate::format::{age, count};
 use crate::sanitize;
 use super::{Cx, Pane};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::widgets::{Row, Sparkline};
+use ratatui::widgets::Row;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     let [top, list] = Layout::vertical([Constraint::Length(5), Constraint::Fill(1)]).areas(area);
     let [conn, blocked] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(top);
     let c = app.snapshot().and_then(|s| s.clients.as_ref());
-    let w = conn.width.saturating_sub(2) as usize;
-    let connected = app.history.connected.tail(w);
-    f.render_widget(
-        Sparkline::default()
-            .data(&connected)
-            .style(Style::default().fg(app.theme.sparkline))
-            .block(block(
-                app,
-                match c {
-                    Some(c) => format!(
-                        "connected {} · rejected {}",
-                        count(c.connected),
-                        count(c.rejected_connections)
-                    ),
-                    None => "connected".into(),
-                },
-                false,
-            )),
+    super::chart(
+        f,
         conn,
+        app,
+        match c {
+            Some(c) => format!(
+                "connected {} · rejected {}",
+                count(c.connected),
+                count(c.rejected_connections)
+            ),
+            None => "connected".into(),
+        },
+        &app.history.connected,
+        Style::default().fg(app.theme.sparkline),
+        false,
+        false,
     );
-    let b = app.history.blocked.tail(w);
-    f.render_widget(
-        Sparkline::default()
-            .data(&b)
-            .style(app.theme.warn())
-            .block(block(
-                app,
-                format!(
-                    "blocked {}",
-                    c.map(|c| count(c.blocked)).unwrap_or_default()
-                ),
-                false,
-            )),
+    super::chart(
+        f,
         blocked,
+        app,
+        format!(
+            "blocked {}",
+            c.map(|c| count(c.blocked)).unwrap_or_default()
+        ),
+        &app.history.blocked,
+        app.theme.warn(),
+        false,
+        false,
     );
     let Some(cl) = app.snapshot().and_then(|s| s.client_list.as_ref()) else {
         let msg =

@@ -152,20 +152,22 @@ pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
             hist,
         ),
     }
-    let us = cx.history.poll_us.tail(rtt.width.saturating_sub(2) as usize);
+    let us = cx.history.poll_us.tail(600);
     let (p50, max) = p50_max(&us);
-    f.render_widget(
-        Sparkline::default().data(&us).style(ratatui::style::Style::default().fg(t.sparkline)).block(block(
-            cx,
-            format!(
-                "poll round trip (client side): last {:.1} ms · p50 {:.1} ms · max {:.1} ms",
-                us.last().copied().unwrap_or(0) as f64 / 1000.0,
-                p50 as f64 / 1000.0,
-                max as f64 / 1000.0
-            ),
-            false,
-        )),
+    super::chart(
+        f,
         rtt,
+        cx,
+        format!(
+            "poll round trip (client side): last {:.1} ms · p50 {:.1} ms · max {:.1} ms (last 10m)",
+            us.last().copied().unwrap_or(0) as f64 / 1000.0,
+            p50 as f64 / 1000.0,
+            max as f64 / 1000.0
+        ),
+        &cx.history.poll_us,
+        ratatui::style::Style::default().fg(t.sparkline),
+        false,
+        false,
     );
     let new = cx.history.slowlog_new.tail(600);
     let minutes = (new.len() as f64 * cx.interval.as_secs_f64() / 60.0).max(1.0 / 60.0);

@@ -11,7 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::{Gauge, Paragraph, Sparkline};
+use ratatui::widgets::{Gauge, Paragraph};
 
 pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     // Scoped to one cluster node (Nodes pane, Enter): that node's figures.
@@ -100,38 +100,31 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
         Paragraph::new(lines).block(block(app, "memory".into(), false)),
         facts,
     );
-    let w = hist.width.saturating_sub(2) as usize;
-    let data = app.history.used_memory.tail(w);
-    let max = data.iter().copied().max().unwrap_or(0);
-    let min = data.iter().copied().min().unwrap_or(0);
-    // Show variation, not the absolute level: subtract the window's minimum.
-    let rel: Vec<u64> = data.iter().map(|v| v - min + 1).collect();
-    f.render_widget(
-        Sparkline::default()
-            .data(&rel)
-            .style(Style::default().fg(app.theme.sparkline))
-            .block(block(
-                app,
-                format!(
-                    "used memory, last {} polls ({} – {})",
-                    data.len(),
-                    bytes(min),
-                    bytes(max)
-                ),
-                false,
-            )),
+    let (_, span) = crate::model::series::WINDOWS[app.window];
+    let end = app.snapshot().map(|s| s.taken_at_ms).unwrap_or(app.now_ms);
+    let cols = app.history.used_memory.window(end, span, hist.width.saturating_sub(2) as usize);
+    let max = cols.iter().flatten().map(|c| c.max).max().unwrap_or(0);
+    let min = cols.iter().flatten().map(|c| c.min).min().unwrap_or(0);
+    // Show variation, not the absolute level: drawn above the window's minimum.
+    super::chart(
+        f,
         hist,
+        app,
+        format!("used memory ({} – {})", bytes(min), bytes(max)),
+        &app.history.used_memory,
+        Style::default().fg(app.theme.sparkline),
+        false,
+        true,
     );
-    let ev = app
-        .history
-        .evicted_per_s
-        .tail(evict.width.saturating_sub(2) as usize);
-    f.render_widget(
-        Sparkline::default()
-            .data(&ev)
-            .style(app.theme.warn())
-            .block(block(app, "evictions per second".into(), false)),
+    super::chart(
+        f,
         evict,
+        app,
+        "evictions per second".into(),
+        &app.history.evicted_per_s,
+        app.theme.warn(),
+        false,
+        false,
     );
 }
 

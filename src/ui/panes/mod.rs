@@ -325,6 +325,51 @@ pub fn empty(f: &mut Frame, area: Rect, view: &View, title: String, msg: &str, s
 
 pub use crate::format::cut;
 
+/// A sparkline of `series` over the chart window (`w` cycles 10m / 1h / 6h
+/// / 24h / 7d), ending at the data on screen; clock times on its bottom
+/// border. Each column is the peak of its time slice (spikes stay visible).
+/// `relative`: drawn above the window's minimum (shows variation).
+#[allow(clippy::too_many_arguments)]
+pub fn chart(
+    f: &mut Frame,
+    area: Rect,
+    view: &View,
+    title: String,
+    series: &crate::model::series::Series,
+    style: Style,
+    focused: bool,
+    relative: bool,
+) {
+    let (label, span) = crate::model::series::WINDOWS[view.window];
+    let end = view
+        .snapshot()
+        .map(|s| s.taken_at_ms)
+        .unwrap_or(view.now_ms);
+    let cols = area.width.saturating_sub(2) as usize;
+    let mut data = series.peaks(end, span, cols);
+    if relative {
+        let min = data.iter().copied().filter(|v| *v > 0).min().unwrap_or(0);
+        data = data
+            .iter()
+            .map(|v| v.saturating_sub(min) + u64::from(*v > 0))
+            .collect();
+    }
+    let day = span >= 86_400_000;
+    let b = block(view, title, focused)
+        .title_bottom(Line::from(crate::time::clock(end.saturating_sub(span), day)).left_aligned())
+        .title_bottom(
+            Line::from(Span::styled(format!(" {label} · w "), view.theme.dim())).centered(),
+        )
+        .title_bottom(Line::from(crate::time::clock(end, day)).right_aligned());
+    f.render_widget(
+        ratatui::widgets::Sparkline::default()
+            .data(&data)
+            .style(style)
+            .block(b),
+        area,
+    );
+}
+
 /// The problem message for a section, if the snapshot has one.
 pub fn problem(view: &View, section_part: &str) -> Option<String> {
     view.snapshot()?

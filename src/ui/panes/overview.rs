@@ -14,7 +14,7 @@ use super::level_style;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Sparkline, Table};
+use ratatui::widgets::{Paragraph, Row, Table};
 
 pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     let alerts_h = (app.alerts.len() as u16 + 2).clamp(3, 6);
@@ -85,13 +85,16 @@ fn draw_ops(f: &mut Frame, area: Rect, app: &Cx) {
         ),
         None => "ops/s".into(),
     };
-    let inner_w = area.width.saturating_sub(2) as usize;
-    let data = app.history.ops.tail(inner_w);
-    let spark = Sparkline::default()
-        .data(&data)
-        .style(ratatui::style::Style::default().fg(app.theme.sparkline))
-        .block(block(app, title, app.selected(Pane::Overview) == 1));
-    f.render_widget(spark, area);
+    super::chart(
+        f,
+        area,
+        app,
+        title,
+        &app.history.ops,
+        ratatui::style::Style::default().fg(app.theme.sparkline),
+        app.selected(Pane::Overview) == 1,
+        false,
+    );
 }
 
 fn draw_memory(f: &mut Frame, area: Rect, app: &Cx) {
