@@ -135,9 +135,14 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::opscli::consumers(&select_profile(&cli)?, cmd).await
         }
         Some(Command::Audit { tail, json }) => crate::opscli::audit(*tail, *json),
-        Some(Command::Demo(args)) => crate::demo::run(args, cli.theme.as_deref()).await,
+        Some(Command::Demo(args)) => crate::demo::run(args, cli.theme.as_deref(), cli.record).await,
+        Some(Command::Replay { file, time, json }) => {
+            replay(&cli, file.as_deref(), time.as_deref(), *json).await
+        }
+        Some(Command::Record(cmd)) => record(&cli, cmd),
         None => {
-            let profile = select_profile(&cli)?;
+            let mut profile = select_profile(&cli)?;
+            profile.record.enabled |= cli.record;
             let theme = crate::ui::run::theme_for(cli.theme.as_deref(), &profile)?;
             let config = cli.config.clone();
             let switcher: crate::ui::run::Switcher = Box::new(move |name: &str| {
@@ -147,6 +152,150 @@ pub async fn run(cli: Cli) -> Result<()> {
                 config::resolve(&loaded, name, &config::interp::env_lookup)
             });
             crate::ui::run::run(profile, theme, Some(switcher)).await
+        }
+    }
+}
+
+/// The recording to read: a file or directory given, else the profile's.
+fn recording_path(
+    cli: &Cli,
+    given: Option<&std::path::Path>,
+) -> Result<(std::path::PathBuf, Option<Profile>)> {
+    if let Some(p) = given {
+        return Ok((p.to_path_buf(), None));
+    }
+    let profile = select_profile(cli)?;
+    let dir = profile.record.dir_for(&profile.name).ok_or_else(|| {
+        Failure::config("no data directory to find the recording in (HOME unset?); name the file")
+    })?;
+    Ok((dir, Some(profile)))
+}
+
+fn when(s: Option<&str>, now: u64, what: &str) -> Result<Option<u64>> {
+    s.map(|t| {
+        crate::time::parse_when(t, now).ok_or_else(|| {
+            Failure::config(format!(
+                "{what} `{t}` is not a time: write 2026-11-26 02:15, 02:15 (today) or 40m ago"
+            ))
+        })
+    })
+    .transpose()
+}
+
+async fn replay(
+    cli: &Cli,
+    file: Option<&std::path::Path>,
+    time: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    let (path, profile) = recording_path(cli, file)?;
+    let rec = crate::record::Recording::open(&path)?;
+    let start = when(time, crate::time::now_ms(), "--time")?;
+    if json {
+        let from = start.map(|t| rec.at(t)).unwrap_or(0);
+        for i in from..rec.len() {
+            println!(
+                "{}",
+                serde_json::to_string(&rec.frame(i)?.snapshot).expect("snapshot serialises")
+            );
+        }
+        return Ok(());
+    }
+    let first = rec.frame(0)?.snapshot;
+    let info = match &profile {
+        Some(p) => crate::ui::app::ProfileInfo::of(p),
+        None => crate::ui::app::ProfileInfo {
+            name: first.profile.clone(),
+            environment: crate::config::Environment::from_name(&first.profile),
+            endpoint: first.endpoint.clone(),
+            read_only: true,
+            claim_min_idle: std::time::Duration::from_secs(60),
+            max_retries: 3,
+            dlq_ttl: std::time::Duration::from_secs(7 * 86_400),
+        },
+    };
+    let theme = match &profile {
+        Some(p) => crate::ui::run::theme_for(cli.theme.as_deref(), p)?,
+        None => crate::ui::theme::Theme::load(cli.theme.as_deref().unwrap_or("dark"))?,
+    };
+    crate::ui::replay::run(rec, start, info, theme).await
+}
+
+fn record(cli: &Cli, cmd: &crate::cli::RecordCommand) -> Result<()> {
+    use crate::cli::RecordCommand;
+    match cmd {
+        RecordCommand::Info { file } => {
+            let (path, _) = recording_path(cli, file.as_deref())?;
+            let rec = crate::record::Recording::open(&path)?;
+            let size: u64 = if path.is_dir() {
+                std::fs::read_dir(&path)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            } else {
+                std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
+            };
+            println!("recording  {}", path.display());
+            println!(
+                "span       {} → {} ({})",
+                crate::time::clock(rec.first_ms(), true),
+                crate::time::clock(rec.last_ms(), true),
+                crate::format::age(rec.last_ms() - rec.first_ms())
+            );
+            println!(
+                "frames     {} · {} on disk · {} per frame",
+                crate::format::count(rec.len() as u64),
+                crate::format::bytes(size),
+                crate::format::bytes(size / rec.len().max(1) as u64)
+            );
+            Ok(())
+        }
+        RecordCommand::Export {
+            from,
+            to,
+            output,
+            json,
+            input,
+        } => {
+            let (path, _) = recording_path(cli, input.as_deref())?;
+            let rec = crate::record::Recording::open(&path)?;
+            let now = crate::time::now_ms();
+            let from = when(from.as_deref(), now, "--from")?.unwrap_or(0);
+            let to = when(to.as_deref(), now, "--to")?.unwrap_or(u64::MAX);
+            if from > to {
+                return Err(Failure::config("--from is after --to; swap them"));
+            }
+            if *json {
+                for i in rec.at(from)..rec.len() {
+                    if rec.time(i) < from {
+                        continue;
+                    }
+                    if rec.time(i) > to {
+                        break;
+                    }
+                    println!(
+                        "{}",
+                        serde_json::to_string(&rec.frame(i)?.snapshot)
+                            .expect("snapshot serialises")
+                    );
+                }
+                return Ok(());
+            }
+            let out = output.as_ref().expect("clap requires -o without --json");
+            let n = rec.export(from, to, out)?;
+            if n == 0 {
+                let _ = std::fs::remove_file(out);
+                return Err(Failure::config(format!(
+                    "the recording has no frame between those times (it spans {} to {})",
+                    crate::time::clock(rec.first_ms(), true),
+                    crate::time::clock(rec.last_ms(), true)
+                )));
+            }
+            eprintln!("wrote {n} frames to {}", out.display());
+            Ok(())
         }
     }
 }

@@ -41,6 +41,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub read_only: bool,
 
+    /// Record every refresh of the dashboard to the profile's recording
+    /// (as `record: true` in the profile does); `redeye replay` plays it back.
+    #[arg(long, global = true)]
+    pub record: bool,
+
     /// Colour theme: dark, light, high-contrast, or a theme file path (NO_COLOR turns colours off).
     #[arg(long, global = true, env = "REDEYE_THEME", value_name = "THEME")]
     pub theme: Option<String>,
@@ -74,6 +79,23 @@ pub enum Command {
         #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "100000")]
         keys: Option<u64>,
     },
+    /// Open the dashboard on a recording: the profile's (`--profile`), or a
+    /// file written by `redeye record export`. Writes are disabled; t/T step,
+    /// [ ] one minute, { } ten minutes, J jump, space play.
+    Replay {
+        /// A recording file (`.redeye`) or directory; default: the profile's recording.
+        file: Option<PathBuf>,
+        /// Start at this time: `2026-11-26 02:15`, `02:15` (today), `40m ago`;
+        /// default: the end of the recording.
+        #[arg(short = 't', long = "time", value_name = "WHEN")]
+        time: Option<String>,
+        /// Print the recorded snapshots from --time on as JSON lines instead (for scripts).
+        #[arg(long)]
+        json: bool,
+    },
+    /// The recording: `export` a slice to attach to a ticket, `info`.
+    #[command(subcommand)]
+    Record(RecordCommand),
     /// Start a private redis-server with a realistic event-system workload and watch it
     /// (needs redis-server on PATH); or, with --workload-only, load a local Redis you name.
     Demo(crate::demo::DemoArgs),
@@ -135,5 +157,38 @@ pub enum Command {
         tail: usize,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecordCommand {
+    /// Write the frames between two times as one self-contained file
+    /// (`redeye replay FILE` opens it on another machine), or JSON lines.
+    Export {
+        /// From this time (`2026-11-26 02:15`, `02:15`, `3h ago`); default: the start.
+        #[arg(long, value_name = "WHEN")]
+        from: Option<String>,
+        /// Up to this time; default: the end.
+        #[arg(long, value_name = "WHEN")]
+        to: Option<String>,
+        /// The file to write (e.g. incident.redeye).
+        #[arg(
+            short = 'o',
+            long,
+            value_name = "FILE",
+            required_unless_present = "json"
+        )]
+        output: Option<PathBuf>,
+        /// Print the snapshots as JSON lines instead.
+        #[arg(long)]
+        json: bool,
+        /// A recording file or directory instead of the profile's.
+        #[arg(long, value_name = "PATH")]
+        input: Option<PathBuf>,
+    },
+    /// Where the profile's recording is, its span, frames and size.
+    Info {
+        /// A recording file or directory instead of the profile's.
+        file: Option<PathBuf>,
     },
 }

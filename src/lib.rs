@@ -16,6 +16,7 @@ pub mod format;
 pub mod model;
 pub mod ops;
 pub mod opscli;
+pub mod record;
 pub mod report;
 pub mod resp;
 pub mod sanitize;

@@ -294,7 +294,7 @@ fn quit_help_pause_interval_command_line() {
     key(&mut a, KeyCode::BackTab);
     assert_eq!(
         a.pane,
-        Pane::Commands,
+        Pane::Alerts,
         "BackTab from the first pane wraps to the last"
     );
     // Panes past 9: `0` is 10; `1` then a digit within a second is 11-14.

@@ -84,6 +84,21 @@ pub struct RawProfile {
     /// Key families by prefix (`"orders:cache:": {kind: ..., ttl: 10m}`).
     #[serde(default)]
     pub key_families: BTreeMap<String, RawKeyFamily>,
+    /// `record: true`, or `record: {dir, keep, max_size, payloads}`.
+    pub record: Option<RawRecord>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawRecord {
+    On(Templ),
+    With {
+        enabled: Option<Templ>,
+        dir: Option<Templ>,
+        keep: Option<Templ>,
+        max_size: Option<Templ>,
+        payloads: Option<Templ>,
+    },
 }
 
 #[derive(Debug, Default, Deserialize)]

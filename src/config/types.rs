@@ -17,6 +17,13 @@ pub enum Environment {
     Production,
 }
 
+impl Environment {
+    /// Guessed from a profile's name (`prod*` production, `stag*` staging).
+    pub fn from_name(name: &str) -> Self {
+        crate::config::resolve::environment_from_name(name)
+    }
+}
+
 impl fmt::Display for Environment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -321,6 +328,43 @@ pub struct Profile {
     pub alerts: crate::model::alerts::Thresholds,
     /// `key_families:`, before the document's own.
     pub key_families: Vec<KeyFamilySpec>,
+    /// `record:`: how the dashboard records (it records only when this is
+    /// enabled or `--record` is given).
+    pub record: RecordSettings,
+}
+
+/// Where and how long the recording is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSettings {
+    pub enabled: bool,
+    /// `None`: `<data dir>/recordings/<profile>`.
+    pub dir: Option<PathBuf>,
+    pub keep: Duration,
+    pub max_bytes: u64,
+    /// Record DLQ bodies and slow commands' arguments too.
+    pub payloads: bool,
+}
+
+impl Default for RecordSettings {
+    fn default() -> Self {
+        RecordSettings {
+            enabled: false,
+            dir: None,
+            keep: Duration::from_secs(7 * 86_400),
+            max_bytes: 1 << 30,
+            payloads: false,
+        }
+    }
+}
+
+impl RecordSettings {
+    /// The directory the profile's recording lives in.
+    pub fn dir_for(&self, profile: &str) -> Option<PathBuf> {
+        self.dir.clone().or_else(|| {
+            directories::ProjectDirs::from("", "", "redeye")
+                .map(|d| d.data_dir().join("recordings").join(profile))
+        })
+    }
 }
 
 impl Profile {
@@ -345,6 +389,7 @@ impl Profile {
             streams: StreamSettings::default(),
             alerts: crate::model::alerts::Thresholds::defaults(Duration::from_secs(60)),
             key_families: Vec::new(),
+            record: RecordSettings::default(),
         }
     }
 }

@@ -97,7 +97,8 @@ async fn stop_signal(duration: Option<Duration>) -> &'static str {
     }
 }
 
-pub async fn run(args: &DemoArgs, theme: Option<&str>) -> Result<()> {
+/// `record`: the global `--record` (the demo's recording is `demo`'s, in the data dir).
+pub async fn run(args: &DemoArgs, theme: Option<&str>, record: bool) -> Result<()> {
     let settings = args.settings()?;
     if args.workload_only {
         let addr = args.address.as_deref().ok_or_else(|| {
@@ -145,7 +146,8 @@ pub async fn run(args: &DemoArgs, theme: Option<&str>) -> Result<()> {
         server.dir.path().display()
     );
     let endpoint = Endpoint::parse(&server.addr()).expect("own address parses");
-    let profile = demo_profile(endpoint, &settings);
+    let mut profile = demo_profile(endpoint, &settings);
+    profile.record.enabled = record;
     let result = if args.print {
         show(&profile, settings, args.duration).await
     } else {

@@ -2,17 +2,19 @@
 
 use super::Snapshot;
 use super::history::Rates;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    #[default]
     Warn,
     Crit,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Alert {
     pub level: Level,
     /// What it is about: "memory", "stream webhook_events/webhook_workers", ...
@@ -253,4 +255,132 @@ pub fn evaluate(s: &Snapshot, r: &Rates, t: &Thresholds) -> Vec<Alert> {
     }
     out.sort_by_key(|a| std::cmp::Reverse(a.level));
     out
+}
+
+/// One alert from when it was raised to when it cleared.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogEntry {
+    pub level: Level,
+    pub subject: String,
+    /// The text when it was raised, and the latest one.
+    pub first: String,
+    pub last: String,
+    pub raised_ms: u64,
+    /// `None` while it is still active.
+    pub cleared_ms: Option<u64>,
+}
+
+/// Every alert raised and cleared, newest first, with its times: "when did
+/// lag start rising?" has an answer. Bounded to [`AlertLog::KEEP`] entries.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlertLog {
+    pub entries: Vec<LogEntry>,
+}
+
+/// What identifies an alert across polls: its subject and its text without
+/// the figures (`lag 1500` and `lag 1600` are the same alert).
+fn kind(a: &Alert) -> (String, String) {
+    let shape: String = a
+        .text
+        .chars()
+        .filter(|c| !c.is_ascii_digit() && !matches!(c, '.' | ',' | '+' | '%'))
+        .collect();
+    (a.subject.clone(), shape)
+}
+
+impl AlertLog {
+    pub const KEEP: usize = 500;
+
+    /// Compare the alerts of a poll at `at_ms` with the active ones: new
+    /// ones are raised, gone ones cleared, the rest get their latest text
+    /// (and the worse level if it rose).
+    pub fn update(&mut self, at_ms: u64, alerts: &[Alert]) {
+        let now: Vec<((String, String), &Alert)> = alerts.iter().map(|a| (kind(a), a)).collect();
+        for e in self.entries.iter_mut().filter(|e| e.cleared_ms.is_none()) {
+            let k = kind(&Alert {
+                level: e.level,
+                subject: e.subject.clone(),
+                text: e.last.clone(),
+            });
+            match now.iter().find(|(nk, _)| *nk == k) {
+                Some((_, a)) => {
+                    e.last = a.text.clone();
+                    e.level = e.level.max(a.level);
+                }
+                None => e.cleared_ms = Some(at_ms),
+            }
+        }
+        for (k, a) in &now {
+            let active = self.entries.iter().any(|e| {
+                e.cleared_ms.is_none()
+                    && kind(&Alert {
+                        level: e.level,
+                        subject: e.subject.clone(),
+                        text: e.last.clone(),
+                    }) == *k
+            });
+            if !active {
+                self.entries.insert(
+                    0,
+                    LogEntry {
+                        level: a.level,
+                        subject: a.subject.clone(),
+                        first: a.text.clone(),
+                        last: a.text.clone(),
+                        raised_ms: at_ms,
+                        cleared_ms: None,
+                    },
+                );
+            }
+        }
+        self.entries.truncate(Self::KEEP);
+    }
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::*;
+
+    fn a(subject: &str, text: &str) -> Alert {
+        Alert {
+            level: Level::Warn,
+            subject: subject.into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn alerts_are_raised_followed_and_cleared() {
+        let mut log = AlertLog::default();
+        log.update(1_000, &[a("orders/billing", "lag 1500")]);
+        log.update(
+            2_000,
+            &[
+                a("orders/billing", "lag 1600"),
+                a("memory", "memory at 81% of maxmemory"),
+            ],
+        );
+        assert_eq!(log.entries.len(), 2);
+        let lag = log
+            .entries
+            .iter()
+            .find(|e| e.subject == "orders/billing")
+            .unwrap();
+        assert_eq!(
+            (lag.raised_ms, lag.first.as_str(), lag.last.as_str()),
+            (1_000, "lag 1500", "lag 1600")
+        );
+        log.update(3_000, &[a("memory", "memory at 82% of maxmemory")]);
+        let lag = log
+            .entries
+            .iter()
+            .find(|e| e.subject == "orders/billing")
+            .unwrap();
+        assert_eq!(lag.cleared_ms, Some(3_000));
+        log.update(4_000, &[a("orders/billing", "lag 2000")]);
+        assert_eq!(log.entries.len(), 3, "raised again: a new entry");
+        assert_eq!(log.entries[0].raised_ms, 4_000);
+    }
 }

@@ -1,9 +1,10 @@
 //! Redis Cluster as one poll saw it: CLUSTER INFO of the first primary,
 //! every node from CLUSTER NODES, enriched with each primary's INFO.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ClusterState {
     /// `cluster_state`: `ok` or `fail`.
     pub state: String,
@@ -23,11 +24,12 @@ pub struct ClusterState {
     /// or removed), as this session saw it, and what changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub topology_changed_at_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ClusterNodeRow {
     pub id: String,
     pub address: String,

@@ -2,9 +2,10 @@
 //! names, the replicas and sentinels, failovers seen, and the SSH tunnel.
 //! Part of the `snapshot --json` schema (`deployment`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DeploymentInfo {
     /// `standalone`, `sentinel` (and `cluster`).
     pub mode: String,
@@ -16,9 +17,9 @@ pub struct DeploymentInfo {
     pub master_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub master_since_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replicas: Vec<ReplicaView>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sentinels: Vec<SentinelView>,
     /// Sentinels needed to agree that the master is down.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,14 +32,15 @@ pub struct DeploymentInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failovers: Option<Vec<Failover>>,
     /// Recent Sentinel events (+sdown, +odown, -odown, ...), newest last.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<SentinelEvent>,
     /// The SSH tunnel the deployment is reached through.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tunnel: Option<TunnelStatus>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ReplicaView {
     pub address: String,
     /// `ok` / `err` (master-link-status as Sentinel sees it).
@@ -51,7 +53,8 @@ pub struct ReplicaView {
     pub lag_s: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SentinelView {
     pub address: String,
     pub reachable: bool,
@@ -65,14 +68,16 @@ pub struct SentinelView {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Failover {
     pub at_ms: u64,
     pub from: String,
     pub to: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SentinelEvent {
     pub at_ms: u64,
     /// The channel: `+sdown`, `+odown`, `-odown`, `+switch-master`, ...
@@ -81,7 +86,8 @@ pub struct SentinelEvent {
 }
 
 /// What the header's `i` lists about the tunnel.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TunnelStatus {
     /// The bastion as written in `ssh.host`.
     pub via: String,

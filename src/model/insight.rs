@@ -3,11 +3,12 @@
 //! and a command sample. Plain data, part of `snapshot --json`.
 
 use super::Name;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// LATENCY LATEST, and LATENCY HISTORY of one event when asked.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Latency {
     /// `latency-monitor-threshold` in ms; 0 = monitoring off (no events).
     pub threshold_ms: Option<u64>,
@@ -20,7 +21,8 @@ pub struct Latency {
     pub doctor: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LatencyEvent {
     pub event: String,
     /// Unix seconds of the latest spike.
@@ -29,9 +31,10 @@ pub struct LatencyEvent {
     pub max_ms: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    #[default]
     Ok,
     Info,
     Warn,
@@ -39,7 +42,8 @@ pub enum Severity {
 }
 
 /// One setting against the document's recommendation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Advice {
     pub setting: String,
     /// As the server has it (`?` when it could not be read).
@@ -49,7 +53,8 @@ pub struct Advice {
     pub severity: Severity,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Advisor {
     pub rows: Vec<Advice>,
     /// MEMORY DOCTOR's report.
@@ -58,7 +63,8 @@ pub struct Advisor {
 }
 
 /// Key families found by the background SCAN.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct KeyFamilies {
     /// The figures are of a whole SCAN pass (false: a pass in progress).
     pub complete: bool,
@@ -76,7 +82,8 @@ pub struct KeyFamilies {
     pub families: Vec<Family>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Family {
     /// The prefix (`emb:`), or the first segment with `:` for families
     /// found by their name, or `(other)`.
@@ -118,7 +125,8 @@ pub struct Family {
     pub biggest: Vec<BigKey>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct BigKey {
     pub name: Name,
     #[serde(rename = "type")]
@@ -129,7 +137,8 @@ pub struct BigKey {
 }
 
 /// A time-boxed MONITOR: what the server was asked, by whom.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CommandSample {
     pub started_ms: u64,
     pub seconds: f64,

@@ -16,12 +16,13 @@ pub use cluster::*;
 pub use deployment::*;
 pub use name::Name;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Version of the JSON document; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Snapshot {
     pub schema: u32,
     /// Unix time of the poll, in milliseconds.
@@ -71,7 +72,8 @@ pub struct Snapshot {
 }
 
 /// One node's part of a poll.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct NodeStatus {
     /// The address the deployment announces (not a tunnel's local port).
     pub address: String,
@@ -95,6 +97,14 @@ impl Serialize for Bytes {
     }
 }
 
+/// Read back from the (lossy) text it was written as: recordings keep
+/// payload bytes that are not UTF-8 as U+FFFD.
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Bytes(String::deserialize(d)?.into_bytes()))
+    }
+}
+
 impl Bytes {
     pub fn display(&self) -> String {
         crate::sanitize::bytes(&self.0)
@@ -105,14 +115,16 @@ impl Bytes {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Slowlog {
     /// SLOWLOG LEN: entries the server keeps.
     pub len: u64,
     pub entries: Vec<SlowEntry>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SlowEntry {
     pub id: u64,
     /// Unix seconds.
@@ -126,7 +138,8 @@ pub struct SlowEntry {
     pub node: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ClientList {
     /// Clients the server reported (all of them).
     pub total: usize,
@@ -134,7 +147,8 @@ pub struct ClientList {
     pub rows: Vec<ClientRow>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ClientRow {
     pub id: u64,
     pub addr: String,
@@ -153,7 +167,8 @@ pub struct ClientRow {
     pub node: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PendingPage {
     pub stream: Name,
     pub group: Name,
@@ -162,7 +177,8 @@ pub struct PendingPage {
     pub entries: Vec<PendingEntry>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PendingEntry {
     pub id: String,
     pub consumer: Name,
@@ -170,14 +186,16 @@ pub struct PendingEntry {
     pub deliveries: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EntryPage {
     pub stream: Name,
     /// Newest first.
     pub entries: Vec<StreamEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct StreamEntry {
     pub id: String,
     pub fields: Vec<(Bytes, Bytes)>,
@@ -192,7 +210,8 @@ impl StreamEntry {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Server {
     pub version: String,
     pub mode: String,
@@ -206,11 +225,12 @@ pub struct Server {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub master_link_status: Option<String>,
     /// The replicas as the master sees them (INFO replication `slaveN`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replicas: Vec<ReplicaLink>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ReplicaLink {
     pub address: String,
     pub state: String,
@@ -219,7 +239,8 @@ pub struct ReplicaLink {
     pub lag_s: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Memory {
     pub used_bytes: u64,
     pub rss_bytes: u64,
@@ -233,7 +254,8 @@ pub struct Memory {
     pub evicted_keys: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Clients {
     pub connected: u64,
     pub blocked: u64,
@@ -241,7 +263,8 @@ pub struct Clients {
     pub maxclients: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Stats {
     pub ops_per_sec: u64,
     pub total_commands: u64,
@@ -254,7 +277,8 @@ pub struct Stats {
     pub evicted_keys: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Persistence {
     pub loading: bool,
     pub aof_enabled: bool,
@@ -286,7 +310,8 @@ pub struct Persistence {
     pub save: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct KeyspaceDb {
     pub db: u32,
     pub keys: u64,
@@ -295,7 +320,8 @@ pub struct KeyspaceDb {
 }
 
 /// Settings read with CONFIG GET (through the profile's rename map).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ServerConfig {
     pub slowlog_log_slower_than_us: Option<i64>,
     pub slowlog_max_len: Option<u64>,
@@ -304,7 +330,8 @@ pub struct ServerConfig {
     pub settings: std::collections::BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct StreamInfo {
     pub name: Name,
     /// Named in the profile (false: found by discovery).
@@ -321,7 +348,8 @@ pub struct StreamInfo {
     pub dlq: Option<DlqInfo>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct GroupInfo {
     pub name: Name,
     /// Named in the profile (as opposed to found on the server).
@@ -348,13 +376,15 @@ pub struct GroupInfo {
     pub consumer_summary: Option<ConsumerSummary>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ConsumerPending {
     pub consumer: Name,
     pub pending: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ConsumerSummary {
     pub total: u64,
     pub with_pending: u64,
@@ -365,7 +395,8 @@ pub struct ConsumerSummary {
     pub min_idle_ms: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DlqInfo {
     pub stream: Name,
     pub length: u64,
@@ -374,7 +405,7 @@ pub struct DlqInfo {
     pub newest_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
     /// ACL denies the command to this user.
@@ -382,10 +413,12 @@ pub enum ProblemKind {
     /// The profile disables the command (rename_commands: "").
     Disabled,
     /// Any other error from the server.
+    #[default]
     Error,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Problem {
     /// What is missing from the snapshot because of this (e.g. "server", "stream webhook_events").
     pub section: String,

@@ -13,6 +13,7 @@ pub use crate::ui::panes::Pane;
 use crate::ui::panes::{self, Cx, CxMut, Key, States};
 use crate::ui::theme::Theme;
 pub use crate::ui::view::{ConnState, Effect, Input, InputKind, List, ProfileInfo, View};
+pub use crate::ui::view::{Replay, ReplayMove};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,7 +57,7 @@ pub const GLOBAL_KEYS: &[Key] = &[
     },
     Key {
         keys: "Tab S-Tab",
-        help: "next / previous pane;  1-9 jump to a pane, 0 to pane 10, two digits (1 then 1-4) within a second to 11-14",
+        help: "next / previous pane;  1-9 jump to a pane, 0 to pane 10, two digits (1 then 1-5) within a second to 11-15",
         on: |k| {
             matches!(
                 k,
@@ -281,10 +282,36 @@ impl App {
         self.view.history.push(snap.clone());
         self.view.alerts =
             crate::model::alerts::evaluate(&snap, &self.view.history.rates, &self.view.thresholds);
+        self.view.log.update(snap.taken_at_ms, &self.view.alerts);
         self.view.conn = ConnState::Live;
         let mut cx = self.cx_mut();
         panes::slowlog::on_snapshot(&mut cx);
         cx.clamp();
+    }
+
+    /// Replay: show the recording up to its frame `frames.last()`, with the
+    /// frames before it as history (the charts' window, sampled).
+    pub fn replay_show(&mut self, frames: Vec<crate::record::Frame>) {
+        self.view.history = Default::default();
+        self.replay_push(frames);
+        let mut cx = self.cx_mut();
+        cx.clamp();
+    }
+
+    /// Replay: frames after the one on screen (playing, or one step on).
+    pub fn replay_push(&mut self, frames: Vec<crate::record::Frame>) {
+        for f in frames {
+            let at = f.snapshot.taken_at_ms;
+            self.view.history.push(std::sync::Arc::new(f.snapshot));
+            // What was on screen then: the alerts and the log as recorded.
+            self.view.alerts = f.alerts;
+            self.view.log = f.log;
+            self.view.conn = ConnState::Live;
+            self.view.now_ms = at;
+            if let Some(r) = &mut self.view.replay {
+                r.at_ms = at;
+            }
+        }
     }
 
     /// A command sample finished.
@@ -344,7 +371,12 @@ impl App {
 
     /// The help of the open pane: global keys, then the pane's.
     pub fn help_lines(&self) -> Vec<String> {
-        let mut l = panes::help(GLOBAL_KEYS);
+        let mut l = Vec::new();
+        if self.view.replay.is_some() {
+            l.extend(REPLAY_KEYS.iter().map(|(k, h)| format!("{k:<12} {h}")));
+            l.push(String::new());
+        }
+        l.extend(panes::help(GLOBAL_KEYS));
         l.push(String::new());
         let sorts = self.pane.sorts();
         if !sorts.is_empty() {
@@ -397,6 +429,12 @@ impl App {
                 _ => {}
             }
             return vec![];
+        }
+        // Replay: its keys come before the pane's ([ ] and space too).
+        if self.view.replay.is_some()
+            && let Some(e) = replay_key(&mut self.view, key.code)
+        {
+            return e;
         }
         let pane_keys = self.pane.keys();
         for k in pane_keys.iter().chain(GLOBAL_KEYS) {
@@ -460,6 +498,24 @@ impl App {
                 match input.kind {
                     InputKind::Filter => vec![],
                     InputKind::Command => self.command(input.text.trim()),
+                    InputKind::Jump => {
+                        let base = self
+                            .view
+                            .replay
+                            .as_ref()
+                            .map(|r| r.at_ms)
+                            .unwrap_or(self.now_ms);
+                        match crate::time::parse_when(&input.text, base) {
+                            Some(ms) => vec![Effect::Replay(ReplayMove::Jump(ms))],
+                            None => {
+                                self.view.status = Some(format!(
+                                    "`{}` is not a time: write 2026-11-26 02:15, 02:15 or 40m ago",
+                                    crate::sanitize::text(&input.text)
+                                ));
+                                vec![]
+                            }
+                        }
+                    }
                 }
             }
             KeyCode::Backspace => {
@@ -548,4 +604,38 @@ impl App {
             (None, _) => vec![],
         }
     }
+}
+
+/// Replay keys: `t` / `T` one sample back / on, `[` / `]` one minute,
+/// `{` / `}` ten minutes, `J` jump to a time, `space` play (1x, 10x, 60x).
+pub const REPLAY_KEYS: &[(&str, &str)] = &[
+    ("t T", "replay: one sample back / forward"),
+    ("[ ]", "replay: one minute back / forward"),
+    ("{ }", "replay: ten minutes back / forward"),
+    (
+        "J",
+        "replay: jump to a time (2026-11-26 02:15, 02:15, 40m ago)",
+    ),
+    ("space", "replay: play at 1x, 10x, 60x, pause"),
+];
+
+fn replay_key(view: &mut View, code: KeyCode) -> Option<Vec<Effect>> {
+    let m = match code {
+        KeyCode::Char('t') => ReplayMove::Step(-1),
+        KeyCode::Char('T') => ReplayMove::Step(1),
+        KeyCode::Char('[') => ReplayMove::By(-60_000),
+        KeyCode::Char(']') => ReplayMove::By(60_000),
+        KeyCode::Char('{') => ReplayMove::By(-600_000),
+        KeyCode::Char('}') => ReplayMove::By(600_000),
+        KeyCode::Char(' ') => ReplayMove::Play,
+        KeyCode::Char('J') => {
+            view.input = Some(Input {
+                kind: InputKind::Jump,
+                text: String::new(),
+            });
+            return Some(vec![]);
+        }
+        _ => return None,
+    };
+    Some(vec![Effect::Replay(m)])
 }

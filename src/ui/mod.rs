@@ -1,10 +1,12 @@
 //! The dashboard: app state and keys (`app`), drawing (`render`, `panes`),
-//! popups (`detail`), themes, and the event loop (`run`).
+//! popups (`detail`), themes, and the event loops: live (`run`) and on a
+//! recording (`replay`).
 
 pub mod app;
 pub mod detail;
 pub mod panes;
 pub mod render;
+pub mod replay;
 pub mod run;
 pub mod sample;
 pub mod theme;

@@ -79,7 +79,38 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
             t.warn().add_modifier(Modifier::REVERSED),
         ));
     }
+    if let Some(r) = &app.replay {
+        spans.push(Span::styled(
+            format!(
+                " REPLAY {} ◂ ▸ {}/{}{} ",
+                crate::time::clock(r.at_ms, r.last_ms.saturating_sub(r.first_ms) >= 86_400_000),
+                r.frame + 1,
+                r.frames,
+                if r.speed > 0 {
+                    format!(" ▶ {}x", r.speed)
+                } else {
+                    String::new()
+                }
+            ),
+            t.warn().add_modifier(Modifier::REVERSED),
+        ));
+    } else if let Some(rec) = &app.recording {
+        spans.push(match rec {
+            Ok(_) => Span::styled(" ● REC ", t.crit()),
+            Err(e) => Span::styled(
+                format!(" REC FAILED: {} ", sanitize::text(e)),
+                t.crit().add_modifier(Modifier::REVERSED),
+            ),
+        });
+    }
     let state = match &app.conn {
+        _ if app.replay.is_some() => Span::styled(
+            format!(
+                " recorded {} ",
+                crate::time::clock(snap.map(|s| s.taken_at_ms).unwrap_or(0), true)
+            ),
+            t.dim(),
+        ),
         ConnState::Connecting => Span::styled(" connecting… ", t.warn()),
         ConnState::Failed { attempt, error, .. } if error.starts_with("tunnel down") => {
             Span::styled(
@@ -114,10 +145,12 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
         ConnState::Live => Span::styled(" ● live ", t.ok()),
     };
     spans.push(state);
-    spans.push(Span::styled(
-        format!("every {} ", duration(app.interval)),
-        t.dim(),
-    ));
+    if app.replay.is_none() {
+        spans.push(Span::styled(
+            format!("every {} ", duration(app.interval)),
+            t.dim(),
+        ));
+    }
     let dep = snap.map(|s| &s.deployment);
     // A failover seen in the last minute is the first thing to know.
     if let Some(f) = dep
@@ -254,6 +287,7 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
         let prefix = match input.kind {
             InputKind::Filter => "/",
             InputKind::Command => ":",
+            InputKind::Jump => "jump to (2026-11-26 02:15, 02:15, 40m ago): ",
         };
         Line::from(vec![
             Span::styled(prefix, t.accent()),

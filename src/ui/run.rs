@@ -56,6 +56,7 @@ async fn event_loop(
     let mut link = Some(link);
     let mut handle = collector::spawn_on(link.clone().expect("link"), Limits::default());
     let mut app = new_app(&profile, theme);
+    let mut recorder = start_recorder(&profile, &mut app)?;
     let (write_tx, mut write_rx) = tokio::sync::mpsc::unbounded_channel();
     let (sample_tx, mut sample_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut sent_needs = Needs::default();
@@ -89,7 +90,17 @@ async fn event_loop(
                 None => return Ok(()),
             },
             msg = handle.rx.recv() => match msg {
-                Some(FromCollector::Snapshot(s)) => app.on_snapshot(s),
+                Some(FromCollector::Snapshot(s)) => {
+                    app.on_snapshot(s.clone());
+                    // The recorder's thread encodes and writes; here only a hand-over.
+                    if let Some(r) = &recorder {
+                        r.record(&s, &app.alerts, &app.log);
+                        app.recording = Some(match r.error.lock().expect("recorder error lock").clone() {
+                            None => Ok(r.dir.display().to_string()),
+                            Some(e) => Err(e),
+                        });
+                    }
+                }
                 Some(FromCollector::Failed { error, attempt, .. }) => app.on_failure(error, attempt),
                 Some(FromCollector::Connected) => {}
                 Some(FromCollector::Entry { stream, id, entry }) => app.show_entry(&stream, &id, entry),
@@ -114,6 +125,8 @@ async fn event_loop(
                 Effect::FetchEntry { stream, id } => {
                     send(&handle, ToCollector::Fetch { stream, id })
                 }
+                // Only a replay moves a cursor.
+                Effect::Replay(_) => {}
                 Effect::Sample(length) => {
                     // MONITOR on connections of its own, in a task: the
                     // dashboard keeps polling and taking keys meanwhile.
@@ -156,6 +169,13 @@ async fn event_loop(
                         handle = collector::spawn(p.clone(), Limits::default());
                         link = None;
                         app = new_app(&p, theme);
+                        recorder = match start_recorder(&p, &mut app) {
+                            Ok(r) => r,
+                            Err(e) => {
+                                app.recording = Some(Err(e.to_string()));
+                                None
+                            }
+                        };
                         app.status = Some(format!("switched to profile '{}'", p.name));
                         sent_needs = Needs::default();
                         profile = p;
@@ -173,6 +193,22 @@ async fn event_loop(
             sent_needs = needs;
         }
     }
+}
+
+/// The profile's recorder, when it records (`--record` or `record:`).
+fn start_recorder(p: &Profile, app: &mut App) -> Result<Option<crate::record::Recorder>> {
+    if !p.record.enabled {
+        return Ok(None);
+    }
+    let dir = p.record.dir_for(&p.name).ok_or_else(|| {
+        Failure::runtime(
+            "no data directory to record into (HOME unset?); set record.dir in the profile",
+        )
+    })?;
+    let r =
+        crate::record::Recorder::start(dir, p.record.keep, p.record.max_bytes, p.record.payloads)?;
+    app.recording = Some(Ok(r.dir.display().to_string()));
+    Ok(Some(r))
 }
 
 fn new_app(p: &Profile, theme: Theme) -> App {

@@ -28,6 +28,33 @@ pub enum ConnState {
 pub enum InputKind {
     Filter,
     Command,
+    /// Replay: the time to jump to.
+    Jump,
+}
+
+/// Replay: where the cursor is in the recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replay {
+    pub at_ms: u64,
+    pub first_ms: u64,
+    pub last_ms: u64,
+    /// 0: paused; else the playing speed (1, 10, 60).
+    pub speed: u32,
+    pub frame: usize,
+    pub frames: usize,
+}
+
+/// A move of the replay cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayMove {
+    /// By samples (frames).
+    Step(i64),
+    /// By time, in ms.
+    By(i64),
+    /// To a time (unix ms).
+    Jump(u64),
+    /// Cycle the speed: paused, 1x, 10x, 60x.
+    Play,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +79,8 @@ pub enum Effect {
     Write(crate::ui::write::WriteOp),
     /// Sample the server's commands with MONITOR for this long.
     Sample(Duration),
+    /// Replay: move the cursor.
+    Replay(ReplayMove),
 }
 
 /// The header's fixed facts about the profile.
@@ -118,6 +147,12 @@ pub struct View {
     pub digit: Option<(usize, u64)>,
     /// The charts' window: an index into `model::series::WINDOWS` (`w`).
     pub window: usize,
+    /// Every alert raised and cleared, with its times (the Alerts pane).
+    pub log: crate::model::alerts::AlertLog,
+    /// Replaying a recording (writes are off): the cursor.
+    pub replay: Option<Replay>,
+    /// Recording: where to, or why it fails (the header says so).
+    pub recording: Option<Result<String, String>>,
 }
 
 impl View {
@@ -144,6 +179,9 @@ impl View {
             node_scope: None,
             digit: None,
             window: 0,
+            log: Default::default(),
+            replay: None,
+            recording: None,
         }
     }
 
@@ -180,6 +218,13 @@ impl View {
     /// the profile may write and the word to type; the runner checks again
     /// when the write runs.
     pub fn ask_confirm(&mut self, op: crate::ops::Op) {
+        if self.replay.is_some() {
+            self.status = Some(
+                "this is a replay of a recording: writes are disabled (run redeye on the live profile to act)"
+                    .into(),
+            );
+            return;
+        }
         if let Err(refused) =
             crate::ops::runner::writable(self.profile.read_only, &self.profile.name)
         {

@@ -252,6 +252,7 @@ pub(crate) fn resolve_raw(
     let streams = streams::resolve_streams(&r, raw)?;
     let alerts = streams::resolve_alerts(&r, raw, streams.claim_min_idle)?;
     let key_families = streams::resolve_key_families(&r, raw)?;
+    let record = streams::resolve_record(&r, raw)?;
 
     let read_only = match r.bool(&raw.read_only, "read_only")? {
         Some(v) => v,
@@ -281,5 +282,6 @@ pub(crate) fn resolve_raw(
         streams,
         alerts,
         key_families,
+        record,
     })
 }

@@ -60,6 +60,67 @@ pub(super) fn resolve_alerts(
     Ok(t)
 }
 
+/// `1GiB`, `500MB`, `2048` (bytes).
+fn size(r: &Resolver, v: &Option<Templ>, key: &str) -> Result<Option<u64>> {
+    let Some(s) = r.s(v, key)? else {
+        return Ok(None);
+    };
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => f64::NAN,
+    };
+    match n.parse::<f64>() {
+        Ok(v) if mult.is_finite() && v > 0.0 => Ok(Some((v * mult) as u64)),
+        _ => Err(r.fail(
+            key,
+            format_args!("is `{t}`, not a size; write e.g. 1GiB or 500MB"),
+        )),
+    }
+}
+
+/// `record:` (`true`, or `{enabled, dir, keep, max_size, payloads}`).
+pub(super) fn resolve_record(
+    r: &Resolver,
+    raw: &RawProfile,
+) -> Result<crate::config::RecordSettings> {
+    let mut out = crate::config::RecordSettings::default();
+    match &raw.record {
+        None => {}
+        Some(crate::config::raw::RawRecord::On(t)) => {
+            out.enabled = r.bool(&Some(t.clone()), "record")?.unwrap_or(false);
+        }
+        Some(crate::config::raw::RawRecord::With {
+            enabled,
+            dir,
+            keep,
+            max_size,
+            payloads,
+        }) => {
+            out.enabled = r.bool(enabled, "record.enabled")?.unwrap_or(true);
+            out.dir = r.s(dir, "record.dir")?.map(|d| super::rules::home_path(&d));
+            if let Some(k) = r.duration(keep, "record.keep")? {
+                out.keep = k;
+            }
+            if let Some(m) = size(r, max_size, "record.max_size")? {
+                out.max_bytes = m;
+            }
+            out.payloads = r.bool(payloads, "record.payloads")?.unwrap_or(false);
+        }
+    }
+    Ok(out)
+}
+
 /// `key_families:`: prefix → what it is and the TTL its keys should have.
 pub(super) fn resolve_key_families(
     r: &Resolver,

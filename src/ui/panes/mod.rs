@@ -77,6 +77,7 @@ panes! {
     Latency => latency,
     Advisor => advisor,
     Commands => commands,
+    Alerts => alerts,
 }
 
 impl Pane {
