@@ -26,6 +26,12 @@ pub struct BenchArgs {
     /// one-XADD-one-XDEL-per-message loop and redis-benchmark's raw XADD rate.
     #[arg(long, value_name = "N")]
     pub dlq_requeue: Option<usize>,
+    /// Instead: the incident timeline's budgets: memory after 24 h of
+    /// history (100 and 1,000 streams × 3 groups), bytes per recorded
+    /// refresh (the demo workload, 1,000 streams), and how fast a replay of
+    /// a 24 h recording reaches a time.
+    #[arg(long)]
+    pub timeline: bool,
 }
 
 async fn fill_dlq(c: &Node, dlq: &str, n: usize) -> Result<()> {
@@ -303,6 +309,9 @@ async fn measure(
 }
 
 pub async fn run(args: &BenchArgs) -> Result<()> {
+    if args.timeline {
+        return crate::bench_timeline::run(args.quick).await;
+    }
     if let Some(n) = args.dlq_requeue {
         if n == 0 {
             return Err(Failure::config(

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bench_timeline;
 pub mod cli;
 pub mod collect;
 pub mod config;

@@ -282,12 +282,13 @@ pub struct AlertLog {
 /// What identifies an alert across polls: its subject and its text without
 /// the figures (`lag 1500` and `lag 1600` are the same alert).
 fn kind(a: &Alert) -> (String, String) {
-    let shape: String = a
-        .text
-        .chars()
+    (a.subject.clone(), shape(&a.text))
+}
+
+fn shape(text: &str) -> String {
+    text.chars()
         .filter(|c| !c.is_ascii_digit() && !matches!(c, '.' | ',' | '+' | '%'))
-        .collect();
-    (a.subject.clone(), shape)
+        .collect()
 }
 
 impl AlertLog {
@@ -297,43 +298,37 @@ impl AlertLog {
     /// ones are raised, gone ones cleared, the rest get their latest text
     /// (and the worse level if it rose).
     pub fn update(&mut self, at_ms: u64, alerts: &[Alert]) {
-        let now: Vec<((String, String), &Alert)> = alerts.iter().map(|a| (kind(a), a)).collect();
+        // One pass each way, by kind: thousands of alerts stay cheap.
+        let mut now: std::collections::HashMap<(String, String), &Alert> =
+            alerts.iter().map(|a| (kind(a), a)).collect();
         for e in self.entries.iter_mut().filter(|e| e.cleared_ms.is_none()) {
-            let k = kind(&Alert {
-                level: e.level,
-                subject: e.subject.clone(),
-                text: e.last.clone(),
-            });
-            match now.iter().find(|(nk, _)| *nk == k) {
-                Some((_, a)) => {
+            let k = (e.subject.clone(), shape(&e.last));
+            match now.remove(&k) {
+                Some(a) => {
                     e.last = a.text.clone();
                     e.level = e.level.max(a.level);
                 }
                 None => e.cleared_ms = Some(at_ms),
             }
         }
-        for (k, a) in &now {
-            let active = self.entries.iter().any(|e| {
-                e.cleared_ms.is_none()
-                    && kind(&Alert {
-                        level: e.level,
-                        subject: e.subject.clone(),
-                        text: e.last.clone(),
-                    }) == *k
-            });
-            if !active {
-                self.entries.insert(
-                    0,
-                    LogEntry {
-                        level: a.level,
-                        subject: a.subject.clone(),
-                        first: a.text.clone(),
-                        last: a.text.clone(),
-                        raised_ms: at_ms,
-                        cleared_ms: None,
-                    },
-                );
-            }
+        // What is left is new, in the order the alerts came.
+        let mut raised: Vec<&Alert> = alerts
+            .iter()
+            .filter(|a| now.contains_key(&kind(a)))
+            .collect();
+        raised.dedup_by_key(|a| kind(a));
+        for a in raised.into_iter().rev() {
+            self.entries.insert(
+                0,
+                LogEntry {
+                    level: a.level,
+                    subject: a.subject.clone(),
+                    first: a.text.clone(),
+                    last: a.text.clone(),
+                    raised_ms: at_ms,
+                    cleared_ms: None,
+                },
+            );
         }
         self.entries.truncate(Self::KEEP);
     }

@@ -216,14 +216,15 @@ pub fn retain(dir: &Path, now_ms: u64, keep: Duration, max_bytes: u64) -> Vec<Pa
 }
 
 enum Msg {
-    Frame(Box<Frame>),
+    /// The snapshot as the UI has it: copied and stripped in the writer's
+    /// thread, not in the UI loop.
+    Frame(Arc<Snapshot>, Vec<Alert>, AlertLog),
     Flush(std::sync::mpsc::Sender<()>),
 }
 
 /// The recording side of the dashboard: frames go to a thread of its own.
 pub struct Recorder {
     tx: std::sync::mpsc::Sender<Msg>,
-    payloads: bool,
     /// The last error the writer met (shown in the header), if any.
     pub error: Arc<std::sync::Mutex<Option<String>>>,
     pub dir: PathBuf,
@@ -246,7 +247,19 @@ impl Recorder {
             .spawn(move || {
                 for msg in rx {
                     match msg {
-                        Msg::Frame(f) => {
+                        Msg::Frame(snap, alerts, mut log) => {
+                            let mut snapshot = (*snap).clone();
+                            drop(snap);
+                            if !payloads {
+                                strip_payloads(&mut snapshot);
+                            }
+                            log.entries.truncate(200);
+                            let f = Frame {
+                                schema: crate::model::SCHEMA_VERSION,
+                                snapshot,
+                                alerts,
+                                log,
+                            };
                             let r = encode(&f).and_then(|p| w.append(f.snapshot.taken_at_ms, &p));
                             *err.lock().expect("recorder error lock") =
                                 r.err().map(|e| e.to_string());
@@ -258,28 +271,16 @@ impl Recorder {
                 }
             })
             .map_err(|e| Failure::runtime(format!("cannot start the recorder: {e}")))?;
-        Ok(Recorder {
-            tx,
-            payloads,
-            error,
-            dir,
-        })
+        Ok(Recorder { tx, error, dir })
     }
 
-    /// Hand a refresh over; the UI loop does nothing more.
+    /// Hand a refresh over (an `Arc`, the alerts, the log's newest 200
+    /// entries); the UI loop does nothing more.
     pub fn record(&self, snap: &Arc<Snapshot>, alerts: &[Alert], log: &AlertLog) {
-        let mut snapshot = (**snap).clone();
-        if !self.payloads {
-            strip_payloads(&mut snapshot);
-        }
-        let mut log = log.clone();
-        log.entries.truncate(200);
-        let _ = self.tx.send(Msg::Frame(Box::new(Frame {
-            schema: crate::model::SCHEMA_VERSION,
-            snapshot,
-            alerts: alerts.to_vec(),
-            log,
-        })));
+        let log = AlertLog {
+            entries: log.entries.iter().take(200).cloned().collect(),
+        };
+        let _ = self.tx.send(Msg::Frame(snap.clone(), alerts.to_vec(), log));
     }
 
     /// Wait until every frame handed over is written.
