@@ -104,6 +104,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Bench(args)) => crate::bench::run(args).await,
+        Some(Command::Check(args)) => match crate::check::run(&cli, args).await {
+            0 => Ok(()),
+            code => Err(Failure::Status(code)),
+        },
         Some(Command::Claim { target, to, flags }) => {
             crate::opscli::claim(&select_profile(&cli)?, target, to.as_ref(), flags).await
         }

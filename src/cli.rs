@@ -150,6 +150,10 @@ pub enum Command {
     /// Consumer operations: prune.
     #[command(subcommand)]
     Consumers(crate::opscli::ConsumersCommand),
+    /// Poll once and judge it for a monitoring agent: exit 0 OK, 1 WARNING,
+    /// 2 CRITICAL, 3 UNKNOWN (unreachable, not permitted, bad arguments).
+    /// Thresholds default to the profile's alerts; a flag sets the critical one.
+    Check(crate::check::CheckArgs),
     /// Print the audit log of writes (newest last).
     Audit {
         /// How many records (0: all).

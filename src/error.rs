@@ -12,6 +12,9 @@ pub enum Failure {
     Config(String),
     /// Something failed while running (network, server, auth): exit code 1.
     Runtime(String),
+    /// Exit with this code; what there was to say was printed already
+    /// (`redeye check`'s monitoring-plugin codes).
+    Status(i32),
 }
 
 impl Failure {
@@ -27,12 +30,14 @@ impl Failure {
         match self {
             Failure::Config(_) => 2,
             Failure::Runtime(_) => 1,
+            Failure::Status(c) => *c,
         }
     }
 
     pub fn message(&self) -> &str {
         match self {
             Failure::Config(m) | Failure::Runtime(m) => m,
+            Failure::Status(_) => "",
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod bench;
 pub mod bench_timeline;
+pub mod check;
 pub mod cli;
 pub mod collect;
 pub mod config;

@@ -1,0 +1,413 @@
+//! `redeye check`: one poll judged against thresholds, for a monitoring
+//! agent or cron, with the monitoring-plugin convention: exit 0 OK, 1
+//! WARNING, 2 CRITICAL, 3 UNKNOWN (unreachable, not permitted, bad
+//! arguments: never a false OK). Output: one status line naming the worst
+//! finding, `|`, then perfdata (`'label'=value;warn;crit;min`), or `--json`.
+
+use crate::error::Failure;
+use crate::model::Snapshot;
+use crate::model::alerts::Thresholds;
+use serde::Serialize;
+use std::time::Duration;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    /// Only this stream (default: every stream the profile names).
+    #[arg(long, value_parser = crate::opscli::name_arg())]
+    pub stream: Option<crate::model::Name>,
+    /// Only this group.
+    #[arg(long, value_parser = crate::opscli::name_arg())]
+    pub group: Option<crate::model::Name>,
+    /// Critical above this many undelivered entries (default: alerts.lag_crit).
+    #[arg(long, value_name = "N")]
+    pub max_lag: Option<u64>,
+    /// Critical above this many pending entries (default: alerts.pending_crit).
+    #[arg(long, value_name = "N")]
+    pub max_pending: Option<u64>,
+    /// Critical when the oldest pending entry is older (default: alerts.oldest_pending_crit).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub max_oldest_pending: Option<Duration>,
+    /// Critical above this many dead letters (default: 10 × alerts.dlq_warn).
+    #[arg(long, value_name = "N")]
+    pub max_dlq: Option<u64>,
+    /// Critical above this % of maxmemory (default: alerts.memory_crit_pct).
+    #[arg(long, value_name = "PCT")]
+    pub max_memory_pct: Option<f64>,
+    /// Print every finding as JSON instead.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    Ok,
+    Unknown,
+    Warning,
+    Critical,
+}
+
+impl Status {
+    /// The plugin exit code.
+    pub fn code(self) -> i32 {
+        match self {
+            Status::Ok => 0,
+            Status::Warning => 1,
+            Status::Critical => 2,
+            Status::Unknown => 3,
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            Status::Ok => "OK",
+            Status::Warning => "WARNING",
+            Status::Critical => "CRITICAL",
+            Status::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// One measured figure against its thresholds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub label: String,
+    /// `None`: unknown (`reason` says why) — never read as 0.
+    pub value: Option<f64>,
+    pub warn: f64,
+    pub crit: f64,
+    pub unit: &'static str,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Finding {
+    fn judge(label: String, value: Option<f64>, warn: f64, crit: f64, unit: &'static str) -> Self {
+        let status = match value {
+            None => Status::Unknown,
+            Some(v) if v >= crit => Status::Critical,
+            Some(v) if v >= warn => Status::Warning,
+            Some(_) => Status::Ok,
+        };
+        Finding {
+            label,
+            value,
+            warn,
+            crit,
+            unit,
+            status,
+            reason: None,
+        }
+    }
+
+    fn shown(&self, v: f64) -> String {
+        if self.unit == "s" {
+            crate::format::age((v * 1000.0) as u64)
+        } else if self.unit == "%" {
+            format!("{v:.0}%")
+        } else {
+            crate::format::count(v as u64)
+        }
+    }
+
+    fn sentence(&self) -> String {
+        match self.value {
+            None => format!(
+                "{} unknown{}",
+                self.label,
+                self.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+            Some(v) => {
+                let (what, limit) = match self.status {
+                    Status::Critical => ("crit", self.crit),
+                    _ => ("warn", self.warn),
+                };
+                format!(
+                    "{} {} ({what} {})",
+                    self.label,
+                    self.shown(v),
+                    self.shown(limit)
+                )
+            }
+        }
+    }
+
+    fn perfdata(&self) -> String {
+        let v = self.value.map(|v| trim(v)).unwrap_or_else(|| "U".into());
+        format!(
+            "'{}'={v}{};{};{};0",
+            self.label.replace('\'', "\"").replace('=', ":"),
+            self.unit,
+            trim(self.warn),
+            trim(self.crit)
+        )
+    }
+}
+
+fn trim(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// The thresholds: the profile's `alerts:`, a flag overriding the critical
+/// one (the warning one then never above it).
+fn limits(t: &Thresholds, a: &CheckArgs) -> [(f64, f64); 5] {
+    let pair = |warn: f64, crit: f64, flag: Option<f64>| match flag {
+        Some(c) => (warn.min(c), c),
+        None => (warn, crit),
+    };
+    [
+        pair(
+            t.lag_warn as f64,
+            t.lag_crit as f64,
+            a.max_lag.map(|v| v as f64),
+        ),
+        pair(
+            t.pending_warn as f64,
+            t.pending_crit as f64,
+            a.max_pending.map(|v| v as f64),
+        ),
+        pair(
+            t.oldest_pending_warn.as_secs_f64(),
+            t.oldest_pending_crit.as_secs_f64(),
+            a.max_oldest_pending.map(|d| d.as_secs_f64()),
+        ),
+        pair(
+            t.dlq_warn as f64,
+            (t.dlq_warn * 10).max(1) as f64,
+            a.max_dlq.map(|v| v as f64),
+        ),
+        pair(t.memory_warn_pct, t.memory_crit_pct, a.max_memory_pct),
+    ]
+}
+
+/// Every finding of a snapshot.
+pub fn findings(s: &Snapshot, t: &Thresholds, a: &CheckArgs) -> Vec<Finding> {
+    let [lag, pending, oldest, dlq, mem] = limits(t, a);
+    let mut out = Vec::new();
+    if a.stream.is_none()
+        && let Some(m) = &s.memory
+        && let Some(pct) = m.used_percent_of_max
+    {
+        out.push(Finding::judge(
+            "memory".into(),
+            Some(pct),
+            mem.0,
+            mem.1,
+            "%",
+        ));
+    }
+    for st in s
+        .streams
+        .iter()
+        .filter(|st| a.stream.as_ref().is_none_or(|n| *n == st.name))
+    {
+        // Not read (not permitted, disabled): unknown, with the server's reason.
+        let section = format!("stream {}", st.name);
+        if let Some(p) = s.problems.iter().find(|p| p.section.ends_with(&section)) {
+            let mut f = Finding::judge(format!("{} length", st.name), None, 0.0, 0.0, "");
+            f.reason = Some(p.message.clone());
+            out.push(f);
+            continue;
+        }
+        if !st.exists {
+            let mut f = Finding::judge(format!("{} length", st.name), None, 0.0, 0.0, "");
+            f.reason = Some("the stream does not exist".into());
+            out.push(f);
+            continue;
+        }
+        for g in st
+            .groups
+            .iter()
+            .filter(|g| a.group.as_ref().is_none_or(|n| *n == g.name))
+        {
+            let who = format!("{}/{}", st.name, g.name);
+            if !g.exists {
+                let mut f = Finding::judge(format!("{who} lag"), None, lag.0, lag.1, "");
+                f.reason = Some("the group does not exist".into());
+                out.push(f);
+                continue;
+            }
+            let mut f = Finding::judge(
+                format!("{who} lag"),
+                g.lag.map(|v| v as f64),
+                lag.0,
+                lag.1,
+                "",
+            );
+            if g.lag.is_none() {
+                f.reason = g
+                    .lag_unavailable_reason
+                    .clone()
+                    .or(Some("Redis did not report it".into()));
+            }
+            out.push(f);
+            out.push(Finding::judge(
+                format!("{who} pending"),
+                Some(g.pending as f64),
+                pending.0,
+                pending.1,
+                "",
+            ));
+            out.push(Finding::judge(
+                format!("{who} oldest pending"),
+                Some(g.oldest_pending_age_ms.unwrap_or(0) as f64 / 1000.0),
+                oldest.0,
+                oldest.1,
+                "s",
+            ));
+        }
+        if let Some(d) = &st.dlq
+            && a.group.is_none()
+        {
+            out.push(Finding::judge(
+                format!("{} dead letters", d.stream),
+                Some(d.length as f64),
+                dlq.0,
+                dlq.1,
+                "",
+            ));
+        }
+    }
+    out
+}
+
+/// The status line (with perfdata) and the exit status.
+pub fn report(findings: &[Finding], problems: &[String]) -> (Status, String) {
+    let mut worst = findings
+        .iter()
+        .map(|f| f.status)
+        .max()
+        .unwrap_or(Status::Ok);
+    if !problems.is_empty() {
+        worst = worst.max(Status::Unknown);
+    }
+    if findings.is_empty() && problems.is_empty() {
+        return (
+            Status::Unknown,
+            "UNKNOWN - nothing to check: no stream or group matched".into(),
+        );
+    }
+    let mut bad: Vec<&Finding> = findings.iter().filter(|f| f.status == worst).collect();
+    bad.sort_by(|a, b| {
+        let over = |f: &Finding| f.value.map(|v| v / f.crit.max(1e-9)).unwrap_or(0.0);
+        over(b).total_cmp(&over(a))
+    });
+    let head = match (worst, bad.first(), problems.first()) {
+        (Status::Ok, _, _) => format!("{} figures within their thresholds", findings.len()),
+        (Status::Unknown, None, Some(p)) => p.clone(),
+        (_, Some(f), _) => f.sentence(),
+        (_, None, _) => String::new(),
+    };
+    // The other findings that are not OK, and the sections not read.
+    let not_ok = findings.iter().filter(|f| f.status != Status::Ok).count() + problems.len();
+    let more = not_ok.saturating_sub(usize::from(worst != Status::Ok));
+    let perf: Vec<String> = findings.iter().map(Finding::perfdata).collect();
+    let line = format!(
+        "{} - {}{} | {}",
+        worst.word(),
+        crate::sanitize::text(&head),
+        if more > 0 {
+            format!("; {more} more")
+        } else {
+            String::new()
+        },
+        perf.join(" ")
+    );
+    (worst, line)
+}
+
+/// Run the check: UNKNOWN (exit 3) for anything that keeps it from judging.
+pub async fn run(cli: &crate::cli::Cli, a: &CheckArgs) -> i32 {
+    let unknown = |why: &Failure, json: bool| {
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({"status": "UNKNOWN", "code": 3, "summary": why.to_string(), "findings": []})
+            );
+        } else {
+            println!("UNKNOWN - {why}");
+        }
+        3
+    };
+    let profile = match crate::app::select_profile(cli) {
+        Ok(p) => p,
+        Err(e) => return unknown(&e, a.json),
+    };
+    let snap = match async {
+        let dep = crate::connect::connect(&profile).await?;
+        let mut req = crate::collect::PollRequest::snapshot(&profile);
+        req.advisor = false;
+        crate::collect::snapshot_with(&profile, &dep, &mut req).await
+    }
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => return unknown(&e, a.json),
+    };
+    let found = findings(&snap, &profile.alerts, a);
+    // A section that could not be read (not permitted, disabled) is unknown.
+    let problems: Vec<String> = snap
+        .problems
+        .iter()
+        .filter(|p| p.section.contains("stream") || p.section.contains("memory"))
+        .map(|p| format!("{}: {}", p.section, p.message))
+        .collect();
+    let (status, line) = report(&found, &problems);
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "status": status,
+                "code": status.code(),
+                "summary": line.split(" | ").next().unwrap_or(""),
+                "findings": found,
+                "problems": problems,
+            }))
+            .expect("findings serialise")
+        );
+    } else {
+        println!("{line}");
+    }
+    status.code()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn perfdata_and_null_lag() {
+        let mut f = Finding::judge(
+            "orders/billing lag".into(),
+            Some(500.0),
+            1000.0,
+            10000.0,
+            "",
+        );
+        assert_eq!(f.perfdata(), "'orders/billing lag'=500;1000;10000;0");
+        f = Finding::judge("orders/billing lag".into(), None, 1000.0, 10000.0, "");
+        assert_eq!(f.status, Status::Unknown);
+        assert_eq!(f.perfdata(), "'orders/billing lag'=U;1000;10000;0");
+        let old = Finding::judge(
+            "orders/billing oldest pending".into(),
+            Some(840.0),
+            60.0,
+            600.0,
+            "s",
+        );
+        let (s, line) = report(&[old, f], &[]);
+        assert_eq!(s, Status::Critical);
+        assert!(
+            line.starts_with("CRITICAL - orders/billing oldest pending 14m 0s (crit 10m 0s) |"),
+            "{line}"
+        );
+    }
+}
