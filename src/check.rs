@@ -137,7 +137,7 @@ impl Finding {
     }
 
     fn perfdata(&self) -> String {
-        let v = self.value.map(|v| trim(v)).unwrap_or_else(|| "U".into());
+        let v = self.value.map(trim).unwrap_or_else(|| "U".into());
         format!(
             "'{}'={v}{};{};{};0",
             self.label.replace('\'', "\"").replace('=', ":"),
