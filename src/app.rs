@@ -138,7 +138,31 @@ pub async fn run(cli: Cli) -> Result<()> {
         Some(Command::Consumers(cmd)) => {
             crate::opscli::consumers(&select_profile(&cli)?, cmd).await
         }
-        Some(Command::Audit { tail, json }) => crate::opscli::audit(*tail, *json),
+        Some(Command::Audit {
+            tail,
+            since,
+            action,
+            json,
+        }) => {
+            let since = when(since.as_deref(), crate::time::now_ms(), "--since")?;
+            crate::opscli::audit(
+                *tail,
+                since,
+                cli.profile.as_deref(),
+                action.as_deref(),
+                *json,
+            )
+        }
+        Some(Command::Completions { shell }) => {
+            completions(*shell, &cli);
+            Ok(())
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd)
+                .render(&mut std::io::stdout())
+                .map_err(|e| Failure::runtime(format!("cannot write the man page: {e}")))
+        }
         Some(Command::Demo(args)) => crate::demo::run(args, cli.theme.as_deref(), cli.record).await,
         Some(Command::Replay { file, time, json }) => {
             replay(&cli, file.as_deref(), time.as_deref(), *json).await
@@ -302,4 +326,25 @@ fn record(cli: &Cli, cmd: &crate::cli::RecordCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// A completion script, with the config file's profile names offered for
+/// `--profile` (as they are when it is generated).
+fn completions(shell: clap_complete::Shell, cli: &Cli) {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let names: Vec<String> = config::load(cli.config.as_deref())
+        .ok()
+        .flatten()
+        .map(|l| l.file.profiles.keys().cloned().collect())
+        .unwrap_or_default();
+    if !names.is_empty() {
+        cmd = cmd.mut_arg("profile", |a| {
+            a.value_parser(clap::builder::PossibleValuesParser::new(
+                names
+                    .iter()
+                    .map(|n| clap::builder::PossibleValue::new(n.clone())),
+            ))
+        });
+    }
+    clap_complete::generate(shell, &mut cmd, "redeye", &mut std::io::stdout());
 }

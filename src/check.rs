@@ -406,7 +406,9 @@ mod tests {
         let (s, line) = report(&[old, f], &[]);
         assert_eq!(s, Status::Critical);
         assert!(
-            line.starts_with("CRITICAL - orders/billing oldest pending 14m 0s (crit 10m 0s); 1 more |"),
+            line.starts_with(
+                "CRITICAL - orders/billing oldest pending 14m 0s (crit 10m 0s); 1 more |"
+            ),
             "{line}"
         );
     }

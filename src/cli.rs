@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "redeye",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("REDEYE_GIT_COMMIT"), ")"),
     about = "A terminal dashboard for the on-call engineers of a Redis-backed event system",
     long_about = "redeye watches a Redis deployment (memory, clients, streams, consumer groups, \
 pending entries, dead letters) and helps fix stuck work. Without a command it opens the live \
@@ -154,11 +154,25 @@ pub enum Command {
     /// 2 CRITICAL, 3 UNKNOWN (unreachable, not permitted, bad arguments).
     /// Thresholds default to the profile's alerts; a flag sets the critical one.
     Check(crate::check::CheckArgs),
-    /// Print the audit log of writes (newest last).
+    /// Print a shell completion script (bash, zsh, fish): commands, flags,
+    /// and the profile names in the config file when it is generated.
+    /// Install: `redeye completions bash > ~/.local/share/bash-completion/completions/redeye`.
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff). Install:
+    /// `redeye man > ~/.local/share/man/man1/redeye.1` (then `man redeye`).
+    Man,
+    /// Print the audit log of writes (newest last); with `--profile NAME`,
+    /// only that profile's.
     Audit {
-        /// How many records (0: all).
+        /// How many records (0: all), after the filters.
         #[arg(long, default_value_t = 50)]
         tail: usize,
+        /// Only records since this time (`2026-11-26 02:15`, `02:15`, `3h ago`).
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Only records of this action (claim, dlq-requeue, ...).
+        #[arg(long, value_name = "ACTION")]
+        action: Option<String>,
         #[arg(long)]
         json: bool,
     },

@@ -560,8 +560,27 @@ pub async fn consumers(profile: &Profile, cmd: &ConsumersCommand) -> Result<()> 
     execute(profile, &runner, op, &what, flags).await
 }
 
-pub fn audit(tail: usize, json: bool) -> Result<()> {
-    let (recs, bad) = ops::audit::read(tail)?;
+pub fn audit(
+    tail: usize,
+    since_ms: Option<u64>,
+    profile: Option<&str>,
+    action: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    let (mut recs, bad) = ops::audit::read(0)?;
+    recs.retain(|r| {
+        profile.is_none_or(|p| r.profile == p)
+            && action.is_none_or(|a| r.action == a)
+            && since_ms.is_none_or(|t| {
+                humantime::parse_rfc3339(&r.time)
+                    .ok()
+                    .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
+                    .is_some_and(|d| d.as_millis() as u64 >= t)
+            })
+    });
+    if tail > 0 && recs.len() > tail {
+        recs.drain(..recs.len() - tail);
+    }
     if bad > 0 {
         eprintln!(
             "redeye: WARNING: skipped {bad} unreadable line(s) of the audit log (not UTF-8 or not a record)"

@@ -1,0 +1,108 @@
+//! redeye in runbooks (issue 14): shell completions with the config's
+//! profile names, the man page, `--version` with the git commit, and the
+//! audit log's filters.
+
+mod common;
+
+use common::{Home, out};
+
+#[test]
+fn version_completions_and_man_page() {
+    let home = Home::new();
+    let o = home.redeye().arg("--version").output().unwrap();
+    let (so, _) = out(&o);
+    assert!(so.starts_with("redeye ") && so.contains("(git "), "{so}");
+
+    let cfg = home.config(
+        "profiles:\n  production:\n    redis: {address: \"10.0.0.1:6379\"}\n  staging-eu:\n    redis: {address: \"10.0.0.2:6379\"}\n",
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let o = home
+            .redeye()
+            .args(["--config", cfg.to_str().unwrap(), "completions", shell])
+            .output()
+            .unwrap();
+        let (so, se) = out(&o);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {se}");
+        assert!(
+            so.contains("snapshot") && so.contains("dlq"),
+            "{shell}: commands"
+        );
+        assert!(
+            so.contains("production") && so.contains("staging-eu"),
+            "{shell}: profile names"
+        );
+    }
+    let o = home.redeye().arg("man").output().unwrap();
+    let (so, _) = out(&o);
+    assert!(
+        so.contains(".TH redeye 1") && so.contains("check"),
+        "{}",
+        &so[..200.min(so.len())]
+    );
+}
+
+#[test]
+fn the_audit_log_filters_by_time_profile_and_action() {
+    let home = Home::new();
+    let dir = home.dir.path().join("xdg-data/redeye");
+    std::fs::create_dir_all(&dir).unwrap();
+    let now = std::time::SystemTime::now();
+    let at = |ago_s: u64| {
+        humantime::format_rfc3339_seconds(now - std::time::Duration::from_secs(ago_s)).to_string()
+    };
+    let rec = |time: String, profile: &str, action: &str| {
+        serde_json::json!({
+            "time": time, "user": "u", "host": "h", "profile": profile, "endpoint": "e",
+            "action": action, "stream": "orders", "ids": [], "ids_truncated": false,
+            "count": 1, "result": "ok", "details": {}
+        })
+        .to_string()
+    };
+    let lines = [
+        rec(at(7200), "production", "claim"),
+        rec(at(600), "production", "dlq-requeue"),
+        rec(at(60), "staging", "dlq-requeue"),
+    ];
+    std::fs::write(dir.join("audit.log"), lines.join("\n") + "\n").unwrap();
+    let audit = |args: &[&str]| {
+        let o = home
+            .redeye()
+            .arg("audit")
+            .arg("--json")
+            .args(args)
+            .output()
+            .unwrap();
+        let (so, se) = out(&o);
+        assert_eq!(o.status.code(), Some(0), "{se}");
+        let v: Vec<serde_json::Value> = serde_json::from_str(&so).unwrap();
+        v.iter()
+            .map(|r| {
+                format!(
+                    "{}/{}",
+                    r["profile"].as_str().unwrap(),
+                    r["action"].as_str().unwrap()
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(audit(&[]).len(), 3);
+    assert_eq!(
+        audit(&["--since", "1h ago"]),
+        ["production/dlq-requeue", "staging/dlq-requeue"]
+    );
+    assert_eq!(
+        audit(&["--profile", "production"]),
+        ["production/claim", "production/dlq-requeue"]
+    );
+    assert_eq!(
+        audit(&["--action", "dlq-requeue", "--profile", "staging"]),
+        ["staging/dlq-requeue"]
+    );
+    let o = home
+        .redeye()
+        .args(["audit", "--since", "yesterdayish"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
