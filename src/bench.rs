@@ -70,6 +70,7 @@ async fn dlq_bench(n: usize, json: bool) -> Result<()> {
     let c = connect::connect_one(&profile).await?;
 
     fill_dlq(&c, "bench:jobs:dlq", n).await?;
+    q(&c, &["CONFIG", "RESETSTAT"]).await?;
     let t = Instant::now();
     let out = crate::ops::dlq_requeue(
         &c,
@@ -81,6 +82,22 @@ async fn dlq_bench(n: usize, json: bool) -> Result<()> {
     .await?;
     let bulk = t.elapsed().as_secs_f64();
     assert_eq!(out.done() as usize, n, "bulk requeue moved every entry");
+    // Server time per message by command; the script's own overhead is its
+    // EVALSHA time less the commands it ran (commandstats counts both).
+    let stats = crate::resp::text(&q(&c, &["INFO", "commandstats"]).await?).unwrap_or_default();
+    let usec = |cmd: &str| {
+        stats
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("cmdstat_{cmd}:")))
+            .and_then(|r| r.split(',').find_map(|p| p.strip_prefix("usec=")))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let per = |u: f64| u / n as f64;
+    let (xadd, xtrim, xdel) = (usec("xadd"), usec("xtrim"), usec("xdel"));
+    let reads = usec("xrange") + usec("type");
+    let script = usec("evalsha") + usec("eval");
+    let overhead = (script - xadd - xtrim - xdel - reads).max(0.0);
 
     // The naive loop: read one, XADD it, XDEL it, one round trip each.
     fill_dlq(&c, "bench:naive:dlq", n).await?;
@@ -119,13 +136,18 @@ async fn dlq_bench(n: usize, json: bool) -> Result<()> {
     }
     let naive = t.elapsed().as_secs_f64();
 
-    // redis-benchmark's raw XADD rate (50 clients, no pipelining: its defaults).
+    // redis-benchmark's raw XADD rate, one client pipelining 64: what the
+    // server can take from one connection.
     let raw = std::process::Command::new("redis-benchmark")
         .args([
             "-p",
             &server.port.to_string(),
             "-n",
             &n.to_string(),
+            "-P",
+            "64",
+            "-c",
+            "1",
             "-q",
             "XADD",
             "bench:raw",
@@ -156,6 +178,11 @@ async fn dlq_bench(n: usize, json: bool) -> Result<()> {
                 "naive_seconds": naive, "naive_per_second": naive_rate,
                 "speedup": bulk_rate / naive_rate,
                 "redis_benchmark_xadd_per_second": raw,
+                "server_us_per_message": {
+                    "xadd": per(xadd), "removal_xtrim": per(xtrim), "removal_xdel": per(xdel),
+                    "reads_xrange_type": per(reads), "script_overhead": per(overhead),
+                    "evalsha_total": per(script),
+                },
             })
         );
     } else {
@@ -167,9 +194,19 @@ async fn dlq_bench(n: usize, json: bool) -> Result<()> {
             "naive loop (XADD + XDEL per message, one round trip each): {naive:.2} s = {naive_rate:.0} msg/s"
         );
         println!("speedup: {:.1}x", bulk_rate / naive_rate);
+        println!(
+            "server µs per message (INFO commandstats): XADD {:.2}, removal {:.2} (XTRIM MINID {:.2}, XDEL {:.2}), reads {:.2} (XRANGE, TYPE), script overhead {:.2}; the script in all {:.2}",
+            per(xadd),
+            per(xtrim + xdel),
+            per(xtrim),
+            per(xdel),
+            per(reads),
+            per(overhead),
+            per(script)
+        );
         match raw {
             Some(r) => println!(
-                "redis-benchmark raw XADD (50 clients): {r:.0} req/s; bulk requeue moves messages at {:.2}x that rate (each move is an XADD and an XDEL)",
+                "redis-benchmark -P 64 -c 1 XADD: {r:.0} req/s; the bulk requeue moves messages at {:.2}x that rate (each move is an XADD and its removal)",
                 bulk_rate / r
             ),
             None => println!(

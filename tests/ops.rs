@@ -911,3 +911,77 @@ fn timeouts_write_is_enforced_and_says_what_it_means() {
     );
     srv.run(&["CLIENT", "UNPAUSE"]);
 }
+
+/// Bulk requeue of the DLQ's oldest entries removes each batch with one
+/// XTRIM MINID (not an XDEL per entry), and only what it copied: newer
+/// dead letters stay.
+#[test]
+fn a_bulk_requeue_of_the_oldest_removes_them_with_xtrim_and_keeps_the_rest() {
+    let srv = Server::plain();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let mut c = srv.client();
+    let mut p = redis::pipe();
+    // 1,200 entries two hours old (three batches), 5 from now.
+    for i in 0..1200u64 {
+        p.cmd("XADD")
+            .arg("jobs:dlq")
+            .arg(format!("{}-{i}", now - 7_200_000))
+            .arg("original_stream")
+            .arg("jobs")
+            .arg("original_id")
+            .arg("1-0")
+            .arg("event_id")
+            .arg(format!("old{i}"))
+            .ignore();
+    }
+    for i in 0..5u64 {
+        p.cmd("XADD")
+            .arg("jobs:dlq")
+            .arg(format!("{now}-{i}"))
+            .arg("original_stream")
+            .arg("jobs")
+            .arg("original_id")
+            .arg("1-0")
+            .arg("event_id")
+            .arg(format!("new{i}"))
+            .ignore();
+    }
+    p.query::<()>(&mut c).unwrap();
+    srv.run(&["CONFIG", "RESETSTAT"]);
+    let home = Home::new();
+    let o = home
+        .redeye()
+        .env("REDIS_ADDR", srv.addr())
+        .args([
+            "dlq",
+            "requeue",
+            "--dlq",
+            "jobs:dlq",
+            "--older-than",
+            "1h",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    let (so, se) = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{so}{se}");
+    assert_eq!(xlen(&srv, "jobs"), 1200);
+    let left: Vec<String> = entries(&srv, "jobs:dlq")
+        .into_iter()
+        .map(|(_, f)| f["event_id"].clone())
+        .collect();
+    assert_eq!(left, ["new0", "new1", "new2", "new3", "new4"]);
+    let stats = match srv.run(&["INFO", "commandstats"]) {
+        redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+        redis::Value::VerbatimString { text, .. } => text,
+        other => format!("{other:?}"),
+    };
+    assert!(stats.contains("cmdstat_xtrim:calls=3,"), "{stats}");
+    assert!(
+        !stats.contains("cmdstat_xdel:"),
+        "no XDEL per entry: {stats}"
+    );
+}

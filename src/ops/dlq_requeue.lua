@@ -58,16 +58,44 @@ for _, e in ipairs(entries) do
     end
   end
 end
--- Then write.
-local requeued, err = 0, ''
+-- Then write. When the batch is the head of the DLQ (range mode, nothing
+-- skipped, nothing older left in it), the moved entries are removed with
+-- one XTRIM MINID after the copies instead of one XDEL each (XDEL costs
+-- about eight XADDs): the entries below the threshold are exactly the ones
+-- copied, because XRANGE returned a contiguous run from the first entry.
+local head = false
+if ARGV[1] == 'range' and #skipped == 0 and #moves > 0 and missing == 0 then
+  local first = redis.call('XRANGE', dlq, '-', '+', 'COUNT', 1)[1]
+  head = first ~= nil and first[1] == moves[1][1]
+end
+-- The id just above `id` (XTRIM MINID removes the ids below it); nil when
+-- its sequence is too large for Lua's numbers to add one exactly.
+local function above(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  if not ms or #seq > 15 then return nil end
+  return ms .. '-' .. string.format('%d', tonumber(seq) + 1)
+end
+local requeued, err, last = 0, '', nil
 for _, m in ipairs(moves) do
   local r = redis.pcall('XADD', m[2], '*', unpack(m[3]))
   if type(r) == 'table' and r.err then
     err = m[1] .. ': ' .. r.err
     break
   end
-  redis.call('XDEL', dlq, m[1])
+  if head then
+    last = m[1]
+  else
+    redis.call('XDEL', dlq, m[1])
+  end
   requeued = requeued + 1
+end
+if head and last then
+  local min = above(last)
+  if min then
+    redis.call('XTRIM', dlq, 'MINID', '=', min)
+  else
+    for i = 1, requeued do redis.call('XDEL', dlq, moves[i][1]) end
+  end
 end
 local next_start = ''
 if err == '' and ARGV[1] == 'range' and #entries == tonumber(ARGV[5]) then
