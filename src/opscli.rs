@@ -34,6 +34,9 @@ pub struct WriteFlags {
     /// Print the outcome as JSON.
     #[arg(long)]
     pub json: bool,
+    /// No progress output (the outcome is still printed).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -179,9 +182,27 @@ async fn execute(
 ) -> Result<()> {
     let checked = runner.check(&op).await?;
     confirm(profile, what, f.yes)?;
-    let mut p = progress_printer(f.json);
-    let out = runner.run(checked, &mut p).await?;
+    let mut p = Progress::new(op.total(), f);
+    // Ctrl-C stops between batches: the one in flight completes (or not at
+    // all: each is atomic), then the counts are printed and audited.
+    let watch = tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            ops::interrupt();
+            eprintln!("\nredeye: Ctrl-C: stopping after the batch in flight…");
+        }
+    });
+    let out = runner.run(checked, &mut |n| p.tick(n)).await;
+    watch.abort();
+    p.finish();
+    let out = out?;
     print(&out, f.json);
+    if out.stopped.as_deref() == Some(ops::INTERRUPTED) {
+        eprintln!(
+            "redeye: interrupted after {} done; the batch in flight completed whole; the audit log records the true count",
+            out.done()
+        );
+        return Err(Failure::Status(130));
+    }
     if let Some(why) = &out.stopped {
         return Err(Failure::runtime(format!(
             "stopped after {} done: {why}; the audit log records the true count",
@@ -223,12 +244,93 @@ async fn select(
     }
 }
 
-fn progress_printer(json: bool) -> impl FnMut(u64) + Send {
-    let mut last = std::time::Instant::now();
-    move |n| {
-        if !json && std::io::stderr().is_terminal() && last.elapsed() > Duration::from_millis(250) {
-            eprint!("\r{n} done…");
-            last = std::time::Instant::now();
+/// Progress of a long write: a bar on a terminal (done / total, rate,
+/// ETA), a plain line every 2 s when stderr is not a terminal (logs, CI),
+/// nothing with `--quiet` or `--json`.
+enum Progress {
+    Bar(indicatif::ProgressBar),
+    Lines {
+        total: Option<u64>,
+        started: std::time::Instant,
+        /// When the last line was printed (`None`: none yet).
+        last: Option<std::time::Instant>,
+        done: u64,
+    },
+    Quiet,
+}
+
+impl Progress {
+    fn new(total: Option<u64>, f: &WriteFlags) -> Self {
+        if f.quiet || f.json {
+            return Progress::Quiet;
+        }
+        let now = std::time::Instant::now();
+        if !std::io::stderr().is_terminal() {
+            return Progress::Lines {
+                total,
+                started: now,
+                last: None,
+                done: 0,
+            };
+        }
+        let bar = match total {
+            Some(t) => indicatif::ProgressBar::new(t).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {human_pos}/{human_len} · {msg} · ETA {eta} · Ctrl-C stops after the batch in flight",
+                )
+                .expect("template"),
+            ),
+            None => indicatif::ProgressBar::new_spinner().with_style(
+                indicatif::ProgressStyle::with_template("{spinner} {human_pos} done · {msg}")
+                    .expect("template"),
+            ),
+        };
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Progress::Bar(bar)
+    }
+
+    fn tick(&mut self, n: u64) {
+        match self {
+            Progress::Bar(b) => {
+                b.set_position(n);
+                let rate = n as f64 / b.elapsed().as_secs_f64().max(1e-3);
+                b.set_message(format!("{}/s", crate::format::count(rate as u64)));
+            }
+            Progress::Lines {
+                total,
+                started,
+                last,
+                done,
+            } => {
+                *done = n;
+                // The first batch, then every 2 s.
+                if last.is_none_or(|l| l.elapsed() >= Duration::from_secs(2)) {
+                    *last = Some(std::time::Instant::now());
+                    let rate = n as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                    eprintln!(
+                        "redeye: {} done{} ({rate:.0}/s)",
+                        n,
+                        total.map(|t| format!(" of {t}")).unwrap_or_default()
+                    );
+                }
+            }
+            Progress::Quiet => {}
+        }
+    }
+
+    fn finish(&self) {
+        match self {
+            Progress::Bar(b) => b.finish_and_clear(),
+            Progress::Lines {
+                started,
+                done,
+                last: Some(_),
+                ..
+            } => eprintln!(
+                "redeye: {done} done in {:.1} s",
+                started.elapsed().as_secs_f64()
+            ),
+            _ => {}
         }
     }
 }

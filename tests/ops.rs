@@ -985,3 +985,80 @@ fn a_bulk_requeue_of_the_oldest_removes_them_with_xtrim_and_keeps_the_rest() {
         "no XDEL per entry: {stats}"
     );
 }
+
+/// Ctrl-C (SIGINT) in the middle of a 100,000-entry requeue: it stops
+/// between batches, prints and audits the count so far, exits 130, and
+/// every message is in exactly one place. Without a terminal, progress is
+/// a plain line every 2 s.
+#[test]
+fn sigint_stops_a_bulk_requeue_between_batches_with_its_counts() {
+    const N: usize = 100_000;
+    let srv = Server::plain();
+    fill_dlq(&srv, N);
+    let home = Home::new();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("redeye"))
+        .args([
+            "dlq", "requeue", "--dlq", "jobs:dlq", "--all", "--yes", "--json",
+        ])
+        .env("REDIS_ADDR", srv.addr())
+        .env("HOME", home.dir.path())
+        .env("XDG_DATA_HOME", home.dir.path().join("xdg-data"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while xlen(&srv, "jobs") < 2_000 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let o = child.wait_with_output().unwrap();
+    let (so, se) = out(&o);
+    assert_eq!(o.status.code(), Some(130), "{so}{se}");
+    assert!(
+        se.contains("interrupted after") && se.contains("Ctrl-C"),
+        "{se}"
+    );
+    let moved = xlen(&srv, "jobs");
+    let left = xlen(&srv, "jobs:dlq");
+    assert!(left > 0, "it stopped part-way (moved {moved})");
+    assert_eq!(moved + left, N as u64, "every message exactly once");
+    let printed: serde_json::Value = serde_json::from_str(&so).unwrap();
+    assert_eq!(printed["counts"]["requeued"].as_u64(), Some(moved), "{so}");
+    let log = std::fs::read_to_string(home.dir.path().join("xdg-data/redeye/audit.log")).unwrap();
+    let rec: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(rec["count"].as_u64(), Some(moved), "{rec}");
+    assert!(
+        rec["result"].as_str().unwrap().contains("interrupted"),
+        "{rec}"
+    );
+}
+
+#[test]
+fn progress_is_a_plain_line_without_a_terminal_and_nothing_with_quiet() {
+    let srv = Server::plain();
+    fill_dlq(&srv, 5_000);
+    let home = Home::new();
+    let run = |extra: &[&str], dlq: &str| {
+        let o = home
+            .redeye()
+            .env("REDIS_ADDR", srv.addr())
+            .args(["dlq", "requeue", "--dlq", dlq, "--all", "--yes", "--force"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let (so, se) = out(&o);
+        assert_eq!(o.status.code(), Some(0), "{so}{se}");
+        se
+    };
+    let se = run(&[], "jobs:dlq");
+    assert!(
+        se.contains("done of 5000") && se.contains("5000 done in"),
+        "{se}"
+    );
+    fill_dlq(&srv, 5_000);
+    let se = run(&["--quiet"], "jobs:dlq");
+    assert!(!se.contains("done of"), "{se}");
+}

@@ -19,7 +19,7 @@
 //! (reported as `finished_interrupted`), so no duplicate is left behind; not
 //! found, the copy was never written and the entry is moved normally.
 
-use super::{BATCH, DlqSelect, Outcome, call, ints, num, s, script};
+use super::{BATCH, DlqSelect, Outcome, call, ints, num, s, script, stop_here};
 use crate::connect::{Deployment, Node};
 use crate::error::{Failure, Result};
 use crate::model::dlq::{FIELDS, ORIGINAL_ID, ORIGINAL_STREAM};
@@ -282,6 +282,9 @@ pub async fn dlq_requeue(
     }
     let mut next_chunk = 0;
     loop {
+        if stop_here(&mut out) {
+            break;
+        }
         let args: Vec<Vec<u8>> = match (&ranges, chunks.get(next_chunk)) {
             (Some((start, end)), _) => {
                 vec![s("range"), now(), s(start), s(end), num(BATCH)]
@@ -399,6 +402,9 @@ pub async fn dead_letter(
     let failed_at = num(crate::time::now_ms() / 1000);
     let error = format!("moved by redeye: {reason}");
     for chunk in ids.chunks(BATCH) {
+        if stop_here(&mut out) {
+            break;
+        }
         let mut args = vec![
             s(group),
             s(MOVER),

@@ -26,6 +26,27 @@ const DEAD_LETTER: &str = include_str!("dead_letter.lua");
 const DLQ_REQUEUE: &str = include_str!("dlq_requeue.lua");
 const PRUNE_CONSUMERS: &str = include_str!("prune_consumers.lua");
 
+/// Set by Ctrl-C during a CLI write: the operation stops between batches
+/// (the batch in flight completes or not at all: each is atomic).
+static INTERRUPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// What `Outcome::stopped` says after Ctrl-C.
+pub const INTERRUPTED: &str = "interrupted (Ctrl-C) between two batches";
+
+/// Ask running operations to stop before their next batch.
+pub fn interrupt() {
+    INTERRUPT.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Before a batch: stop here if interrupted, saying so in the outcome.
+fn stop_here(out: &mut Outcome) -> bool {
+    let stop = INTERRUPT.load(std::sync::atomic::Ordering::SeqCst);
+    if stop {
+        out.stopped = Some(INTERRUPTED.into());
+    }
+    stop
+}
+
 /// Entries per script call: bounded work per atomic step.
 pub const BATCH: usize = 500;
 
@@ -290,6 +311,9 @@ pub async fn claim(
     let mut out = Outcome::new("claim", stream, Some(group));
     out.target = Some(to.clone());
     for chunk in ids.chunks(BATCH) {
+        if stop_here(&mut out) {
+            break;
+        }
         let mut args = vec![s(stream), s(group), s(to), num(min_idle.as_millis())];
         args.extend(chunk.iter().map(s));
         args.push(s("JUSTID"));
@@ -318,6 +342,9 @@ pub async fn autoclaim(
     out.target = Some(to.clone());
     let mut cursor = "0-0".to_string();
     loop {
+        if stop_here(&mut out) {
+            break;
+        }
         let v = call(
             conn,
             "XAUTOCLAIM",
@@ -369,6 +396,9 @@ pub async fn requeue_pending(
 ) -> Result<Outcome> {
     let mut out = Outcome::new("requeue", stream, Some(group));
     for chunk in ids.chunks(BATCH) {
+        if stop_here(&mut out) {
+            break;
+        }
         let mut args = vec![s(group), s("redeye-requeue"), num(min_idle.as_millis())];
         args.extend(chunk.iter().map(s));
         let v = match script(conn, REQUEUE_PENDING, &[stream], &args).await {
@@ -401,6 +431,9 @@ pub async fn dead_letter(
     out.target = Some(dlq.clone());
     let failed_at = crate::time::now_ms() / 1000;
     for chunk in ids.chunks(BATCH) {
+        if stop_here(&mut out) {
+            break;
+        }
         let mut args = vec![
             s(group),
             s("redeye-dead-letter"),
@@ -435,6 +468,9 @@ pub async fn dead_letter(
 pub async fn ack(conn: &Node, stream: &Name, group: &Name, ids: &[String]) -> Result<Outcome> {
     let mut out = Outcome::new("ack", stream, Some(group));
     for chunk in ids.chunks(BATCH) {
+        if stop_here(&mut out) {
+            break;
+        }
         let mut args = vec![s(stream), s(group)];
         args.extend(chunk.iter().map(s));
         let n = crate::resp::int(&call(conn, "XACK", &args).await?).unwrap_or(0);
@@ -466,6 +502,9 @@ pub async fn dlq_requeue(
     match sel {
         DlqSelect::Ids(ids) => {
             for chunk in ids.chunks(BATCH) {
+                if stop_here(&mut out) {
+                    break;
+                }
                 let mut args = vec![s("ids"), crate::model::dlq::FIELDS.join(",").into_bytes()];
                 args.extend(chunk.iter().map(s));
                 let v = match script(conn, DLQ_REQUEUE, &[dlq, fallback_target], &args).await {
@@ -489,6 +528,9 @@ pub async fn dlq_requeue(
             };
             let mut start = s("-");
             loop {
+                if stop_here(&mut out) {
+                    break;
+                }
                 let v = script(
                     conn,
                     DLQ_REQUEUE,
@@ -609,6 +651,9 @@ async fn last_id(conn: &Node, stream: &Name) -> Result<Option<String>> {
 pub async fn dlq_delete(conn: &Node, dlq: &Name, ids: &[String]) -> Result<Outcome> {
     let mut out = Outcome::new("dlq-delete", dlq, None);
     for chunk in ids.chunks(BATCH) {
+        if stop_here(&mut out) {
+            break;
+        }
         let mut args = vec![s(dlq)];
         args.extend(chunk.iter().map(s));
         let n = crate::resp::int(&call(conn, "XDEL", &args).await?).unwrap_or(0);
@@ -706,6 +751,9 @@ pub async fn prune_consumers(
 ) -> Result<Outcome> {
     let mut out = Outcome::new("prune-consumers", stream, Some(group));
     for chunk in names.chunks(BATCH) {
+        if stop_here(&mut out) {
+            break;
+        }
         let mut args = vec![s(group)];
         args.extend(chunk.iter().map(s));
         let r = ints(&script(conn, PRUNE_CONSUMERS, &[stream], &args).await?);

@@ -141,6 +141,17 @@ impl Op {
         }
     }
 
+    /// How many entries it will act on, where known beforehand (for a
+    /// progress bar): the ids named, or the count shown in the confirmation.
+    pub fn total(&self) -> Option<u64> {
+        match self {
+            Op::DlqRequeueAll { count, .. } | Op::DlqRequeueOlder { count, .. } => Some(*count),
+            Op::Autoclaim { count, .. } => Some(*count as u64),
+            Op::DlqPurge { .. } | Op::Prune { .. } => None,
+            _ => Some(self.ids().len() as u64),
+        }
+    }
+
     /// The ids named by the operation (empty for range operations).
     pub fn ids(&self) -> &[String] {
         match self {
