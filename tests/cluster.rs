@@ -864,3 +864,33 @@ fn an_elasticache_configuration_endpoint_opens_the_whole_cluster() {
     assert_eq!(v["cluster"]["nodes"].as_array().unwrap().len(), 6);
     assert_eq!(v["streams"][0]["exists"], true);
 }
+
+/// `redeye check` on a cluster: streams on different primaries are judged
+/// together (one round trip per primary), with the plugin exit codes.
+#[test]
+fn check_judges_streams_across_every_primary() {
+    let set = ClusterSet::start(Spot::host(), &cluster_ports(6));
+    let streams = ["orders", "payments", "emails"];
+    for s in &streams {
+        set.cli(&["XADD", s, "*", "n", "1"]);
+    }
+    set.cli(&["XGROUP", "CREATE", "orders", "billing", "0"]);
+    let home = Home::new();
+    let cfg = home.config(&yaml(&set, &streams, ""));
+    let check = |args: &[&str]| {
+        let o = home
+            .redeye()
+            .args(["--config", cfg.to_str().unwrap(), "--profile", "c", "check"])
+            .args(args)
+            .output()
+            .unwrap();
+        let (so, se) = out(&o);
+        (o.status.code().unwrap_or(-1), format!("{so}{se}"))
+    };
+    let (code, o) = check(&[]);
+    assert_eq!(code, 0, "{o}");
+    assert!(o.contains("'orders/billing lag'=1;"), "{o}");
+    let (code, o) = check(&["--max-lag", "1"]);
+    assert_eq!(code, 2, "{o}");
+    assert!(o.starts_with("CRITICAL - orders/billing lag 1 (crit 1)"), "{o}");
+}
