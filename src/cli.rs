@@ -14,7 +14,7 @@ dashboard (press ? in it for the keys).\n\n\
 Profiles live in a YAML file (default: ~/.config/redeye/config.yaml; see assets/config.example.yaml). \
 Without a profile, redeye connects in zero-config mode from REDIS_ADDR (or REDIS_HOST/REDIS_PORT), \
 REDIS_PASSWORD, REDIS_USERNAME, REDIS_DB and REDIS_TLS_* variables, defaulting to localhost:6379.",
-    after_help = "Examples:\n  redeye demo\n  redeye --profile production          # the live dashboard\n  redeye profiles\n  redeye --profile staging snapshot\n  redeye --profile staging snapshot --json | jq .streams\n  REDIS_ADDR=10.0.0.5:6380 redeye snapshot\n\nExit codes: 0 ok, 1 runtime failure (network, server, login), 2 configuration or usage error."
+    after_help = "Examples:\n  redeye demo\n  redeye --profile production          # the live dashboard\n  redeye profiles\n  redeye --profile staging snapshot\n  redeye --profile staging snapshot --json | jq .streams\n  REDIS_ADDR=10.0.0.5:6380 redeye snapshot\n\nExit codes: 0 ok, 1 runtime failure (network, server, login), 2 configuration or usage error, 130 a write stopped by Ctrl-C; `redeye check`: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."
 )]
 pub struct Cli {
     /// Profile to use (from the config file); without one, zero-config mode or the file's default_profile.
