@@ -255,17 +255,7 @@ fn record(cli: &Cli, cmd: &crate::cli::RecordCommand) -> Result<()> {
         RecordCommand::Info { file } => {
             let (path, _) = recording_path(cli, file.as_deref())?;
             let rec = crate::record::Recording::open(&path)?;
-            let size: u64 = if path.is_dir() {
-                std::fs::read_dir(&path)
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .filter_map(|e| e.metadata().ok())
-                    .map(|m| m.len())
-                    .sum()
-            } else {
-                std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
-            };
+            let size = crate::record::size(&path);
             println!("recording  {}", path.display());
             println!(
                 "span       {} → {} ({})",

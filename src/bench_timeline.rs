@@ -121,13 +121,7 @@ async fn demo_bytes(secs: u64, dir: &std::path::Path) -> Result<(u64, usize)> {
 }
 
 fn dir_bytes(dir: &std::path::Path) -> u64 {
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.metadata().ok())
-        .map(|m| m.len())
-        .sum()
+    crate::record::size(dir)
 }
 
 fn synthetic_bytes(streams: usize, frames: u64, dir: &std::path::Path) -> Result<u64> {

@@ -27,6 +27,20 @@ pub fn clock(ms: u64, with_day: bool) -> String {
     }
 }
 
+/// The local date of `ms`: `YYYY-MM-DD`.
+pub fn date(ms: u64) -> String {
+    let secs = (ms / 1000) as libc::time_t;
+    // SAFETY: localtime_r writes into the tm we own; a zeroed tm is valid.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    unsafe { libc::localtime_r(&secs, &mut tm) };
+    format!(
+        "{:04}-{:02}-{:02}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday
+    )
+}
+
 /// Parse a local `YYYY-MM-DD HH:MM[:SS]` into unix ms.
 pub fn parse_local(s: &str) -> Option<u64> {
     let (date, time) = s.trim().split_once([' ', 'T'])?;
@@ -66,18 +80,7 @@ pub fn parse_when(s: &str, now_ms: u64) -> Option<u64> {
         return Some(ms);
     }
     // A time of day: today, local.
-    let today = {
-        let secs = (now_ms / 1000) as libc::time_t;
-        let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-        unsafe { libc::localtime_r(&secs, &mut tm) };
-        format!(
-            "{:04}-{:02}-{:02}",
-            tm.tm_year + 1900,
-            tm.tm_mon + 1,
-            tm.tm_mday
-        )
-    };
-    parse_local(&format!("{today} {s}"))
+    parse_local(&format!("{} {s}", date(now_ms)))
 }
 
 #[cfg(test)]

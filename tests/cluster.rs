@@ -892,5 +892,8 @@ fn check_judges_streams_across_every_primary() {
     assert!(o.contains("'orders/billing lag'=1;"), "{o}");
     let (code, o) = check(&["--max-lag", "1"]);
     assert_eq!(code, 2, "{o}");
-    assert!(o.starts_with("CRITICAL - orders/billing lag 1 (crit 1)"), "{o}");
+    assert!(
+        o.starts_with("CRITICAL - orders/billing lag 1 (crit 1)"),
+        "{o}"
+    );
 }

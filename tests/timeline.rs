@@ -141,16 +141,7 @@ async fn a_recorded_demo_replays_exactly_the_snapshot_it_recorded() {
 }
 
 fn day(ms: u64) -> String {
-    redeye::time::clock(ms, true); // warm the local time zone
-    let secs = (ms / 1000) as libc::time_t;
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    unsafe { libc::localtime_r(&secs, &mut tm) };
-    format!(
-        "{:04}-{:02}-{:02}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday
-    )
+    redeye::time::date(ms)
 }
 
 /// A few frames of a small server, written to `dir`.

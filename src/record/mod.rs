@@ -19,7 +19,7 @@
 
 mod store;
 
-pub use store::{Frame, Recorder, Recording, retain, strip_payloads};
+pub use store::{Frame, Recorder, Recording, retain, size, strip_payloads};
 
 /// The first bytes of a recording file.
 pub const MAGIC: &[u8; 10] = b"REDEYE-REC";

@@ -101,16 +101,7 @@ fn io(path: &Path, what: &str, e: std::io::Error) -> Failure {
 
 /// The local date of `ms` as `YYYY-MM-DD` (the recording's file per day).
 fn day(ms: u64) -> String {
-    let secs = (ms / 1000) as libc::time_t;
-    // SAFETY: localtime_r writes into the tm we own; a zeroed tm is valid.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    unsafe { libc::localtime_r(&secs, &mut tm) };
-    format!(
-        "{:04}-{:02}-{:02}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday
-    )
+    crate::time::date(ms)
 }
 
 /// Appends frames to a directory's day files, with retention.
@@ -174,6 +165,21 @@ impl Writer {
     /// directory holds more than `max_bytes`. Today's file is never deleted.
     fn retain(&self, now_ms: u64) {
         let _ = retain(&self.dir, now_ms, self.keep, self.max_bytes);
+    }
+}
+
+/// Bytes of a recording: a file, or every file of a directory.
+pub fn size(path: &Path) -> u64 {
+    if path.is_dir() {
+        std::fs::read_dir(path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum()
+    } else {
+        std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
     }
 }
 

@@ -197,24 +197,7 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
             slowlog_log_slower_than_us: Some(10_000),
             slowlog_max_len: Some(128),
             appendonly: Some("yes".into()),
-            settings: [
-                ("maxmemory", "2147483648"),
-                ("maxmemory-policy", "allkeys-lru"),
-                ("appendonly", "yes"),
-                ("appendfsync", "everysec"),
-                ("tcp-keepalive", "300"),
-                ("timeout", "0"),
-                ("slowlog-log-slower-than", "10000"),
-                ("slowlog-max-len", "128"),
-                ("maxclients", "10000"),
-                ("io-threads", "1"),
-                ("protected-mode", "yes"),
-                ("bind", "10.0.4.21"),
-                ("latency-monitor-threshold", "100"),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+            settings: settings(),
         }),
         streams,
         slowlog: Some(Slowlog {
@@ -318,8 +301,9 @@ fn latency(now: u64) -> insight::Latency {
     }
 }
 
-fn advisor(_now: u64) -> insight::Advisor {
-    let settings = [
+/// The server's settings as CONFIG GET read them (the advisor's list).
+fn settings() -> std::collections::BTreeMap<String, String> {
+    [
         ("maxmemory", "2147483648"),
         ("maxmemory-policy", "allkeys-lru"),
         ("appendonly", "yes"),
@@ -336,7 +320,11 @@ fn advisor(_now: u64) -> insight::Advisor {
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    .collect()
+}
+
+fn advisor(_now: u64) -> insight::Advisor {
+    let settings = settings();
     let user = Ok(crate::collect::insight::AclUser {
         on: true,
         nopass: false,
