@@ -128,9 +128,11 @@ pub fn advise(
     let mut rows = Vec::new();
     let get = |k: &str| settings.get(k).cloned();
     let mut row = |setting: &str, value: Option<String>, rec: &str, why: &str, sev: Severity| {
+        // A setting not read (CONFIG not permitted, renamed away) is never "ok".
+        let sev = if value.is_none() { Severity::Info } else { sev };
         rows.push(Advice {
             setting: setting.into(),
-            value: value.unwrap_or_else(|| "?".into()),
+            value: value.unwrap_or_else(|| "could not be read".into()),
             recommended: rec.into(),
             why: why.into(),
             severity: sev,
@@ -407,6 +409,12 @@ mod tests {
             ("CONFIG".to_string(), false),
         ];
         let rows = advise(&s, Some(&user), Some(&present), true);
+        // Not read: a note, never ok.
+        let r = rows.iter().find(|r| r.setting == "timeout").unwrap();
+        assert_eq!(
+            (r.value.as_str(), r.severity),
+            ("could not be read", Severity::Info)
+        );
         let sev = |k: &str| rows.iter().find(|r| r.setting == k).unwrap().severity;
         assert_eq!(sev("maxmemory"), Severity::Warn);
         assert_eq!(sev("appendonly"), Severity::Warn);
