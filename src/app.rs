@@ -104,7 +104,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Bench(args)) => crate::bench::run(args).await,
-        Some(Command::Check(args)) => match crate::check::run(&cli, args).await {
+        Some(Command::Check(args)) => match crate::check::run(select_profile(&cli), args).await {
             0 => Ok(()),
             code => Err(Failure::Status(code)),
         },

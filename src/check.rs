@@ -325,7 +325,8 @@ pub fn report(findings: &[Finding], problems: &[String]) -> (Status, String) {
 }
 
 /// Run the check: UNKNOWN (exit 3) for anything that keeps it from judging.
-pub async fn run(cli: &crate::cli::Cli, a: &CheckArgs) -> i32 {
+/// `profile`: the selected profile, or why there is none (UNKNOWN too).
+pub async fn run(profile: crate::error::Result<crate::config::Profile>, a: &CheckArgs) -> i32 {
     let unknown = |why: &Failure, json: bool| {
         if json {
             println!(
@@ -337,7 +338,7 @@ pub async fn run(cli: &crate::cli::Cli, a: &CheckArgs) -> i32 {
         }
         3
     };
-    let profile = match crate::app::select_profile(cli) {
+    let profile = match profile {
         Ok(p) => p,
         Err(e) => return unknown(&e, a.json),
     };
