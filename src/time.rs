@@ -10,16 +10,21 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// Local wall-clock time of `ms`: `14:02:05`, or `26 14:02` (day of month)
-/// with `with_day`. Local, as the on-call engineer's clock shows it.
-pub fn clock(ms: u64, with_day: bool) -> String {
+/// The local broken-down time of `ms` (`None` if the C library cannot say).
+fn local(ms: u64) -> Option<libc::tm> {
     let secs = (ms / 1000) as libc::time_t;
     // SAFETY: localtime_r writes into the tm we own; a zeroed tm is valid.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     let ok = unsafe { !libc::localtime_r(&secs, &mut tm).is_null() };
-    if !ok {
+    ok.then_some(tm)
+}
+
+/// Local wall-clock time of `ms`: `14:02:05`, or `26 14:02` (day of month)
+/// with `with_day`. Local, as the on-call engineer's clock shows it.
+pub fn clock(ms: u64, with_day: bool) -> String {
+    let Some(tm) = local(ms) else {
         return "?".into();
-    }
+    };
     if with_day {
         format!("{:02} {:02}:{:02}", tm.tm_mday, tm.tm_hour, tm.tm_min)
     } else {
@@ -29,10 +34,8 @@ pub fn clock(ms: u64, with_day: bool) -> String {
 
 /// The local date of `ms`: `YYYY-MM-DD`.
 pub fn date(ms: u64) -> String {
-    let secs = (ms / 1000) as libc::time_t;
-    // SAFETY: localtime_r writes into the tm we own; a zeroed tm is valid.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    unsafe { libc::localtime_r(&secs, &mut tm) };
+    // SAFETY: a zeroed tm is valid (it only stands in when localtime_r fails).
+    let tm = local(ms).unwrap_or_else(|| unsafe { std::mem::zeroed() });
     format!(
         "{:04}-{:02}-{:02}",
         tm.tm_year + 1900,

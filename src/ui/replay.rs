@@ -63,11 +63,7 @@ pub async fn run(
     });
     let span = |app: &App| crate::model::series::WINDOWS[app.window].1;
     app.replay_show(frames_for(&rec, i, span(&app))?);
-    let mut terminal = ratatui::try_init().map_err(|e| {
-        Failure::runtime(format!(
-            "cannot open the terminal ({e}); run redeye in an interactive terminal"
-        ))
-    })?;
+    let mut terminal = crate::ui::run::open_terminal()?;
     let result = async {
         let mut events = EventStream::new();
         let mut tick = tokio::time::interval(Duration::from_millis(100));

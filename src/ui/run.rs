@@ -32,11 +32,7 @@ pub async fn run(profile: Profile, theme: Theme, switcher: Option<Switcher>) -> 
         );
     }
     let link = crate::connect::Link::open(&profile).await?;
-    let mut terminal = ratatui::try_init().map_err(|e| {
-        Failure::runtime(format!(
-            "cannot open the terminal ({e}); run redeye in an interactive terminal"
-        ))
-    })?;
+    let mut terminal = open_terminal()?;
     let result = event_loop(&mut terminal, link.clone(), theme, switcher).await;
     ratatui::restore();
     link.close();
@@ -193,6 +189,15 @@ async fn event_loop(
             sent_needs = needs;
         }
     }
+}
+
+/// Take the terminal (alternate screen, raw mode); `ratatui::restore` gives it back.
+pub fn open_terminal() -> Result<ratatui::DefaultTerminal> {
+    ratatui::try_init().map_err(|e| {
+        Failure::runtime(format!(
+            "cannot open the terminal ({e}); run redeye in an interactive terminal"
+        ))
+    })
 }
 
 /// The profile's recorder, when it records (`--record` or `record:`).
