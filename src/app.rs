@@ -220,14 +220,8 @@ async fn replay(
     let rec = crate::record::Recording::open(&path)?;
     let start = when(time, crate::time::now_ms(), "--time")?;
     if json {
-        let from = start.map(|t| rec.at(t)).unwrap_or(0);
-        for i in from..rec.len() {
-            println!(
-                "{}",
-                serde_json::to_string(&rec.frame(i)?.snapshot).expect("snapshot serialises")
-            );
-        }
-        return Ok(());
+        // From the frame on screen at --time.
+        return json_lines(&rec, start.map(|t| rec.at(t)).unwrap_or(0), u64::MAX);
     }
     let first = rec.frame(0)?.snapshot;
     let info = match &profile {
@@ -247,6 +241,17 @@ async fn replay(
         None => crate::ui::theme::Theme::load(cli.theme.as_deref().unwrap_or("dark"))?,
     };
     crate::ui::replay::run(rec, start, info, theme).await
+}
+
+/// The snapshots of frames `from..` taken up to `to_ms`, one JSON line each.
+fn json_lines(rec: &crate::record::Recording, from: usize, to_ms: u64) -> Result<()> {
+    for i in (from..rec.len()).take_while(|i| rec.time(*i) <= to_ms) {
+        println!(
+            "{}",
+            serde_json::to_string(&rec.frame(i)?.snapshot).expect("snapshot serialises")
+        );
+    }
+    Ok(())
 }
 
 fn record(cli: &Cli, cmd: &crate::cli::RecordCommand) -> Result<()> {
@@ -287,20 +292,7 @@ fn record(cli: &Cli, cmd: &crate::cli::RecordCommand) -> Result<()> {
                 return Err(Failure::config("--from is after --to; swap them"));
             }
             if *json {
-                for i in rec.at(from)..rec.len() {
-                    if rec.time(i) < from {
-                        continue;
-                    }
-                    if rec.time(i) > to {
-                        break;
-                    }
-                    println!(
-                        "{}",
-                        serde_json::to_string(&rec.frame(i)?.snapshot)
-                            .expect("snapshot serialises")
-                    );
-                }
-                return Ok(());
+                return json_lines(&rec, rec.first_from(from), to);
             }
             let out = output.as_ref().expect("clap requires -o without --json");
             let n = rec.export(from, to, out)?;

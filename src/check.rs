@@ -101,6 +101,13 @@ impl Finding {
         }
     }
 
+    /// A figure that could not be measured, and why.
+    fn unknown(label: String, warn: f64, crit: f64, reason: String) -> Self {
+        let mut f = Finding::judge(label, None, warn, crit, "");
+        f.reason = Some(reason);
+        f
+    }
+
     fn shown(&self, v: f64) -> String {
         if self.unit == "s" {
             crate::format::age((v * 1000.0) as u64)
@@ -212,15 +219,21 @@ pub fn findings(s: &Snapshot, t: &Thresholds, a: &CheckArgs) -> Vec<Finding> {
         // Not read (not permitted, disabled): unknown, with the server's reason.
         let section = format!("stream {}", st.name);
         if let Some(p) = s.problems.iter().find(|p| p.section.ends_with(&section)) {
-            let mut f = Finding::judge(format!("{} length", st.name), None, 0.0, 0.0, "");
-            f.reason = Some(p.message.clone());
-            out.push(f);
+            out.push(Finding::unknown(
+                format!("{} length", st.name),
+                0.0,
+                0.0,
+                p.message.clone(),
+            ));
             continue;
         }
         if !st.exists {
-            let mut f = Finding::judge(format!("{} length", st.name), None, 0.0, 0.0, "");
-            f.reason = Some("the stream does not exist".into());
-            out.push(f);
+            out.push(Finding::unknown(
+                format!("{} length", st.name),
+                0.0,
+                0.0,
+                "the stream does not exist".into(),
+            ));
             continue;
         }
         for g in st
@@ -230,9 +243,12 @@ pub fn findings(s: &Snapshot, t: &Thresholds, a: &CheckArgs) -> Vec<Finding> {
         {
             let who = format!("{}/{}", st.name, g.name);
             if !g.exists {
-                let mut f = Finding::judge(format!("{who} lag"), None, lag.0, lag.1, "");
-                f.reason = Some("the group does not exist".into());
-                out.push(f);
+                out.push(Finding::unknown(
+                    format!("{who} lag"),
+                    lag.0,
+                    lag.1,
+                    "the group does not exist".into(),
+                ));
                 continue;
             }
             let mut f = Finding::judge(

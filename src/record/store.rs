@@ -474,6 +474,12 @@ impl Recording {
             .saturating_sub(1)
     }
 
+    /// The first frame taken at or after `at_ms` (`len()` if none).
+    pub fn first_from(&self, at_ms: u64) -> usize {
+        self.order
+            .partition_point(|(fi, ei)| self.files[*fi].entries[*ei].at_ms < at_ms)
+    }
+
     /// Read frame `i` (one seek and one read).
     pub fn frame(&self, i: usize) -> Result<Frame> {
         let (file, e) = self.entry(i);

@@ -35,7 +35,7 @@ pub fn target(rec: &Recording, i: usize, m: ReplayMove) -> usize {
             let t = (rec.time(i) as i64 + ms).max(0) as u64;
             if ms > 0 {
                 // Forward: the first frame at or after the time.
-                (rec.at(t) + usize::from(rec.time(rec.at(t)) < t)).min(last)
+                rec.first_from(t).min(last)
             } else {
                 rec.at(t)
             }
