@@ -95,6 +95,46 @@ pub struct Probe {
     pub bytes: u64,
 }
 
+/// The commands that probe a key, in the order [`Probe::set`] reads their
+/// replies: TYPE, PTTL, MEMORY USAGE (5 samples of a collection's elements).
+pub fn probe_commands(k: &Name) -> [(&'static str, Vec<Vec<u8>>); 3] {
+    let k = k.as_bytes().to_vec();
+    [
+        ("TYPE", vec![k.clone()]),
+        ("PTTL", vec![k.clone()]),
+        (
+            "MEMORY",
+            vec![b"USAGE".to_vec(), k, b"SAMPLES".to_vec(), b"5".to_vec()],
+        ),
+    ]
+}
+
+impl Probe {
+    /// Nothing read yet (a key with no reply counts as gone).
+    pub fn new(name: Name) -> Self {
+        Probe {
+            name,
+            kind: String::new(),
+            pttl: -2,
+            bytes: 0,
+        }
+    }
+
+    /// The reply to probe command `which` of [`probe_commands`].
+    pub fn set(&mut self, which: usize, v: &redis::Value) {
+        match which {
+            0 => self.kind = crate::resp::text(v).unwrap_or_default(),
+            1 => {
+                self.pttl = match v {
+                    redis::Value::Int(t) => *t,
+                    _ => -2,
+                }
+            }
+            _ => self.bytes = crate::resp::int(v).unwrap_or(0),
+        }
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 struct Acc {
     keys: u64,
@@ -405,31 +445,33 @@ pub async fn walk_all(
             if !std::ptr::eq(owner, node) {
                 continue;
             }
-            let (Some(mut t), Some(mut ttl), Some(mut mem)) =
-                (node.cmd("TYPE"), node.cmd("PTTL"), node.cmd("MEMORY"))
-            else {
-                break;
-            };
-            t.arg(k);
-            ttl.arg(k);
-            mem.arg("USAGE").arg(k).arg("SAMPLES").arg(5);
-            pipe.add_command(t).add_command(ttl).add_command(mem);
+            let cmds: Option<Vec<redis::Cmd>> = probe_commands(k)
+                .into_iter()
+                .map(|(name, args)| {
+                    let mut c = node.cmd(name)?;
+                    for a in args {
+                        c.arg(a);
+                    }
+                    Some(c)
+                })
+                .collect();
+            let Some(cmds) = cmds else { break };
+            for c in cmds {
+                pipe.add_command(c);
+            }
             asked.push(k.clone());
         }
         if !asked.is_empty()
             && let Ok(replies) = node.pipeline(&pipe).await
         {
             for (k, r) in asked.into_iter().zip(replies.chunks(3)) {
-                let val = |i: usize| r.get(i).and_then(|x| x.as_ref().ok());
-                got.probes.push(Probe {
-                    name: k,
-                    kind: val(0).and_then(crate::resp::text).unwrap_or_default(),
-                    pttl: match val(1) {
-                        Some(redis::Value::Int(t)) => *t,
-                        _ => -2,
-                    },
-                    bytes: val(2).and_then(crate::resp::int).unwrap_or(0),
-                });
+                let mut p = Probe::new(k);
+                for (which, v) in r.iter().enumerate() {
+                    if let Ok(v) = v {
+                        p.set(which, v);
+                    }
+                }
+                got.probes.push(p);
             }
         }
         walk.step(&w, got, nodes, dbsize, now);

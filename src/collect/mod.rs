@@ -341,12 +341,10 @@ fn plan(
             .enumerate()
             .filter(|(_, k)| (part.owns)(k.as_bytes()))
         {
-            add(Slot::KeyType(i), vec![b(k)]);
-            add(Slot::KeyTtl(i), vec![b(k)]);
-            add(
-                Slot::KeyMem(i),
-                vec![b("USAGE"), b(k), b("SAMPLES"), b("5")],
-            );
+            let slots = [Slot::KeyType(i), Slot::KeyTtl(i), Slot::KeyMem(i)];
+            for (slot, (_, args)) in slots.into_iter().zip(keys::probe_commands(k)) {
+                add(slot, args);
+            }
         }
     }
     if req.slowlog > 0 {
@@ -815,22 +813,15 @@ async fn poll_node(
                 let Some(name) = req.keys.as_ref().and_then(|w| w.probe.get(*i)) else {
                     continue;
                 };
-                let p = probes.entry(*i).or_insert_with(|| keys::Probe {
-                    name: name.clone(),
-                    kind: String::new(),
-                    pttl: -2,
-                    bytes: 0,
-                });
-                match slot {
-                    Slot::KeyType(_) => p.kind = crate::resp::text(&v).unwrap_or_default(),
-                    Slot::KeyTtl(_) => {
-                        p.pttl = match v {
-                            Value::Int(t) => t,
-                            _ => -2,
-                        }
-                    }
-                    _ => p.bytes = crate::resp::int(&v).unwrap_or(0),
-                }
+                let which = match slot {
+                    Slot::KeyType(_) => 0,
+                    Slot::KeyTtl(_) => 1,
+                    _ => 2,
+                };
+                probes
+                    .entry(*i)
+                    .or_insert_with(|| keys::Probe::new(name.clone()))
+                    .set(which, &v);
             }
             Slot::SlowlogLen => slowlog_len = crate::resp::int(&v).unwrap_or(0),
             Slot::ClientList => {
