@@ -99,18 +99,16 @@ async fn demo_bytes(secs: u64, dir: &std::path::Path) -> Result<(u64, usize)> {
         false,
     )?;
     let mut h = crate::collect::collector::spawn(profile.clone(), Default::default());
-    let mut history = crate::model::history::History::default();
-    let mut log = crate::model::alerts::AlertLog::default();
+    // What the dashboard does with each refresh when it records.
+    let mut app = crate::ui::app::App::for_profile(&profile, crate::ui::theme::Theme::monochrome());
     let end = Instant::now() + Duration::from_secs(secs);
     let mut frames = 0;
     while Instant::now() < end {
         if let Ok(Some(crate::collect::collector::FromCollector::Snapshot(s))) =
             tokio::time::timeout(Duration::from_secs(2), h.rx.recv()).await
         {
-            history.push(s.clone());
-            let alerts = crate::model::alerts::evaluate(&s, &history.rates, &profile.alerts);
-            log.update(s.taken_at_ms, &alerts);
-            rec.record(&s, &alerts, &log);
+            app.on_snapshot(s.clone());
+            rec.record(&s, &app.alerts, &app.log);
             frames += 1;
         }
     }

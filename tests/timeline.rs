@@ -38,8 +38,8 @@ async fn record_for(
     .unwrap();
     let mut h = spawn(p.clone(), Limits::default());
     h.tx.send(ToCollector::Needs(needs)).unwrap();
-    let mut log = redeye::model::alerts::AlertLog::default();
-    let mut history = redeye::model::history::History::default();
+    // What the dashboard does with each refresh when it records.
+    let mut app = redeye::ui::app::App::for_profile(&p, redeye::ui::theme::Theme::monochrome());
     let mut seen = Vec::new();
     let end = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < end {
@@ -47,10 +47,8 @@ async fn record_for(
             continue;
         };
         if let FromCollector::Snapshot(s) = msg {
-            history.push(s.clone());
-            let alerts = redeye::model::alerts::evaluate(&s, &history.rates, &p.alerts);
-            log.update(s.taken_at_ms, &alerts);
-            rec.record(&s, &alerts, &log);
+            app.on_snapshot(s.clone());
+            rec.record(&s, &app.alerts, &app.log);
             seen.push(s);
         }
     }

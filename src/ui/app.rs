@@ -289,6 +289,14 @@ impl App {
         cx.clamp();
     }
 
+    /// The dashboard's app for a profile: its header facts, refresh and
+    /// alert thresholds.
+    pub fn for_profile(p: &crate::config::Profile, theme: Theme) -> App {
+        let mut app = App::new(ProfileInfo::of(p), theme, p.refresh);
+        app.thresholds = p.alerts.clone();
+        app
+    }
+
     /// Replay: show the recording up to its frame `frames.last()`, with the
     /// frames before it as history (the charts' window, sampled).
     pub fn replay_show(&mut self, frames: Vec<crate::record::Frame>) {

@@ -4,7 +4,7 @@
 use crate::collect::collector::{self, FromCollector, Limits, Needs, ToCollector};
 use crate::config::Profile;
 use crate::error::{Failure, Result};
-use crate::ui::app::{App, Effect, ProfileInfo};
+use crate::ui::app::{App, Effect};
 use crate::ui::render;
 use crate::ui::theme::Theme;
 use crossterm::event::{Event, EventStream, KeyEventKind};
@@ -217,8 +217,7 @@ fn start_recorder(p: &Profile, app: &mut App) -> Result<Option<crate::record::Re
 }
 
 fn new_app(p: &Profile, theme: Theme) -> App {
-    let mut app = App::new(ProfileInfo::of(p), theme, p.refresh);
-    app.thresholds = p.alerts.clone();
+    let mut app = App::for_profile(p, theme);
     if let Some(c) = &p.claim_consumer {
         app.claim_consumer = crate::model::Name::parse(c);
     }
