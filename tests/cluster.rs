@@ -266,7 +266,9 @@ async fn a_killed_primary_and_a_resharding_are_followed_while_polling() {
             set.cli(&["XADD", s, "*", "n", &i.to_string()]);
         }
     }
-    set.cli(&["WAIT", "1", "1000"]);
+    // Every primary's replica has the entries (WAIT would cover only the
+    // one node redis-cli -c happens to talk to).
+    set.wait_replicated();
     let home = Home::new();
     let cfg = home.config(&yaml(&set, &streams, ""));
     let profile = profile_from(&cfg);

@@ -469,7 +469,10 @@ async fn replay_in_a_terminal_steps_back_to_an_earlier_lag() {
     // Frames are 500 ms apart and the clock shows seconds: wait for the
     // frame counter two back, then check the time too.
     let s = wait(&format!("◂ ▸ {}/{}", seen.len() - 2, seen.len()));
-    assert!(s.contains(&format!("REPLAY {}", clock(before.taken_at_ms))), "{s}");
+    assert!(
+        s.contains(&format!("REPLAY {}", clock(before.taken_at_ms))),
+        "{s}"
+    );
     assert!(
         row(&s)
             .split_whitespace()
