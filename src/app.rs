@@ -159,9 +159,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Man) => {
             let cmd = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(cmd)
-                .render(&mut std::io::stdout())
-                .map_err(|e| Failure::runtime(format!("cannot write the man page: {e}")))
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                // `redeye man | head`: the reader went away; end quietly.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.map_err(|e| Failure::runtime(format!("cannot write the man page: {e}"))),
+            }
         }
         Some(Command::Demo(args)) => crate::demo::run(args, cli.theme.as_deref(), cli.record).await,
         Some(Command::Replay { file, time, json }) => {

@@ -4,6 +4,7 @@ use redeye::cli::Cli;
 fn main() {
     // Real bugs get color-eyre's report (and a backtrace with RUST_BACKTRACE=1).
     let _ = color_eyre::install();
+    quiet_on_broken_stdout();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         // `redeye check` is run by monitoring agents: bad arguments are
@@ -30,4 +31,37 @@ fn main() {
         }
         std::process::exit(failure.exit_code());
     }
+}
+
+/// `redeye … | head`: when the reader goes away, a `println!` panics with
+/// "failed printing to stdout: Broken pipe". End quietly with 0 then, as
+/// other Unix tools do. SIGPIPE stays ignored (restoring it would kill the
+/// dashboard when its ssh pipe breaks); only a panic whose cause is a closed
+/// stdout is treated so, every other panic is a bug and reported.
+fn quiet_on_broken_stdout() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") && stdout_reader_gone() {
+            std::process::exit(0);
+        }
+        report(info)
+    }));
+}
+
+/// Whether stdout is a pipe whose reading end is closed (POLLERR on it).
+fn stdout_reader_gone() -> bool {
+    let mut fd = libc::pollfd {
+        fd: 1,
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, a zero timeout.
+    let n = unsafe { libc::poll(&mut fd, 1, 0) };
+    n > 0 && fd.revents & libc::POLLERR != 0
 }

@@ -106,3 +106,35 @@ fn the_audit_log_filters_by_time_profile_and_action() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Run redeye with its stdout a pipe whose reader is already gone (as in
+/// `redeye man | head -0`): it must end quietly with 0, no panic, no error.
+pub fn with_reader_gone(cmd: &mut std::process::Command) -> (Option<i32>, String) {
+    use std::process::Stdio;
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = cmd
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn commands_whose_reader_goes_away_end_quietly() {
+    let home = Home::new();
+    for args in [&["man"][..], &["completions", "bash"], &["--help"]] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_redeye"));
+        cmd.args(args).env("HOME", home.dir.path());
+        let (code, stderr) = with_reader_gone(&mut cmd);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

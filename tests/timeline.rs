@@ -80,7 +80,7 @@ async fn a_recorded_demo_replays_exactly_the_snapshot_it_recorded() {
     p.streams = redeye::demo::workload::stream_settings(&Default::default());
     let dir = home.dir.path().join("rec");
     let needs = Needs {
-        dlq: Some(("task_events:dlq".into(), "+".into())),
+        dlq: Some(("task_events:dlq".into(), redeye::collect::PageEnd::Newest)),
         ..Default::default()
     };
     let seen = record_for(p, 30, &dir, false, needs).await;
@@ -281,7 +281,7 @@ async fn no_payload_and_no_password_reach_the_store_unless_asked() {
         groups: vec![],
     }];
     let needs = || Needs {
-        dlq: Some(("jobs:dlq".into(), "+".into())),
+        dlq: Some(("jobs:dlq".into(), redeye::collect::PageEnd::Newest)),
         ..Default::default()
     };
     let home = Home::new();
@@ -486,4 +486,23 @@ async fn replay_in_a_terminal_steps_back_to_an_earlier_lag() {
     wait("writes are disabled");
     t(&["send-keys", "-t", "r", "q"]);
     t(&["kill-server"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_json_into_a_reader_that_goes_away_ends_quietly() {
+    let home = Home::new();
+    let dir = home.dir.path().join("rec");
+    small_recording(&dir, 2).await;
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_redeye"))
+        .args(["replay", dir.to_str().unwrap(), "--json"])
+        .env("HOME", home.dir.path())
+        .stdout(std::process::Stdio::from(writer))
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
