@@ -7,7 +7,7 @@ use crate::config::Profile;
 use crate::connect::Node;
 use crate::error::{Failure, Result};
 use crate::model::Name;
-use crate::ops::runner::{self, Confirmation, Runner};
+use crate::ops::runner::{self, Confirmation, Overrides, Runner};
 use crate::ops::{self, Op, Outcome};
 use clap::{Args, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
@@ -504,15 +504,25 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
             force,
             flags,
         } => {
-            let runner = Runner::open(profile, flags.dry_run).await?;
+            let runner = Runner::open(profile, flags.dry_run)
+                .await?
+                .overriding(Overrides {
+                    not_a_dlq: *force,
+                    ..Overrides::default()
+                });
             let node = runner.deployment().node_for_key(dlq);
-            if !force {
-                ops::looks_like_a_dlq(node, dlq).await?;
-            }
             let suffix = &profile.streams.dlq.suffix;
             let target = to
                 .clone()
                 .unwrap_or_else(|| dlq.strip_suffix(suffix).unwrap_or_else(|| dlq.clone()));
+            // Not a DLQ: refused before anything is counted or previewed.
+            runner
+                .guard(&Op::DlqRequeueAll {
+                    dlq: dlq.clone(),
+                    target: target.clone(),
+                    count: 0,
+                })
+                .await?;
             let op = if !ids.is_empty() {
                 Op::DlqRequeue {
                     dlq: dlq.clone(),
@@ -594,13 +604,20 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
             flags,
         } => {
             let ttl = ttl.unwrap_or(profile.streams.dlq.ttl);
-            if ttl < Duration::from_secs(60) && !force && !flags.dry_run {
-                return Err(Failure::config(format!(
-                    "--ttl {} would purge every dead letter older than that, which is nearly all of {dlq}; add --force if that is what you mean",
-                    humantime::format_duration(ttl)
-                )));
+            let runner = Runner::open(profile, flags.dry_run)
+                .await?
+                .overriding(Overrides {
+                    short_ttl: *force,
+                    ..Overrides::default()
+                });
+            let op = Op::DlqPurge {
+                dlq: dlq.clone(),
+                ttl,
+            };
+            // A dry run only counts: it may show what a short TTL would drop.
+            if !flags.dry_run {
+                runner.guard(&op).await?;
             }
-            let runner = Runner::open(profile, flags.dry_run).await?;
             let node = runner.deployment().node_for_key(dlq);
             let (n, min_id) = ops::count_older(node, dlq, ttl).await?;
             if flags.dry_run || n == 0 {
@@ -614,10 +631,6 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
                 "purge {n} dead letters older than {} from {dlq} (ids below {min_id})",
                 humantime::format_duration(ttl)
             );
-            let op = Op::DlqPurge {
-                dlq: dlq.clone(),
-                ttl,
-            };
             execute(profile, &runner, op, &what, flags).await
         }
     }

@@ -597,7 +597,11 @@ async fn a_stream_deleted_under_the_pending_view_is_said_and_its_rows_cleared() 
     );
     let mut h = spawn(profile, Limits::default());
     h.tx.send(ToCollector::Needs(Needs {
-        pending: Some(("orders".into(), "billing".into(), "-".into())),
+        pending: Some((
+            "orders".into(),
+            "billing".into(),
+            redeye::collect::PageStart::First,
+        )),
         ..Default::default()
     }))
     .unwrap();
@@ -810,7 +814,7 @@ async fn a_page_of_megabyte_dead_letters_stays_under_the_poll_budget() {
     let profile = local_profile(&srv.addr(), Duration::from_millis(200), &[("orders", &[])]);
     let mut h = spawn(profile, Limits::default());
     h.tx.send(ToCollector::Needs(Needs {
-        dlq: Some(("orders:dlq".into(), "+".into())),
+        dlq: Some(("orders:dlq".into(), redeye::collect::PageEnd::Newest)),
         ..Default::default()
     }))
     .unwrap();
@@ -1004,4 +1008,65 @@ fn a_stream_named_with_bytes_that_are_not_utf8_is_polled_shown_and_acted_on() {
         .unwrap();
     assert_eq!(lossy, 0, "no key under a lossy name was written");
     assert_eq!(last_audit(&home)["stream"], "s_bad\\xff:dlq");
+}
+
+/// One write policy (issue 19): the dashboard's DLQ writes (`Op::run`, as
+/// the dashboard's write task runs them) meet the same guards as the CLI's:
+/// no requeue from a live stream or a stream that is not a DLQ, no purge
+/// with a TTL under a minute; nothing is changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboards_dlq_writes_meet_the_clis_guards() {
+    use redeye::ui::write::WriteOp;
+    let srv = Server::plain();
+    srv.run(&["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"]);
+    for i in 0..3 {
+        srv.run(&["XADD", "orders", "*", "n", &i.to_string()]);
+        srv.run(&["XADD", "plain", "*", "n", &i.to_string()]);
+        srv.run(&[
+            "XADD",
+            "jobs:dlq",
+            "*",
+            "original_stream",
+            "jobs",
+            "n",
+            &i.to_string(),
+        ]);
+    }
+    let home = Home::new();
+    // The audit log goes to the data dir of this process.
+    unsafe {
+        std::env::set_var("XDG_DATA_HOME", home.dir.path().join("xdg-data"));
+    }
+    let p = local_profile(&srv.addr(), Duration::from_secs(1), &[]);
+    let xlen = |k: &str| srv.run(&["XLEN", k]);
+    for (dlq, why) in [
+        ("orders", "has consumer groups, so it is a live stream"),
+        ("plain", "no original_stream or original_id"),
+    ] {
+        let op = WriteOp::DlqRequeueAll {
+            dlq: dlq.into(),
+            target: "elsewhere".into(),
+            count: 3,
+        };
+        let err = op.run(&p).await.unwrap_err().to_string();
+        assert!(err.contains(why), "{dlq}: {err}");
+        assert_eq!(xlen(dlq), redis::Value::Int(3), "{dlq} unchanged");
+        assert_eq!(xlen("elsewhere"), redis::Value::Int(0));
+    }
+    let purge = WriteOp::DlqPurge {
+        dlq: "jobs:dlq".into(),
+        ttl: Duration::from_secs(5),
+    };
+    std::thread::sleep(Duration::from_millis(10));
+    let err = purge.run(&p).await.unwrap_err().to_string();
+    assert!(err.contains("would purge every dead letter"), "{err}");
+    assert_eq!(xlen("jobs:dlq"), redis::Value::Int(3));
+    // A real DLQ passes the guard.
+    let ok = WriteOp::DlqRequeueAll {
+        dlq: "jobs:dlq".into(),
+        target: "jobs".into(),
+        count: 3,
+    };
+    assert_eq!(ok.run(&p).await.unwrap().counts["requeued"], 3);
+    assert_eq!(xlen("jobs"), redis::Value::Int(3));
 }

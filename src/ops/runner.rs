@@ -2,13 +2,17 @@
 //! passes here, and only here live the rules:
 //!
 //! 1. read-only profiles refuse, before connecting;
-//! 2. the ACL pre-check (ACL DRYRUN of each command the op sends);
-//! 3. the audit log must be appendable *before* the first write (else
+//! 2. the guards against a write that is almost surely a mistake
+//!    ([`Runner::guard`]): requeueing from a stream that is not a DLQ, a
+//!    purge that would drop nearly every dead letter. The CLI's `--force`
+//!    lifts them ([`Overrides`]); the dashboard cannot;
+//! 3. the ACL pre-check (ACL DRYRUN of each command the op sends);
+//! 4. the audit log must be appendable *before* the first write (else
 //!    nothing is changed);
-//! 4. the confirmation policy (the word to type) — the CLI and the dashboard
+//! 5. the confirmation policy (the word to type) — the CLI and the dashboard
 //!    ask in their own way, with the word from [`confirmation`];
-//! 5. execution, on the node that owns the key;
-//! 6. the audit record, also of a write that failed. If the record fails
+//! 6. execution, on the node that owns the key;
+//! 7. the audit record, also of a write that failed. If the record fails
 //!    after a write succeeded, the write is reported done, with a loud warning.
 
 use super::{Op, Outcome, audit};
@@ -71,10 +75,23 @@ pub fn claim_consumer_default() -> crate::model::Name {
 /// An operation that passed [`Runner::check`]; the only way to [`Runner::run`] one.
 pub struct Checked<'o>(&'o Op);
 
+/// The guards a user may lift on the command line (`--force`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// Requeue from a stream that does not look like a DLQ.
+    pub not_a_dlq: bool,
+    /// Purge with a TTL under [`MIN_PURGE_TTL`].
+    pub short_ttl: bool,
+}
+
+/// A purge with a shorter TTL drops nearly every dead letter.
+pub const MIN_PURGE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A connected runner for one profile.
 pub struct Runner<'a> {
     profile: &'a Profile,
     dep: Deployment,
+    overrides: Overrides,
 }
 
 impl<'a> Runner<'a> {
@@ -84,7 +101,11 @@ impl<'a> Runner<'a> {
             check_writable(profile)?;
         }
         let dep = crate::connect::connect(profile).await?;
-        Ok(Runner { profile, dep })
+        Ok(Runner {
+            profile,
+            dep,
+            overrides: Overrides::default(),
+        })
     }
 
     /// Refuse on a read-only profile, then connect through an open link (the
@@ -93,7 +114,11 @@ impl<'a> Runner<'a> {
         let profile = link.profile();
         check_writable(profile)?;
         let dep = link.connect().await?;
-        Ok(Runner { profile, dep })
+        Ok(Runner {
+            profile,
+            dep,
+            overrides: Overrides::default(),
+        })
     }
 
     /// Refuse when Sentinel has named another master since this runner
@@ -107,6 +132,36 @@ impl<'a> Runner<'a> {
             "the master changed (failover) since this write was prepared on {}; nothing was written; look at the new master and run it again",
             self.dep.describe()
         )))
+    }
+
+    /// Lift the guards the user lifted (`--force`).
+    pub fn overriding(mut self, overrides: Overrides) -> Self {
+        self.overrides = overrides;
+        self
+    }
+
+    /// The guards against a write that is almost surely a mistake, for the
+    /// CLI and the dashboard alike: a requeue from a stream that does not
+    /// look like a DLQ (it has consumer groups, or its entries lack
+    /// original_stream/original_id), a purge with a TTL under a minute.
+    /// Part of [`Runner::check`]; the CLI also calls it before a dry run.
+    pub async fn guard(&self, op: &Op) -> Result<()> {
+        match op {
+            Op::DlqRequeue { dlq, .. }
+            | Op::DlqRequeueAll { dlq, .. }
+            | Op::DlqRequeueOlder { dlq, .. }
+                if !self.overrides.not_a_dlq =>
+            {
+                super::looks_like_a_dlq(self.dep.node_for_key(dlq), dlq).await
+            }
+            Op::DlqPurge { dlq, ttl } if *ttl < MIN_PURGE_TTL && !self.overrides.short_ttl => {
+                Err(Failure::config(format!(
+                    "a TTL of {} would purge every dead letter older than that, which is nearly all of {dlq}; nothing was changed (give a longer TTL, or on the command line add --force if that is what you mean)",
+                    humantime::format_duration(*ttl)
+                )))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The deployment, for reading what an operation will act on.
@@ -130,6 +185,7 @@ impl<'a> Runner<'a> {
             )));
         }
         self.still_master()?;
+        self.guard(op).await?;
         let node = self.dep.node_for_key(op.stream());
         super::precheck(node, &op.needs()).await?;
         audit::check_appendable()?;
