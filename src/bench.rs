@@ -396,6 +396,7 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
                 latency_history: None,
                 advisor: false,
                 keys: None,
+                reads: Vec::new(),
             };
             let label = format!("{n} streams, {keys} other keys");
             rows.push(measure(&profile, &conn, &admin, &base, args.polls, &label, keys).await?);

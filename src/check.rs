@@ -217,8 +217,8 @@ pub fn findings(s: &Snapshot, t: &Thresholds, a: &CheckArgs) -> Vec<Finding> {
         .filter(|st| a.stream.as_ref().is_none_or(|n| *n == st.name))
     {
         // Not read (not permitted, disabled): unknown, with the server's reason.
-        let section = format!("stream {}", st.name);
-        if let Some(p) = s.problems.iter().find(|p| p.section.ends_with(&section)) {
+        let section = crate::model::Section::Stream(st.name.clone());
+        if let Some(p) = s.problems.iter().find(|p| p.section == section) {
             out.push(Finding::unknown(
                 format!("{} length", st.name),
                 0.0,
@@ -374,8 +374,14 @@ pub async fn run(profile: crate::error::Result<crate::config::Profile>, a: &Chec
     let problems: Vec<String> = snap
         .problems
         .iter()
-        .filter(|p| p.section.contains("stream") || p.section.contains("memory"))
-        .map(|p| format!("{}: {}", p.section, p.message))
+        .filter(|p| {
+            use crate::model::Section;
+            matches!(
+                p.section,
+                Section::Info | Section::Stream(_) | Section::Group(..)
+            )
+        })
+        .map(|p| format!("{}: {}", p.place(), p.message))
         .collect();
     let (status, line) = report(&found, &problems);
     if a.json {

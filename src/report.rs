@@ -303,7 +303,7 @@ pub fn snapshot_text(s: &Snapshot) -> String {
         }
     }
     for p in &s.problems {
-        let _ = writeln!(o, "! {}: {}", clean(&p.section), p.message);
+        let _ = writeln!(o, "! {}: {}", clean(&p.place()), p.message);
     }
     o
 }

@@ -74,8 +74,13 @@ async fn pane_needs_change_what_one_poll_reads() {
         slowlog: 5,
         consumers: ConsumerScope::Groups(vec![("orders".into(), "billing".into())]),
         client_list: Some(10),
-        pending_page: Some(("orders".into(), "billing".into(), "-".into(), 5)),
-        dlq_page: Some(("orders:dlq".into(), "+".into(), 10)),
+        pending_page: Some((
+            "orders".into(),
+            "billing".into(),
+            redeye::collect::PageStart::First,
+            5,
+        )),
+        dlq_page: Some(("orders:dlq".into(), redeye::collect::PageEnd::Newest, 10)),
         discover: Some((0, 1000)),
         discover_node: 0,
         known_groups: Default::default(),
@@ -86,6 +91,7 @@ async fn pane_needs_change_what_one_poll_reads() {
             scan: Some(0),
             probe: vec!["orders".into()],
         }),
+        reads: Vec::new(),
     };
     let out = poll_with(&p, &conn, &req).await.unwrap();
     let s = &out.snapshot;
@@ -109,7 +115,7 @@ async fn pane_needs_change_what_one_poll_reads() {
         pending_page: Some((
             "orders".into(),
             "billing".into(),
-            page.entries[4].id.clone(),
+            redeye::collect::PageStart::After(page.entries[4].id.clone()),
             100,
         )),
         ..req.clone()
@@ -269,4 +275,123 @@ async fn groups_seen_on_the_server_get_their_oldest_pending_entry() {
     let second = next_snapshot(&mut h).await;
     assert_eq!(second.round_trips, 1, "still one round trip per poll");
     assert!(g(&second).oldest_pending_id.is_some(), "{:?}", g(&second));
+}
+
+/// Calls of `cmd` (e.g. "xinfo|stream", "evalsha") since the last CONFIG RESETSTAT.
+fn calls(srv: &Server, cmd: &str) -> u64 {
+    let info = match srv.run(&["INFO", "commandstats"]) {
+        redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+        redis::Value::VerbatimString { text, .. } => text,
+        other => panic!("{other:?}"),
+    };
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("cmdstat_{cmd}:")))
+        .and_then(|r| r.split(',').find_map(|p| p.strip_prefix("calls=")))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The cadence (issue 19): a stream that changes between polls shows its new
+/// length, lag and pending in the very next poll (from its cheap reads), is
+/// read in full in the poll after; a stream that does not change is never
+/// read in full again; a forced refresh reads everything.
+#[tokio::test]
+async fn a_changed_stream_shows_its_new_figures_next_poll_and_an_unchanged_one_is_not_reread() {
+    let srv = Server::plain();
+    for s in ["a", "b"] {
+        for i in 0..3 {
+            srv.run(&["XADD", s, "*", "n", &i.to_string()]);
+            srv.run(&["XADD", &format!("{s}:dlq"), "*", "original_stream", s]);
+        }
+        srv.run(&["XGROUP", "CREATE", s, "g", "0"]);
+        srv.run(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c1",
+            "COUNT",
+            "2",
+            "STREAMS",
+            s,
+            ">",
+        ]);
+    }
+    let mut p = profile(&srv);
+    p.streams.streams = ["a", "b"]
+        .iter()
+        .map(|s| StreamSpec {
+            name: (*s).into(),
+            groups: vec![GroupSpec { name: "g".into() }],
+        })
+        .collect();
+    let dep = redeye::connect::connect(&p).await.unwrap();
+    let mut poller = collector::Poller::new(p.clone(), Limits::default());
+    // No every-Nth full read inside this test.
+    poller.memory.every = 1_000;
+    let first = poller.poll(&dep).await.unwrap();
+    assert_eq!(first.streams[0].length, 3);
+    assert_eq!(first.streams[0].full_read_ms, None);
+
+    // Nothing changed: no stream is read in full.
+    srv.run(&["CONFIG", "RESETSTAT"]);
+    let second = poller.poll(&dep).await.unwrap();
+    assert_eq!(second.round_trips, 1);
+    assert_eq!(calls(&srv, "xinfo|stream") + calls(&srv, "evalsha"), 0);
+    assert_eq!(calls(&srv, "xpending"), 0);
+    let a = &second.streams[0];
+    assert!(a.full_read_ms.is_some());
+    // The heavier figures are the last full read's, still shown.
+    assert_eq!(a.last_id, first.streams[0].last_id);
+    assert_eq!(
+        a.groups[0].oldest_pending_id,
+        first.streams[0].groups[0].oldest_pending_id
+    );
+    assert_eq!(a.dlq.as_ref().unwrap().length, 3);
+    assert!(a.dlq.as_ref().unwrap().newest_id.is_some());
+    assert!(a.dlq.as_ref().unwrap().full_read_ms.is_some());
+
+    // a moves: one XADD, one more delivered.
+    srv.run(&["XADD", "a", "*", "n", "new"]);
+    srv.run(&[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c2",
+        "COUNT",
+        "1",
+        "STREAMS",
+        "a",
+        ">",
+    ]);
+    let third = poller.poll(&dep).await.unwrap();
+    let a = &third.streams[0];
+    assert_eq!(a.length, 4, "length from this poll");
+    assert_eq!(a.groups[0].lag, Some(1), "lag from this poll");
+    assert_eq!(a.groups[0].pending, 3, "pending from this poll");
+    assert_eq!(a.entries_added, Some(4));
+    assert_eq!(calls(&srv, "xinfo|stream") + calls(&srv, "evalsha"), 0);
+
+    // The poll after: a is read in full (plain XINFO STREAM: its entries are
+    // small), b is not.
+    srv.run(&["CONFIG", "RESETSTAT"]);
+    let fourth = poller.poll(&dep).await.unwrap();
+    assert_eq!(calls(&srv, "xinfo|stream"), 1);
+    assert_eq!(calls(&srv, "evalsha"), 0);
+    assert_eq!(calls(&srv, "xpending"), 1);
+    assert_eq!(fourth.streams[0].full_read_ms, None);
+    assert!(fourth.streams[1].full_read_ms.is_some());
+    let by_consumer = &fourth.streams[0].groups[0].pending_by_consumer;
+    assert_eq!(
+        by_consumer.len(),
+        2,
+        "c1 and c2 hold entries: {by_consumer:?}"
+    );
+
+    // A forced refresh trusts nothing remembered: everything through the
+    // body-dropping script (2 streams + 2 DLQs).
+    srv.run(&["CONFIG", "RESETSTAT"]);
+    poller.memory.reset();
+    let fifth = poller.poll(&dep).await.unwrap();
+    assert_eq!(calls(&srv, "evalsha"), 4);
+    assert!(fifth.streams.iter().all(|s| s.full_read_ms.is_none()));
 }

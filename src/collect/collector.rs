@@ -18,9 +18,9 @@ use tokio::time::Instant;
 pub struct Needs {
     pub client_list: bool,
     /// The group whose pending view is open: its consumers and a page of entries.
-    pub pending: Option<(Name, Name, String)>,
-    /// The DLQ stream whose entries are shown, and the id to page before.
-    pub dlq: Option<(Name, String)>,
+    pub pending: Option<(Name, Name, super::PageStart)>,
+    /// The DLQ stream whose entries are shown, and where its page ends.
+    pub dlq: Option<(Name, super::PageEnd)>,
     /// The Keys pane is open: walk the keyspace, one bounded step a poll.
     pub keys: bool,
     /// The Advisor pane is open: its extra reads.
@@ -132,7 +132,12 @@ pub fn spawn_on(link: Link, limits: Limits) -> Handle {
     Handle { tx, rx, task }
 }
 
-struct State {
+/// The dashboard's poll: what to ask for (the open panes' needs, discovery,
+/// the cadence), one round trip per node, and what is remembered between
+/// polls (discovered streams, consumer summaries, the last CLIENT LIST, the
+/// key walk, the cadence's memory). The collector task drives it;
+/// `redeye bench` drives the same one.
+pub struct Poller {
     profile: Profile,
     limits: Limits,
     interval: Duration,
@@ -154,9 +159,68 @@ struct State {
     consumers: std::collections::HashMap<(Name, Name), (crate::model::ConsumerSummary, Instant)>,
     /// The key-family walk (advances only while the Keys pane is open).
     keys: super::keys::Walk,
+    /// What the last polls saw of each stream.
+    pub memory: super::cadence::Memory,
 }
 
-impl State {
+impl Poller {
+    pub fn new(profile: Profile, limits: Limits) -> Self {
+        Poller {
+            keys: super::keys::Walk::new(&profile, limits.keys_pause),
+            interval: profile.refresh,
+            profile,
+            limits,
+            paused: false,
+            needs: Needs::default(),
+            discovered: Vec::new(),
+            cursor: None,
+            scan_node: 0,
+            next_pass: Instant::now(),
+            tick: 0,
+            clients: None,
+            known_groups: Default::default(),
+            consumers: Default::default(),
+            memory: Default::default(),
+        }
+    }
+
+    /// What the open panes need (as the dashboard sends it).
+    pub fn set_needs(&mut self, needs: Needs) {
+        self.needs = needs;
+    }
+
+    /// One poll of `dep`, with everything the dashboard does with it.
+    pub async fn poll(&mut self, dep: &Deployment) -> crate::error::Result<Snapshot> {
+        let req = self.request();
+        let mut outcome = poll_with(&self.profile, dep, &req).await?;
+        if let Some((cursor, keys)) = outcome.discovered.take() {
+            self.discovered(cursor, keys, dep.nodes().len());
+        }
+        let dbsize: u64 = outcome
+            .snapshot
+            .keyspace
+            .iter()
+            .filter(|d| i64::from(d.db) == self.profile.db)
+            .map(|d| d.keys)
+            .sum();
+        if let (Some(asked), Some(got)) = (&req.keys, outcome.key_step.take()) {
+            self.keys
+                .step(asked, got, dep.nodes().len(), dbsize, crate::time::now_ms());
+        }
+        let mut snap = outcome.snapshot;
+        snap.keys = self.keys.report(dbsize);
+        self.memory.apply(&mut snap, &req.reads, &outcome.bodies);
+        self.merge_consumers(&mut snap);
+        self.known_groups = super::seen_groups(&snap);
+        // Keep showing the last CLIENT LIST between throttled reads.
+        match (&snap.client_list, self.needs.client_list) {
+            (Some(c), _) => self.clients = Some(c.clone()),
+            (None, true) => snap.client_list = self.clients.clone(),
+            (None, false) => self.clients = None,
+        }
+        Ok(snap)
+    }
+
     fn request(&mut self) -> PollRequest {
         let mut streams = self.profile.streams.streams.clone();
         for d in &self.discovered {
@@ -179,9 +243,9 @@ impl State {
             None
         };
         let mut groups = Vec::new();
-        let pending_page = self.needs.pending.as_ref().map(|(s, g, after)| {
+        let pending_page = self.needs.pending.as_ref().map(|(s, g, start)| {
             groups.push((s.clone(), g.clone()));
-            (s.clone(), g.clone(), after.clone(), self.limits.page_size)
+            (s.clone(), g.clone(), start.clone(), self.limits.page_size)
         });
         // One configured group per tick whose consumer summary is older than
         // `consumers_every`: XINFO CONSUMERS is heavy on groups with thousands.
@@ -209,6 +273,7 @@ impl State {
         } else {
             ConsumerScope::Groups(groups)
         };
+        let reads = self.memory.plan(&streams);
         PollRequest {
             streams,
             slowlog: self.limits.slowlog,
@@ -226,7 +291,7 @@ impl State {
                 .needs
                 .dlq
                 .as_ref()
-                .map(|(s, before)| (s.clone(), before.clone(), self.limits.page_size)),
+                .map(|(s, end)| (s.clone(), end.clone(), self.limits.page_size)),
             discover,
             discover_node: self.scan_node,
             known_groups: self.known_groups.clone(),
@@ -237,6 +302,7 @@ impl State {
                 .keys
                 .then(|| self.keys.work(crate::time::now_ms()))
                 .flatten(),
+            reads,
         }
     }
 
@@ -280,7 +346,11 @@ impl State {
 
     fn apply(&mut self, cmd: ToCollector) -> bool {
         match cmd {
-            ToCollector::Refresh => true,
+            ToCollector::Refresh => {
+                // A forced refresh (and the one after a write) trusts nothing remembered.
+                self.memory.reset();
+                true
+            }
             ToCollector::Pause(p) => {
                 self.paused = p;
                 !p
@@ -306,23 +376,7 @@ async fn run(
     events: mpsc::Sender<FromCollector>,
 ) {
     let profile = link.profile().clone();
-    let keys = super::keys::Walk::new(&profile, limits.keys_pause);
-    let mut st = State {
-        keys,
-        interval: profile.refresh,
-        profile,
-        limits,
-        paused: false,
-        needs: Needs::default(),
-        discovered: Vec::new(),
-        cursor: None,
-        scan_node: 0,
-        next_pass: Instant::now(),
-        tick: 0,
-        clients: None,
-        known_groups: Default::default(),
-        consumers: Default::default(),
-    };
+    let mut st = Poller::new(profile, limits);
     let mut conn: Option<Deployment> = None;
     let mut attempt: u32 = 0;
     loop {
@@ -340,6 +394,8 @@ async fn run(
                 Ok(c) => {
                     conn = Some(c);
                     attempt = 0;
+                    // Another server (a failover, a restart): read everything afresh.
+                    st.memory.reset();
                     if events.send(FromCollector::Connected).await.is_err() {
                         return;
                     }
@@ -353,34 +409,10 @@ async fn run(
         if let Some(c) = &conn
             && !st.paused
         {
-            let req = st.request();
-            match poll_with(&st.profile, c, &req).await {
-                Ok(mut outcome) => {
-                    if let Some((cursor, keys)) = outcome.discovered {
-                        st.discovered(cursor, keys, c.nodes().len());
-                    }
-                    let dbsize: u64 = outcome
-                        .snapshot
-                        .keyspace
-                        .iter()
-                        .filter(|d| i64::from(d.db) == st.profile.db)
-                        .map(|d| d.keys)
-                        .sum();
-                    if let (Some(asked), Some(got)) = (&req.keys, outcome.key_step.take()) {
-                        st.keys
-                            .step(asked, got, c.nodes().len(), dbsize, crate::time::now_ms());
-                    }
-                    outcome.snapshot.keys = st.keys.report(dbsize);
-                    st.merge_consumers(&mut outcome.snapshot);
-                    st.known_groups = super::seen_groups(&outcome.snapshot);
-                    // Keep showing the last CLIENT LIST between throttled reads.
-                    match (&outcome.snapshot.client_list, st.needs.client_list) {
-                        (Some(c), _) => st.clients = Some(c.clone()),
-                        (None, true) => outcome.snapshot.client_list = st.clients.clone(),
-                        (None, false) => st.clients = None,
-                    }
+            match st.poll(c).await {
+                Ok(snap) => {
                     if events
-                        .send(FromCollector::Snapshot(Arc::new(outcome.snapshot)))
+                        .send(FromCollector::Snapshot(Arc::new(snap)))
                         .await
                         .is_err()
                     {

@@ -21,7 +21,7 @@ pub(super) fn merge(
     let Some((status, mut first)) = parts.next() else {
         return Err(Failure::runtime("the deployment has no node to poll"));
     };
-    first.snapshot.mode = dep.mode().to_string();
+    first.snapshot.mode = dep.mode();
     first.snapshot.nodes = vec![status];
     let rest: Vec<(NodeStatus, PollOutcome)> = parts.collect();
     if dep.cluster().is_none() && rest.is_empty() {
@@ -75,6 +75,10 @@ pub(super) fn merge(
         }
     }
     let request_bytes = all.iter().map(|(_, o)| o.request_bytes).sum();
+    let bodies = all
+        .iter_mut()
+        .flat_map(|(_, o)| std::mem::take(&mut o.bodies))
+        .collect();
     let statuses: Vec<NodeStatus> = all.iter().map(|(s, _)| s.clone()).collect();
     let mut snaps: Vec<(String, Snapshot)> = all
         .into_iter()
@@ -89,7 +93,7 @@ pub(super) fn merge(
     snap.streams = streams;
     snap.pending_page = pending_page;
     snap.dlq_page = dlq_page;
-    snap.mode = dep.mode().to_string();
+    snap.mode = dep.mode();
     snap.endpoint = dep.describe();
 
     if let Some(layout) = dep.cluster() {
@@ -134,6 +138,8 @@ pub(super) fn merge(
         cluster_nodes,
         moved,
         key_step,
+        bodies,
+        scratch: Default::default(),
     })
 }
 
@@ -146,7 +152,7 @@ fn sum(snaps: &[(String, Snapshot)], req: &PollRequest) -> Snapshot {
         .iter()
         .flat_map(|(addr, s)| {
             s.problems.iter().cloned().map(move |mut p| {
-                p.section = format!("{addr}: {}", p.section);
+                p.node = Some(addr.clone());
                 p
             })
         })

@@ -1,24 +1,27 @@
-//! One poll = one pipelined round trip per node. The plan lists every command
-//! the open panes need; replies are matched back to the plan and parsed by
-//! pure functions. A command that fails (ACL, renamed away, missing key) costs
-//! only its own section.
+//! One poll = one pipelined round trip per node. Collection is a list of
+//! reads (`read/`, one module each: its commands, the handling of their
+//! replies, its section and its cadence); `plan.rs` sends them as one
+//! pipeline and hands each reply back to its read; `merge.rs` joins the
+//! nodes' parts; `cadence.rs` remembers what the last poll saw, so a stream
+//! that did not move costs the server only its cheap reads. A command that
+//! fails (ACL, renamed away, missing key) costs only its own section.
 
+pub mod cadence;
 pub mod collector;
 pub mod info;
 pub mod insight;
 pub mod keys;
 mod merge;
 pub mod parse;
+pub mod plan;
+pub mod read;
 pub mod sampler;
 pub mod streams;
 
 use crate::config::{Profile, StreamSpec};
-use crate::connect::{Deployment, ErrorKind, Node, NodeError};
+use crate::connect::{Deployment, Node};
 use crate::error::{Failure, Result};
-use crate::model::{
-    DlqInfo, EntryPage, GroupInfo, Name, NodeStatus, PendingPage, Problem, ProblemKind,
-    ServerConfig, Snapshot, StreamInfo,
-};
+use crate::model::{GroupInfo, Name, NodeStatus, Snapshot, StreamInfo};
 use redis::Value;
 use std::collections::BTreeMap;
 
@@ -43,10 +46,10 @@ pub struct PollRequest {
     pub consumers: ConsumerScope,
     /// CLIENT LIST (clients pane open); rows kept at most.
     pub client_list: Option<usize>,
-    /// XPENDING extended form: (stream, group, after id ("-" = start), count).
-    pub pending_page: Option<(Name, Name, String, u32)>,
-    /// Newest DLQ entries: (dlq stream, before id ("+" = newest), count).
-    pub dlq_page: Option<(Name, String, u32)>,
+    /// XPENDING extended form: (stream, group, where the page starts, count).
+    pub pending_page: Option<(Name, Name, PageStart, u32)>,
+    /// Newest DLQ entries first: (dlq stream, where the page ends, count).
+    pub dlq_page: Option<(Name, PageEnd, u32)>,
     /// One SCAN step for stream discovery: (cursor, count).
     pub discover: Option<(u64, u32)>,
     /// The node (index into the deployment's nodes) that runs that step:
@@ -64,6 +67,56 @@ pub struct PollRequest {
     /// One step of the key-family SCAN, and the keys of the previous step
     /// to probe (type, TTL, memory), on one node.
     pub keys: Option<KeyWork>,
+    /// How each stream of `streams` is read this poll (same index), chosen
+    /// by the dashboard's cadence. Missing entries: everything, through the
+    /// body-dropping script (`redeye snapshot`, which has no previous poll).
+    pub reads: Vec<cadence::StreamRead>,
+}
+
+/// Where a page of pending entries (oldest first) starts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PageStart {
+    #[default]
+    First,
+    /// After this id (exclusive): the next page.
+    After(String),
+}
+
+impl PageStart {
+    /// The XPENDING start argument.
+    pub fn arg(&self) -> String {
+        match self {
+            PageStart::First => "-".into(),
+            PageStart::After(id) => format!("({id}"),
+        }
+    }
+
+    /// As the snapshot's `after` field says it.
+    pub fn shown(&self) -> String {
+        match self {
+            PageStart::First => "-".into(),
+            PageStart::After(id) => id.clone(),
+        }
+    }
+}
+
+/// Where a page of DLQ entries (newest first) ends.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PageEnd {
+    #[default]
+    Newest,
+    /// Before this id (exclusive): the next, older page.
+    Before(String),
+}
+
+impl PageEnd {
+    /// The XREVRANGE end argument.
+    pub fn arg(&self) -> String {
+        match self {
+            PageEnd::Newest => "+".into(),
+            PageEnd::Before(id) => format!("({id}"),
+        }
+    }
 }
 
 /// One step of the key-family walk on node `node`.
@@ -100,11 +153,17 @@ impl PollRequest {
             latency_history: None,
             advisor: true,
             keys: None,
+            reads: Vec::new(),
         }
     }
 
+    /// How stream `i` is read this poll.
+    pub fn read_of(&self, i: usize) -> cadence::StreamRead {
+        self.reads.get(i).copied().unwrap_or_default()
+    }
+
     /// Every group of stream `i` to poll: configured first, then those seen before.
-    fn groups_of(&self, i: usize) -> Vec<Name> {
+    pub(crate) fn groups_of(&self, i: usize) -> Vec<Name> {
         let spec = &self.streams[i];
         let mut out: Vec<Name> = spec.groups.iter().map(|g| g.name.clone()).collect();
         if let Some(known) = self.known_groups.get(&spec.name) {
@@ -153,330 +212,42 @@ pub struct PollOutcome {
     moved: bool,
     /// The key-family step's results.
     pub key_step: Option<KeyStep>,
+    /// Streams read in full this poll, with the size of the larger entry
+    /// body at their head or tail (the cadence's choice of the script).
+    pub bodies: BTreeMap<Name, u64>,
+    /// What reads hand to their `after` steps.
+    scratch: read::Scratch,
 }
 
-/// What one pipelined command is for.
-enum Slot {
-    Info,
-    ConfigGet,
-    SlowlogGet,
-    SlowlogLen,
-    ClientList,
-    Stream(usize),
-    Groups(usize),
-    Pending(usize, Name),
-    Consumers(usize, Name),
-    DlqLen(usize),
-    PendingPage,
-    DlqPage,
-    Scan,
-    ClusterInfo,
-    ClusterNodes,
-    LatencyLatest,
-    LatencyHistory,
-    MemoryDoctor,
-    LatencyDoctor,
-    CommandInfo,
-    AclDefault,
-    KeyScan,
-    KeyType(usize),
-    KeyTtl(usize),
-    KeyMem(usize),
-}
-
-impl Slot {
-    fn command(&self) -> &'static str {
-        match self {
-            Slot::Info => "INFO",
-            Slot::ConfigGet => "CONFIG",
-            Slot::SlowlogGet | Slot::SlowlogLen => "SLOWLOG",
-            Slot::ClientList => "CLIENT",
-            Slot::Stream(_) | Slot::Groups(_) | Slot::Consumers(..) => "XINFO",
-            Slot::Pending(..) | Slot::PendingPage => "XPENDING",
-            // XINFO STREAM, not XLEN: the first and last ids give the DLQ's ages.
-            Slot::DlqLen(_) => "XINFO",
-            Slot::DlqPage => "XREVRANGE",
-            Slot::Scan => "SCAN",
-            Slot::ClusterInfo | Slot::ClusterNodes => "CLUSTER",
-            Slot::LatencyLatest | Slot::LatencyHistory | Slot::LatencyDoctor => "LATENCY",
-            Slot::MemoryDoctor | Slot::KeyMem(_) => "MEMORY",
-            Slot::CommandInfo => "COMMAND",
-            Slot::AclDefault => "ACL",
-            Slot::KeyScan => "SCAN",
-            Slot::KeyType(_) => "TYPE",
-            Slot::KeyTtl(_) => "PTTL",
-        }
-    }
-
-    fn section(&self, req: &PollRequest, dlq: &crate::config::DlqSettings) -> String {
-        match self {
-            Slot::Info => "server, memory, clients, stats, persistence, keyspace".into(),
-            Slot::ConfigGet => "config".into(),
-            Slot::SlowlogGet | Slot::SlowlogLen => "slowlog".into(),
-            Slot::ClientList => "client list".into(),
-            Slot::Stream(i) | Slot::Groups(i) => format!("stream {}", req.streams[*i].name),
-            Slot::Pending(i, g) | Slot::Consumers(i, g) => {
-                format!("stream {} group {g}", req.streams[*i].name)
-            }
-            Slot::DlqLen(i) => format!("dlq {}", dlq.stream_for(&req.streams[*i].name)),
-            Slot::PendingPage => "pending entries".into(),
-            Slot::DlqPage => "dlq entries".into(),
-            Slot::Scan => "stream discovery".into(),
-            Slot::ClusterInfo | Slot::ClusterNodes => "cluster".into(),
-            Slot::LatencyLatest | Slot::LatencyHistory => "latency".into(),
-            Slot::MemoryDoctor | Slot::LatencyDoctor | Slot::CommandInfo | Slot::AclDefault => {
-                "advisor".into()
-            }
-            Slot::KeyScan | Slot::KeyType(_) | Slot::KeyTtl(_) | Slot::KeyMem(_) => "keys".into(),
+impl PollOutcome {
+    fn new(snapshot: Snapshot) -> Self {
+        PollOutcome {
+            snapshot,
+            discovered: None,
+            request_bytes: 0,
+            cluster_info: None,
+            cluster_nodes: None,
+            moved: false,
+            key_step: None,
+            bodies: BTreeMap::new(),
+            scratch: Default::default(),
         }
     }
 }
 
 /// What one node of the deployment is asked in a poll.
-struct Part<'a> {
+pub(crate) struct Part<'a> {
     /// Whether this node owns a key (standalone, Sentinel: every key).
-    owns: &'a (dyn Fn(&[u8]) -> bool + Sync),
+    pub owns: &'a (dyn Fn(&[u8]) -> bool + Sync),
     /// This node runs the poll's discovery SCAN step.
-    scan: bool,
+    pub scan: bool,
     /// This node runs the key-family step.
-    keys: bool,
+    pub keys: bool,
     /// Cluster: CLUSTER INFO on every node, CLUSTER NODES on the first.
-    cluster: Option<bool>,
+    pub cluster: Option<bool>,
 }
 
-/// Build the commands of one poll, in order, skipping those the profile disables.
-fn plan(
-    profile: &Profile,
-    conn: &Node,
-    req: &PollRequest,
-    part: &Part,
-    problems: &mut Vec<Problem>,
-) -> (redis::Pipeline, Vec<Slot>) {
-    let mut pipe = redis::pipe();
-    let mut slots = Vec::new();
-    let dlq = &profile.streams.dlq;
-    // XINFO STREAM and the DLQ page through the scripts that drop entry
-    // bodies, where loaded.
-    let evalsha = conn.cmd("EVALSHA");
-    let stream_sha = conn.stream_script().filter(|_| evalsha.is_some());
-    let page_sha = conn.dlq_page_script().filter(|_| evalsha.is_some());
-    let mut add = |slot: Slot, args: Vec<Vec<u8>>| match conn.cmd(slot.command()) {
-        Some(plain) => {
-            let script = |sha: &String, keys_and_args: &[&[u8]]| {
-                let mut c = evalsha.clone().expect("checked with the sha");
-                c.arg(sha).arg(1);
-                for a in keys_and_args {
-                    c.arg(*a);
-                }
-                c
-            };
-            let c = match (&slot, &stream_sha, &page_sha) {
-                // args: "STREAM", name
-                (Slot::Stream(_) | Slot::DlqLen(_), Some(sha), _) => {
-                    script(sha, &[args.last().map(Vec::as_slice).unwrap_or_default()])
-                }
-                // args: stream, end, "-", "COUNT", count
-                (Slot::DlqPage, _, Some(sha)) => script(
-                    sha,
-                    &[
-                        &args[0],
-                        &args[1],
-                        args.get(4).map(Vec::as_slice).unwrap_or_default(),
-                        crate::model::dlq::FIELDS.join(",").as_bytes(),
-                    ],
-                ),
-                _ => {
-                    let mut c = plain;
-                    for a in args {
-                        c.arg(a);
-                    }
-                    c
-                }
-            };
-            pipe.add_command(c);
-            slots.push(slot);
-        }
-        None => problems.push(Problem {
-            section: slot.section(req, dlq),
-            command: slot.command().to_string(),
-            kind: ProblemKind::Disabled,
-            message: format!(
-                "{} is disabled by this profile's rename_commands",
-                slot.command()
-            ),
-        }),
-    };
-    // Arguments as bytes: names are sent exactly as the server holds them.
-    fn b(x: impl AsRef<[u8]>) -> Vec<u8> {
-        x.as_ref().to_vec()
-    }
-    let s = |v: &[&str]| v.iter().map(b).collect::<Vec<_>>();
-    add(Slot::Info, vec![]);
-    let mut config = vec![b("GET")];
-    config.extend(insight::SETTINGS.iter().map(b));
-    add(Slot::ConfigGet, config);
-    add(Slot::LatencyLatest, s(&["LATEST"]));
-    if let Some(e) = &req.latency_history {
-        add(Slot::LatencyHistory, vec![b("HISTORY"), b(e)]);
-    }
-    if req.advisor {
-        add(Slot::MemoryDoctor, s(&["DOCTOR"]));
-        add(Slot::LatencyDoctor, s(&["DOCTOR"]));
-        let mut info = vec![b("INFO")];
-        info.extend(insight::DANGEROUS.iter().map(b));
-        add(Slot::CommandInfo, info);
-        add(Slot::AclDefault, s(&["GETUSER", "default"]));
-    }
-    if let Some(cursor) = req.keys.as_ref().filter(|_| part.keys).and_then(|w| w.scan) {
-        add(
-            Slot::KeyScan,
-            vec![b(cursor.to_string()), b("COUNT"), b(keys::STEP.to_string())],
-        );
-    }
-    if let Some(w) = &req.keys {
-        // Each probed key on the node that owns it.
-        for (i, k) in w
-            .probe
-            .iter()
-            .enumerate()
-            .filter(|(_, k)| (part.owns)(k.as_bytes()))
-        {
-            let slots = [Slot::KeyType(i), Slot::KeyTtl(i), Slot::KeyMem(i)];
-            for (slot, (_, args)) in slots.into_iter().zip(keys::probe_commands(k)) {
-                add(slot, args);
-            }
-        }
-    }
-    if req.slowlog > 0 {
-        add(Slot::SlowlogGet, vec![b("GET"), b(req.slowlog.to_string())]);
-        add(Slot::SlowlogLen, s(&["LEN"]));
-    }
-    if req.client_list.is_some() {
-        add(Slot::ClientList, s(&["LIST"]));
-    }
-    if let Some(first) = part.cluster {
-        add(Slot::ClusterInfo, s(&["INFO"]));
-        if first {
-            add(Slot::ClusterNodes, s(&["NODES"]));
-        }
-    }
-    for (i, spec) in req.streams.iter().enumerate() {
-        let name = spec.name.as_bytes();
-        let dlq_name = dlq.stream_for(&spec.name);
-        if dlq.enabled && (part.owns)(dlq_name.as_bytes()) {
-            add(Slot::DlqLen(i), vec![b("STREAM"), dlq_name.into_bytes()]);
-        }
-        if !(part.owns)(name) {
-            continue;
-        }
-        add(Slot::Stream(i), vec![b("STREAM"), b(name)]);
-        add(Slot::Groups(i), vec![b("GROUPS"), b(name)]);
-        for g in req.groups_of(i) {
-            add(Slot::Pending(i, g.clone()), vec![b(name), b(g.as_bytes())]);
-            let wanted = match &req.consumers {
-                ConsumerScope::Configured => spec.groups.iter().any(|c| c.name == g),
-                ConsumerScope::Groups(list) => {
-                    list.iter().any(|(st, gr)| st == &spec.name && gr == &g)
-                }
-                ConsumerScope::None => false,
-            };
-            if wanted {
-                add(
-                    Slot::Consumers(i, g.clone()),
-                    vec![b("CONSUMERS"), b(name), g.into_bytes()],
-                );
-            }
-        }
-    }
-    if let Some((stream, group, after, count)) = req
-        .pending_page
-        .as_ref()
-        .filter(|(stream, ..)| (part.owns)(stream.as_bytes()))
-    {
-        let start = if after == "-" {
-            "-".to_string()
-        } else {
-            format!("({after}")
-        };
-        add(
-            Slot::PendingPage,
-            vec![
-                b(stream.as_bytes()),
-                b(group.as_bytes()),
-                b(start),
-                b("+"),
-                b(count.to_string()),
-            ],
-        );
-    }
-    if let Some((stream, before, count)) = req
-        .dlq_page
-        .as_ref()
-        .filter(|(stream, ..)| (part.owns)(stream.as_bytes()))
-    {
-        let end = if before == "+" {
-            "+".to_string()
-        } else {
-            format!("({before}")
-        };
-        add(
-            Slot::DlqPage,
-            vec![
-                b(stream.as_bytes()),
-                b(end),
-                b("-"),
-                b("COUNT"),
-                b(count.to_string()),
-            ],
-        );
-    }
-    if let Some((cursor, count)) = req.discover.filter(|_| part.scan) {
-        add(
-            Slot::Scan,
-            vec![
-                b(cursor.to_string()),
-                b("COUNT"),
-                b(count.to_string()),
-                b("TYPE"),
-                b("stream"),
-            ],
-        );
-    }
-    (pipe, slots)
-}
-
-fn problem_for(err: &NodeError, slot: &Slot, section: String, user: &str) -> Problem {
-    let (kind, message) = match err.kind {
-        ErrorKind::NoPerm => (
-            ProblemKind::NotPermitted,
-            format!("not permitted for user {user}: {}", slot.command()),
-        ),
-        ErrorKind::UnknownCommand => (
-            ProblemKind::Error,
-            format!(
-                "the server does not know {} (renamed on the server?); map it under redis.rename_commands",
-                slot.command()
-            ),
-        ),
-        _ => (ProblemKind::Error, crate::sanitize::text(&err.message)),
-    };
-    Problem {
-        section,
-        command: slot.command().to_string(),
-        kind,
-        message,
-    }
-}
-
-fn is_no_such_key(err: &NodeError) -> bool {
-    err.kind == ErrorKind::NoSuchKey
-}
-
-fn is_no_group(err: &NodeError) -> bool {
-    err.kind == ErrorKind::NoGroup
-}
-
-fn empty_stream(spec: &StreamSpec, configured: bool) -> StreamInfo {
+pub(crate) fn empty_stream(spec: &StreamSpec, configured: bool) -> StreamInfo {
     StreamInfo {
         name: spec.name.clone(),
         configured,
@@ -489,6 +260,7 @@ fn empty_stream(spec: &StreamSpec, configured: bool) -> StreamInfo {
         entries_added: None,
         groups: Vec::new(),
         dlq: None,
+        full_read_ms: None,
     }
 }
 
@@ -638,35 +410,24 @@ fn deployment_info(dep: &Deployment, snap: &Snapshot) -> crate::model::Deploymen
     info
 }
 
-/// One node's share of a poll: exactly one pipelined round trip.
+/// One node's share of a poll: exactly one pipelined round trip. Every read
+/// adds its commands to the plan (`read::plan_all`), the plan is sent, and
+/// each reply goes to the handler of the read that asked for it.
 async fn poll_node(
     profile: &Profile,
     conn: &Node,
     req: &PollRequest,
     part: &Part<'_>,
 ) -> Result<PollOutcome> {
-    let mut problems = Vec::new();
-    let (pipe, slots) = plan(profile, conn, req, part, &mut problems);
-    let request_bytes = pipe.get_packed_pipeline().len();
-    let replies: Vec<redis::RedisResult<Value>> = if slots.is_empty() {
-        Vec::new()
-    } else {
-        conn.pipeline(&pipe).await.map_err(|e| {
-            Failure::runtime(format!(
-                "lost Redis at {} while polling ({e}); check the server and the network",
-                conn.endpoint
-            ))
-        })?
-    };
     let now = crate::time::now_ms();
     let configured = |name: &Name| profile.streams.streams.iter().any(|s| &s.name == name);
-    let mut snap = Snapshot {
+    let snap = Snapshot {
         schema: crate::model::SCHEMA_VERSION,
         taken_at_ms: now,
         profile: profile.name.clone(),
         endpoint: conn.endpoint.to_string(),
-        mode: profile.target.mode().to_string(),
-        round_trips: u32::from(!slots.is_empty()),
+        mode: profile.target.mode(),
+        round_trips: 0,
         server: None,
         memory: None,
         clients: None,
@@ -683,7 +444,7 @@ async fn poll_node(
         client_list: None,
         pending_page: None,
         dlq_page: None,
-        problems,
+        problems: Vec::new(),
         nodes: Vec::new(),
         deployment: Default::default(),
         cluster: None,
@@ -691,262 +452,20 @@ async fn poll_node(
         advisor: None,
         keys: None,
     };
-    let mut key_step: Option<KeyStep> = None;
-    let mut probes: BTreeMap<usize, keys::Probe> = BTreeMap::new();
-    let mut default_user: Option<std::result::Result<insight::AclUser, String>> = None;
-    let mut present: Option<Vec<(String, bool)>> = None;
-    let mut doctor: (Option<String>, Option<String>) = (None, None);
-    let mut discovered = None;
-    let mut cluster_info = None;
-    let mut cluster_nodes = None;
-    let mut moved = false;
-    let mut slowlog_len = 0;
-    let claim_ms = profile.streams.claim_min_idle.as_millis() as u64;
-    let dlq = &profile.streams.dlq;
-    for (slot, reply) in slots.iter().zip(replies) {
-        let v = match reply {
-            Ok(v) => v,
-            Err(e) => {
-                let e = NodeError::from(e);
-                if matches!(
-                    e.kind,
-                    ErrorKind::Moved | ErrorKind::ClusterDown | ErrorKind::TryAgain
-                ) {
-                    moved = true;
-                }
-                // The stream-info script was flushed: XINFO STREAM from now on.
-                if e.kind == ErrorKind::NoScript {
-                    conn.stream_script_lost();
-                }
-                match slot {
-                    // A missing stream is a fact, not a problem.
-                    Slot::Stream(_) | Slot::Groups(_) if is_no_such_key(&e) => {}
-                    // A configured group missing on the server: shown as such.
-                    Slot::Pending(i, g) | Slot::Consumers(i, g)
-                        if is_no_group(&e) || is_no_such_key(&e) =>
-                    {
-                        let s = &mut snap.streams[*i];
-                        let configured = req.streams[*i].groups.iter().any(|c| &c.name == g);
-                        // A group seen before and gone now is simply gone.
-                        if configured && !s.groups.iter().any(|x| &x.name == g) {
-                            s.groups.push(missing_group(g));
-                        }
-                    }
-                    Slot::PendingPage | Slot::DlqPage if is_no_group(&e) || is_no_such_key(&e) => {}
-                    // A key gone between SCAN and its probe: nothing to say.
-                    Slot::KeyType(_) | Slot::KeyTtl(_) | Slot::KeyMem(_) => {}
-                    Slot::AclDefault => {
-                        default_user =
-                            Some(Err(problem_for(&e, slot, String::new(), &conn.user).message));
-                    }
-                    // No DLQ stream yet: an empty DLQ.
-                    Slot::DlqLen(i) if is_no_such_key(&e) => {
-                        snap.streams[*i].dlq = Some(DlqInfo {
-                            stream: dlq.stream_for(&req.streams[*i].name),
-                            length: 0,
-                            oldest_id: None,
-                            newest_id: None,
-                        });
-                    }
-                    _ => snap.problems.push(problem_for(
-                        &e,
-                        slot,
-                        slot.section(req, dlq),
-                        &conn.user,
-                    )),
-                }
-                continue;
-            }
-        };
-        match slot {
-            Slot::Info => {
-                let text = crate::resp::text(&v).unwrap_or_default();
-                let info = info::Info::parse(&text);
-                snap.server = Some(info.server());
-                snap.memory = Some(info.memory());
-                snap.clients = Some(info.clients());
-                snap.stats = Some(info.stats());
-                snap.persistence = Some(info.persistence());
-                snap.keyspace = info.keyspace();
-            }
-            Slot::ConfigGet => {
-                let p = crate::resp::pairs(&v);
-                let get = |k: &str| {
-                    p.iter()
-                        .find(|(n, _)| n == k)
-                        .and_then(|(_, v)| crate::resp::text(v))
-                };
-                snap.config = Some(ServerConfig {
-                    slowlog_log_slower_than_us: get("slowlog-log-slower-than")
-                        .and_then(|v| v.parse().ok()),
-                    slowlog_max_len: get("slowlog-max-len").and_then(|v| v.parse().ok()),
-                    appendonly: get("appendonly"),
-                    settings: p
-                        .iter()
-                        .filter_map(|(k, v)| Some((k.clone(), crate::resp::text(v)?)))
-                        .collect(),
-                });
-            }
-            Slot::SlowlogGet => snap.slowlog = Some(parse::slowlog(&v, 0)),
-            Slot::LatencyLatest => {
-                snap.latency.get_or_insert_with(Default::default).events =
-                    insight::latency_latest(&v)
-            }
-            Slot::LatencyHistory => {
-                if let Some(e) = &req.latency_history {
-                    snap.latency.get_or_insert_with(Default::default).history =
-                        Some((e.clone(), insight::latency_history(&v)));
-                }
-            }
-            Slot::MemoryDoctor => doctor.0 = crate::resp::text(&v),
-            Slot::LatencyDoctor => doctor.1 = crate::resp::text(&v),
-            Slot::CommandInfo => present = Some(insight::commands_present(&v, insight::DANGEROUS)),
-            Slot::AclDefault => default_user = Some(Ok(insight::acl_user(&v))),
-            Slot::KeyScan => {
-                if let Some((cursor, found)) = crate::resp::scan(&v) {
-                    let step = key_step.get_or_insert_with(Default::default);
-                    step.cursor = Some(cursor);
-                    step.found = found;
-                }
-            }
-            Slot::KeyType(i) | Slot::KeyTtl(i) | Slot::KeyMem(i) => {
-                let Some(name) = req.keys.as_ref().and_then(|w| w.probe.get(*i)) else {
-                    continue;
-                };
-                let which = match slot {
-                    Slot::KeyType(_) => 0,
-                    Slot::KeyTtl(_) => 1,
-                    _ => 2,
-                };
-                probes
-                    .entry(*i)
-                    .or_insert_with(|| keys::Probe::new(name.clone()))
-                    .set(which, &v);
-            }
-            Slot::SlowlogLen => slowlog_len = crate::resp::int(&v).unwrap_or(0),
-            Slot::ClientList => {
-                let text = crate::resp::text(&v).unwrap_or_default();
-                snap.client_list = Some(parse::client_list(&text, req.client_list.unwrap_or(500)));
-            }
-            Slot::Stream(i) => {
-                let mut s = streams::stream(&req.streams[*i].name, &v);
-                s.configured = snap.streams[*i].configured;
-                s.dlq = snap.streams[*i].dlq.take();
-                s.groups = std::mem::take(&mut snap.streams[*i].groups);
-                snap.streams[*i] = s;
-            }
-            Slot::Groups(i) => {
-                let s = &mut snap.streams[*i];
-                let mut found = streams::groups(&v, s, now);
-                for g in &mut found {
-                    g.configured = req.streams[*i].groups.iter().any(|c| c.name == g.name);
-                }
-                s.groups = found;
-            }
-            Slot::Pending(i, g) => {
-                if let Some(group) = snap.streams[*i].groups.iter_mut().find(|x| &x.name == g) {
-                    streams::apply_pending_summary(group, &v, now);
-                }
-            }
-            Slot::Consumers(i, g) => {
-                if let Some(group) = snap.streams[*i].groups.iter_mut().find(|x| &x.name == g) {
-                    group.consumer_summary = Some(streams::consumer_summary(&v, claim_ms));
-                }
-            }
-            Slot::DlqLen(i) => {
-                let name = dlq.stream_for(&req.streams[*i].name);
-                let info = streams::stream(&name, &v);
-                snap.streams[*i].dlq = Some(DlqInfo {
-                    stream: name,
-                    length: info.length,
-                    oldest_id: info.first_id,
-                    newest_id: info.last_id,
-                });
-            }
-            Slot::PendingPage => {
-                if let Some((stream, group, after, _)) = &req.pending_page {
-                    snap.pending_page = Some(PendingPage {
-                        stream: stream.clone(),
-                        group: group.clone(),
-                        after: after.clone(),
-                        entries: crate::resp::pending_entries(&v),
-                    });
-                }
-            }
-            Slot::DlqPage => {
-                if let Some((stream, _, _)) = &req.dlq_page {
-                    snap.dlq_page = Some(EntryPage {
-                        stream: stream.clone(),
-                        entries: crate::resp::entries(&v),
-                    });
-                }
-            }
-            Slot::Scan => discovered = crate::resp::scan(&v),
-            Slot::ClusterInfo => cluster_info = crate::resp::text(&v),
-            Slot::ClusterNodes => cluster_nodes = crate::resp::text(&v),
-        }
-    }
-    if let Some(sl) = &mut snap.slowlog {
-        sl.len = slowlog_len;
-    }
-    // Configured groups the server does not have.
-    for (i, spec) in req.streams.iter().enumerate() {
-        let s = &mut snap.streams[i];
-        for g in &spec.groups {
-            if !s.groups.iter().any(|x| x.name == g.name) {
-                s.groups.push(missing_group(&g.name));
-            }
-        }
-    }
-    // The settings the pane shows beside the INFO figures.
-    if let (Some(p), Some(c)) = (&mut snap.persistence, &snap.config) {
-        p.appendfsync = c.settings.get("appendfsync").cloned();
-        p.save = c.settings.get("save").cloned();
-    }
-    if let Some(c) = &snap.config {
-        let l = snap.latency.get_or_insert_with(Default::default);
-        l.threshold_ms = c
-            .settings
-            .get("latency-monitor-threshold")
-            .and_then(|v| v.parse().ok());
-    }
-    if req.advisor {
-        let settings = snap
-            .config
-            .as_ref()
-            .map(|c| c.settings.clone())
-            .unwrap_or_default();
-        snap.advisor = Some(crate::model::insight::Advisor {
-            rows: insight::advise(
-                &settings,
-                default_user.as_ref(),
-                present.as_deref(),
-                profile.environment == crate::config::Environment::Production,
-            ),
-            memory_doctor: doctor.0,
-        });
-        if let Some(l) = &mut snap.latency {
-            l.doctor = doctor.1;
-        }
-    }
-    if !probes.is_empty() {
-        key_step.get_or_insert_with(Default::default).probes = probes.into_values().collect();
-    } else if req.keys.as_ref().is_some_and(|w| w.scan.is_some()) && part.keys && key_step.is_none()
-    {
-        key_step = Some(KeyStep::default());
-    }
-    Ok(PollOutcome {
-        snapshot: snap,
-        discovered,
-        request_bytes,
-        cluster_info,
-        cluster_nodes,
-        moved,
-        key_step,
-    })
+    let cx = read::Ctx {
+        profile,
+        req,
+        part,
+        now,
+    };
+    let mut plan = plan::Plan::new(conn);
+    read::plan_all(&cx, &mut plan);
+    let mut out = PollOutcome::new(snap);
+    plan.run(&mut out).await?;
+    Ok(out)
 }
 
-fn missing_group(name: &Name) -> GroupInfo {
+pub(crate) fn missing_group(name: &Name) -> GroupInfo {
     GroupInfo {
         name: name.clone(),
         configured: true,

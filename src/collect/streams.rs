@@ -28,7 +28,34 @@ pub fn stream(name: &Name, v: &Value) -> StreamInfo {
         entries_added: field(&p, "entries-added").and_then(int),
         groups: Vec::new(),
         dlq: None,
+        full_read_ms: None,
     }
+}
+
+/// The size of the larger entry body at the stream's head or tail: what a
+/// plain XINFO STREAM sent, or (the stream-info script) what it dropped.
+pub fn body_bytes(v: &Value) -> u64 {
+    let p = pairs(v);
+    if let Some(n) = field(&p, "redeye-dropped-bytes").and_then(int) {
+        return n;
+    }
+    ["first-entry", "last-entry"]
+        .iter()
+        .filter_map(|k| field(&p, k))
+        .map(|e| {
+            items(e)
+                .get(1)
+                .map(items)
+                .unwrap_or(&[])
+                .iter()
+                .map(|x| match x {
+                    Value::BulkString(b) => b.len() as u64,
+                    _ => 0,
+                })
+                .sum::<u64>()
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// XINFO GROUPS. `stream` supplies max-deleted-entry-id for the NULL-lag reason.

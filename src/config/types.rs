@@ -116,11 +116,12 @@ pub enum Target {
 }
 
 impl Target {
-    pub fn mode(&self) -> &'static str {
+    pub fn mode(&self) -> crate::model::Mode {
+        use crate::model::Mode;
         match self {
-            Target::Standalone(_) => "standalone",
-            Target::Sentinel { .. } => "sentinel",
-            Target::Cluster { .. } => "cluster",
+            Target::Standalone(_) => Mode::Standalone,
+            Target::Sentinel { .. } => Mode::Sentinel,
+            Target::Cluster { .. } => Mode::Cluster,
         }
     }
 

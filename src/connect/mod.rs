@@ -13,7 +13,7 @@ pub use node::{ErrorKind, Node, NodeError, ScriptError, ScriptResult, classify};
 
 use crate::config::{CommandNames, Endpoint, Profile, Target};
 use crate::error::{Failure, Result};
-use crate::model::DeploymentInfo;
+use crate::model::{DeploymentInfo, Mode};
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisConnectionInfo, RedisError};
 use std::sync::Arc;
@@ -26,7 +26,7 @@ use tokio::net::TcpStream;
 #[derive(Clone)]
 pub struct Deployment {
     nodes: Vec<Node>,
-    mode: &'static str,
+    mode: Mode,
     /// Keeps the tunnel and the Sentinel watch alive while the deployment is used.
     link: Link,
     /// Cluster: the shards (in `nodes` order) and the owner of each slot.
@@ -94,7 +94,7 @@ impl Deployment {
         &self.nodes[0]
     }
 
-    pub fn mode(&self) -> &'static str {
+    pub fn mode(&self) -> Mode {
         self.mode
     }
 
@@ -132,7 +132,7 @@ impl Deployment {
     /// the header and the Sentinel pane.
     pub fn info(&self) -> DeploymentInfo {
         let mut info = DeploymentInfo {
-            mode: self.mode.to_string(),
+            mode: self.mode,
             master: Some(self.describe()),
             tunnel: self.link.tunnel().map(|t| t.status()),
             ..Default::default()
@@ -245,7 +245,7 @@ impl Link {
         }
         let profile = self.profile();
         let (node, mode) = match &profile.target {
-            Target::Standalone(e) => (self.node(e).await?, "standalone"),
+            Target::Standalone(e) => (self.node(e).await?, Mode::Standalone),
             Target::Sentinel { .. } => {
                 let watch = self.sentinel().await?;
                 let master = watch.find_master(self).await?;
@@ -256,7 +256,7 @@ impl Link {
                 if let Some(t) = self.tunnel() {
                     t.retain(&watch.addresses()).await;
                 }
-                (node, "sentinel")
+                (node, Mode::Sentinel)
             }
             Target::Cluster { addresses, .. } => return self.connect_cluster(addresses).await,
         };
@@ -341,7 +341,7 @@ impl Link {
         self.0.topology.lock().expect("topology").seen(&layout);
         Ok(Deployment {
             nodes,
-            mode: "cluster",
+            mode: Mode::Cluster,
             link: self.clone(),
             cluster: Some(Arc::new(layout)),
             stale: Default::default(),

@@ -4,11 +4,38 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How a deployment is laid out: from the profile's target, through the
+/// `Deployment`, to what the header and panes show. Serialised as the words
+/// the JSON always had (`standalone`, `sentinel`, `cluster`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Standalone,
+    Sentinel,
+    Cluster,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Standalone => "standalone",
+            Mode::Sentinel => "sentinel",
+            Mode::Cluster => "cluster",
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DeploymentInfo {
-    /// `standalone`, `sentinel` (and `cluster`).
-    pub mode: String,
+    pub mode: Mode,
     /// The master polled, as the deployment announces it.
     pub master: Option<String>,
     /// Sentinel: the master's name, and since when (unix ms) it is master as

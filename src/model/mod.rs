@@ -29,7 +29,7 @@ pub struct Snapshot {
     pub taken_at_ms: u64,
     pub profile: String,
     pub endpoint: String,
-    pub mode: String,
+    pub mode: Mode,
     /// Network round trips this poll took.
     pub round_trips: u32,
     pub server: Option<Server>,
@@ -346,6 +346,13 @@ pub struct StreamInfo {
     pub entries_added: Option<u64>,
     pub groups: Vec<GroupInfo>,
     pub dlq: Option<DlqInfo>,
+    /// The dashboard reads a stream that did not move cheaply (length and
+    /// XINFO GROUPS, always this poll's): its other figures (first, last and
+    /// last-generated id, max-deleted id, the groups' oldest pending id and
+    /// per-consumer counts, the DLQ's oldest and newest id) are then from a
+    /// full read this many ms ago. Absent when they were read in this poll.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_read_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -403,6 +410,11 @@ pub struct DlqInfo {
     /// Id of the oldest / newest dead letter (their ms part is when they failed).
     pub oldest_id: Option<String>,
     pub newest_id: Option<String>,
+    /// The dashboard reads a DLQ whose length did not move by XLEN alone:
+    /// its oldest and newest id are then from a read this many ms ago.
+    /// Absent when they were read in this poll.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_read_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -420,11 +432,136 @@ pub enum ProblemKind {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Problem {
-    /// What is missing from the snapshot because of this (e.g. "server", "stream webhook_events").
-    pub section: String,
+    /// What is missing from the snapshot because of this.
+    pub section: Section,
+    /// Cluster: the node (announced address) whose reply this was; `None`
+    /// for a deployment with one node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
     pub command: String,
     pub kind: ProblemKind,
     pub message: String,
+}
+
+impl Problem {
+    /// The section and, in a cluster, the node it came from.
+    pub fn place(&self) -> String {
+        match &self.node {
+            Some(n) => format!("{n}: {}", self.section),
+            None => self.section.to_string(),
+        }
+    }
+}
+
+/// The part of a snapshot a failed read costs. Panes and `check` match on
+/// it; it is shown and serialised as the text the JSON always had
+/// ("stream orders group g") and parsed back from it (recordings).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Section {
+    /// INFO: the server, memory, clients, stats, persistence and keyspace figures.
+    #[default]
+    Info,
+    Config,
+    Slowlog,
+    ClientList,
+    Stream(Name),
+    Group(Name, Name),
+    Dlq(Name),
+    PendingEntries,
+    DlqEntries,
+    Discovery,
+    Cluster,
+    Latency,
+    Advisor,
+    Keys,
+    /// A whole node that did not answer (a cluster primary down).
+    Node,
+    /// Text this version does not know (a newer recording).
+    Other(String),
+}
+
+impl Section {
+    /// Whether a problem here costs the figures of stream `name` (its own
+    /// read, one of its groups, or its DLQ's).
+    pub fn is_stream(&self, name: &Name) -> bool {
+        match self {
+            Section::Stream(s) | Section::Group(s, _) => s == name,
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Section {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Section::Info => f.write_str("server, memory, clients, stats, persistence, keyspace"),
+            Section::Config => f.write_str("config"),
+            Section::Slowlog => f.write_str("slowlog"),
+            Section::ClientList => f.write_str("client list"),
+            Section::Stream(s) => write!(f, "stream {s}"),
+            Section::Group(s, g) => write!(f, "stream {s} group {g}"),
+            Section::Dlq(s) => write!(f, "dlq {s}"),
+            Section::PendingEntries => f.write_str("pending entries"),
+            Section::DlqEntries => f.write_str("dlq entries"),
+            Section::Discovery => f.write_str("stream discovery"),
+            Section::Cluster => f.write_str("cluster"),
+            Section::Latency => f.write_str("latency"),
+            Section::Advisor => f.write_str("advisor"),
+            Section::Keys => f.write_str("keys"),
+            Section::Node => f.write_str("node"),
+            Section::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+impl std::str::FromStr for Section {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let fixed = [
+            Section::Info,
+            Section::Config,
+            Section::Slowlog,
+            Section::ClientList,
+            Section::PendingEntries,
+            Section::DlqEntries,
+            Section::Discovery,
+            Section::Cluster,
+            Section::Latency,
+            Section::Advisor,
+            Section::Keys,
+            Section::Node,
+        ];
+        if let Some(f) = fixed.into_iter().find(|f| f.to_string() == s) {
+            return Ok(f);
+        }
+        // Older recordings prefixed a cluster node's address ("addr: stream x").
+        let s = s.split_once(": ").map_or(s, |(_, rest)| rest);
+        if let Some(rest) = s.strip_prefix("stream ") {
+            // Names are escaped, so " group " inside one is written escaped too
+            // only if it held a space: take the last occurrence.
+            return Ok(match rest.rsplit_once(" group ") {
+                Some((st, g)) => Section::Group(Name::parse(st), Name::parse(g)),
+                None => Section::Stream(Name::parse(rest)),
+            });
+        }
+        if let Some(rest) = s.strip_prefix("dlq ") {
+            return Ok(Section::Dlq(Name::parse(rest)));
+        }
+        Ok(Section::Other(s.to_string()))
+    }
+}
+
+impl Serialize for Section {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Section {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(s.parse().unwrap_or_default())
+    }
 }
 
 /// Hit rate from counters; `None` before any lookup.
@@ -435,6 +572,31 @@ pub fn hit_rate(hits: u64, misses: u64) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sections_read_back_as_written() {
+        use super::{Name, Section};
+        for s in [
+            Section::Info,
+            Section::Keys,
+            Section::ClientList,
+            Section::Stream(Name::from("orders")),
+            Section::Group(Name::from("orders"), Name::from("g 1")),
+            Section::Dlq(Name::from("orders:dlq")),
+        ] {
+            assert_eq!(s.to_string().parse::<Section>().unwrap(), s);
+        }
+    }
+
+    /// The defect of issue 19: an INFO refusal showed in the Keys pane,
+    /// because "keys" was matched as a substring of INFO's "keyspace".
+    #[test]
+    fn the_keys_section_is_not_infos_keyspace() {
+        use super::Section;
+        assert!(Section::Info.to_string().contains("keys"));
+        assert_ne!(Section::Info, Section::Keys);
+        assert_eq!("keys".parse::<Section>().unwrap(), Section::Keys);
+    }
+
     #[test]
     fn hit_rate_is_none_without_lookups() {
         assert_eq!(super::hit_rate(0, 0), None);

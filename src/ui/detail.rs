@@ -257,7 +257,7 @@ pub fn connection(snap: Option<&Snapshot>, endpoint: &str, now_ms: u64) -> Popup
         };
     };
     let d = &s.deployment;
-    lines.push(format!("mode: {}", sanitize::text(&d.mode)));
+    lines.push(format!("mode: {}", d.mode));
     if let Some(name) = &d.master_name {
         lines.push(format!("master name: {}", sanitize::text(name)));
     }

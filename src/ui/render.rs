@@ -1,6 +1,7 @@
 //! Drawing the whole screen from [`App`] state: pure, no I/O, no awaiting.
 
 use crate::format::{age, duration};
+use crate::model::Mode;
 use crate::sanitize;
 use crate::ui::app::{App, ConnState, InputKind, Pane};
 use ratatui::Frame;
@@ -190,12 +191,12 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
     }
     // Sentinel: the master polled now, not the profile's sentinel list.
     let shown = match dep {
-        Some(d) if d.mode == "sentinel" => format!(
+        Some(d) if d.mode == Mode::Sentinel => format!(
             "{} @ {}",
             d.master_name.as_deref().unwrap_or("master"),
             d.master.as_deref().unwrap_or("?")
         ),
-        Some(d) if d.mode == "cluster" => {
+        Some(d) if d.mode == Mode::Cluster => {
             format!("cluster {}", d.master.as_deref().unwrap_or("?"))
         }
         _ => app.profile.endpoint.clone(),

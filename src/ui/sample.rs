@@ -53,11 +53,13 @@ fn stream(name: &str, length: u64, groups: Vec<GroupInfo>, dlq: u64) -> StreamIn
         max_deleted_entry_id: Some("0-0".into()),
         entries_added: Some(length + 17),
         groups,
+        full_read_ms: None,
         dlq: Some(DlqInfo {
             stream: format!("{name}:dlq").into(),
             length: dlq,
             oldest_id: (dlq > 0).then(|| format!("{}-0", NOW_MS - 9 * 86_400_000)),
             newest_id: (dlq > 0).then(|| format!("{}-0", NOW_MS - 180_000)),
+            full_read_ms: None,
         }),
     }
 }
@@ -128,7 +130,7 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
         taken_at_ms: now,
         profile: "production".into(),
         endpoint: "10.0.4.21:6379".into(),
-        mode: "standalone".into(),
+        mode: crate::model::Mode::Standalone,
         round_trips: 1,
         server: Some(Server {
             version: "7.0.15".into(),
@@ -456,7 +458,7 @@ pub fn deployment() -> DeploymentInfo {
             .then(|| "cannot reach Redis at 10.0.4.33:26379: connection refused".to_string()),
     };
     DeploymentInfo {
-        mode: "sentinel".into(),
+        mode: crate::model::Mode::Sentinel,
         master: Some("10.0.4.21:6379".into()),
         master_name: Some("production-master".into()),
         master_since_ms: Some(NOW_MS - 40 * 60_000),

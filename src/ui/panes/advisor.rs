@@ -76,8 +76,8 @@ fn word(s: Severity) -> &'static str {
 pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
     let all = list(cx);
     if all.is_empty() {
-        let msg = super::problem(cx, "config")
-            .or_else(|| super::problem(cx, "advisor"))
+        let msg = super::problem(cx, crate::model::Section::Config)
+            .or_else(|| super::problem(cx, crate::model::Section::Advisor))
             .unwrap_or_else(|| "reading the server's settings with the next poll…".into());
         super::empty(f, area, cx, "config advisor".into(), &msg, cx.theme.dim());
         return;

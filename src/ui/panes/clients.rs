@@ -51,7 +51,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     );
     let Some(cl) = app.snapshot().and_then(|s| s.client_list.as_ref()) else {
         let msg =
-            super::problem(app, "client list").unwrap_or_else(|| "loading CLIENT LIST…".into());
+            super::problem(app, crate::model::Section::ClientList).unwrap_or_else(|| "loading CLIENT LIST…".into());
         super::empty(f, list, app, "clients".into(), &msg, app.theme.dim());
         return;
     };

@@ -2,6 +2,7 @@
 //! entries (newest first) with original stream and id, error, retry count,
 //! failed at and age versus dlq.ttl. Enter shows the whole entry.
 
+use crate::collect::PageEnd;
 use crate::collect::collector::Needs;
 use crate::model::{Name, StreamEntry};
 use crate::ops::Op;
@@ -312,7 +313,7 @@ pub fn rows(cx: &Cx) -> usize {
 pub fn needs(cx: &Cx, n: &mut Needs) {
     if let Some(d) = current(cx) {
         let before = cx.panes.dlq.before.last().cloned();
-        n.dlq = Some((d, before.unwrap_or_else(|| "+".into())));
+        n.dlq = Some((d, before.map_or(PageEnd::Newest, PageEnd::Before)));
     }
 }
 

@@ -71,7 +71,7 @@ fn ttl(ms: Option<u64>) -> String {
 
 pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
     let Some(k) = cx.snapshot().and_then(|s| s.keys.as_ref()) else {
-        let msg = super::problem(cx, "keys").unwrap_or_else(|| {
+        let msg = super::problem(cx, crate::model::Section::Keys).unwrap_or_else(|| {
             "walking the keyspace: the first step comes with the next poll…".into()
         });
         super::empty(f, area, cx, "key families".into(), &msg, cx.theme.dim());

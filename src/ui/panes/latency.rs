@@ -78,7 +78,7 @@ pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
     let off = lat.and_then(|l| l.threshold_ms) == Some(0);
     let all = list(cx);
     if all.is_empty() {
-        let msg = if let Some(p) = super::problem(cx, "latency") {
+        let msg = if let Some(p) = super::problem(cx, crate::model::Section::Latency) {
             p
         } else if off {
             "latency monitoring is off (latency-monitor-threshold 0): CONFIG SET latency-monitor-threshold 100 records every event over 100 ms (through the profile's CONFIG rename)".into()

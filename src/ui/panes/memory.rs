@@ -24,7 +24,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
             .as_ref()
     });
     let Some(m) = scoped.or_else(|| app.snapshot().and_then(|s| s.memory.as_ref())) else {
-        let msg = super::problem(app, "memory").unwrap_or_else(|| "waiting for data…".into());
+        let msg = super::problem(app, crate::model::Section::Info).unwrap_or_else(|| "waiting for data…".into());
         super::empty(f, area, app, "memory".into(), &msg, app.theme.dim());
         return;
     };

@@ -17,6 +17,7 @@
 //! Adding a pane: one new file, and one line in `panes!` below.
 
 use crate::collect::collector::Needs;
+use crate::model::Section;
 use crate::ui::view::{Effect, List, View};
 use crossterm::event::KeyCode;
 use ratatui::Frame;
@@ -372,11 +373,11 @@ pub fn chart(
 }
 
 /// The problem message for a section, if the snapshot has one.
-pub fn problem(view: &View, section_part: &str) -> Option<String> {
+pub fn problem(view: &View, section: Section) -> Option<String> {
     view.snapshot()?
         .problems
         .iter()
-        .find(|p| p.section.contains(section_part))
+        .find(|p| p.section == section)
         .map(|p| p.message.clone())
 }
 

@@ -92,7 +92,7 @@ pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
     let Some(c) = &snap.cluster else {
         let msg = format!(
             "this deployment is {}; the Nodes pane shows a Redis Cluster's nodes",
-            sanitize::text(&snap.deployment.mode)
+            snap.deployment.mode
         );
         super::empty(f, area, cx, "nodes".into(), &msg, cx.theme.dim());
         return;

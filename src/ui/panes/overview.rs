@@ -101,7 +101,7 @@ fn draw_memory(f: &mut Frame, area: Rect, app: &Cx) {
     let t = &app.theme;
     let lines = match app.snapshot().and_then(|s| s.memory.as_ref()) {
         None => vec![Line::styled(
-            super::problem(app, "memory").unwrap_or_else(|| "no data".into()),
+            super::problem(app, crate::model::Section::Info).unwrap_or_else(|| "no data".into()),
             t.dim(),
         )],
         Some(m) => {
@@ -295,7 +295,7 @@ fn draw_side(f: &mut Frame, area: Rect, app: &Cx) {
     );
     let sl: Vec<Line> = match app.snapshot().and_then(|s| s.slowlog.as_ref()) {
         None => vec![Line::styled(
-            super::problem(app, "slowlog").unwrap_or_else(|| "no data".into()),
+            super::problem(app, crate::model::Section::Slowlog).unwrap_or_else(|| "no data".into()),
             t.dim(),
         )],
         Some(s) if s.entries.is_empty() => vec![Line::styled("no slow commands", t.ok())],

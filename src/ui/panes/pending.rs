@@ -2,6 +2,7 @@
 //! count, paged; claimable (idle > claim_min_idle) and poison (deliveries >
 //! dlq.max_retries) entries marked. Enter shows the message body.
 
+use crate::collect::PageStart;
 use crate::collect::collector::Needs;
 use crate::model::{Name, PendingEntry};
 use crate::ops::Op;
@@ -236,7 +237,8 @@ pub fn rows(cx: &Cx) -> usize {
 pub fn needs(cx: &Cx, n: &mut Needs) {
     if let Some((s, g)) = &cx.panes.pending.drill {
         let after = cx.panes.pending.after.last().cloned();
-        n.pending = Some((s.clone(), g.clone(), after.unwrap_or_else(|| "-".into())));
+        let start = after.map_or(PageStart::First, PageStart::After);
+        n.pending = Some((s.clone(), g.clone(), start));
     }
 }
 

@@ -34,7 +34,7 @@ pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
         return;
     };
     let Some(p) = snap.persistence.as_ref() else {
-        let msg = super::problem(cx, "persistence").unwrap_or_else(|| "INFO persistence was not read".into());
+        let msg = super::problem(cx, crate::model::Section::Info).unwrap_or_else(|| "INFO persistence was not read".into());
         super::empty(f, area, cx, "persistence".into(), &msg, cx.theme.dim());
         return;
     };

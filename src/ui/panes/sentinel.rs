@@ -6,7 +6,7 @@
 use super::{Cx, Key, Pane, table};
 use crate::collect::collector::Needs;
 use crate::format::{age, bytes};
-use crate::model::DeploymentInfo;
+use crate::model::{DeploymentInfo, Mode};
 use crate::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -119,10 +119,10 @@ pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
         return;
     };
     let d = &snap.deployment;
-    if d.mode != "sentinel" {
+    if d.mode != Mode::Sentinel {
         let msg = format!(
             "this deployment is {}; the Sentinel pane shows a Sentinel deployment's master, replicas, sentinels and failovers",
-            sanitize::text(&d.mode)
+            d.mode
         );
         super::empty(f, area, cx, "sentinel".into(), &msg, cx.theme.dim());
         return;

@@ -16,7 +16,7 @@ use ratatui::widgets::Row;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     let Some(sl) = app.snapshot().and_then(|s| s.slowlog.as_ref()) else {
-        let msg = super::problem(app, "slowlog").unwrap_or_else(|| "waiting for data…".into());
+        let msg = super::problem(app, crate::model::Section::Slowlog).unwrap_or_else(|| "waiting for data…".into());
         super::empty(f, area, app, "slowlog".into(), &msg, app.theme.dim());
         return;
     };

@@ -1,0 +1,151 @@
+//! Each watched stream on the node that owns it: XINFO GROUPS every poll
+//! (lag, pending, last-delivered id, entries-read: always this poll's), then
+//! as the cadence chose (`PollRequest::reads`):
+//!
+//! - a full read: XINFO STREAM (through the body-dropping script for a
+//!   stream not seen yet or last seen with a large entry at its head or
+//!   tail) and the XPENDING summary of each group;
+//! - a cheap read: XLEN only; `cadence::Memory` fills the rest from the
+//!   last full read and marks it with its age.
+//!
+//! XINFO CONSUMERS of the groups the collector asks for (the open pending
+//! view, and one stale summary per poll).
+
+use super::Ctx;
+use crate::collect::plan::{Handled, Plan, Reply, is_missing};
+use crate::collect::{ConsumerScope, PollOutcome, missing_group, streams};
+use crate::connect::ErrorKind;
+use crate::model::{Name, Section};
+
+pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
+    let claim_ms = cx.profile.streams.claim_min_idle.as_millis() as u64;
+    let now = cx.now;
+    for (i, spec) in cx.req.streams.iter().enumerate() {
+        let name = spec.name.as_bytes();
+        if !cx.owns(name) {
+            continue;
+        }
+        let how = cx.req.read_of(i);
+        let section = || Section::Stream(spec.name.clone());
+        if how.full {
+            let script = plan
+                .conn
+                .stream_script()
+                .filter(|_| how.script && plan.conn.cmd("EVALSHA").is_some());
+            let read = move |out: &mut PollOutcome, r: Reply| stream_reply(out, i, &spec.name, r);
+            match script {
+                Some(sha) => plan.add_script(&sha, name, [""; 0], "XINFO", section(), read),
+                None => plan.add("XINFO", [&b"STREAM"[..], name], section(), read),
+            }
+        } else {
+            plan.add("XLEN", [name], section(), move |out, r| {
+                out.snapshot.streams[i].length = crate::resp::int(&r?).unwrap_or(0);
+                Ok(())
+            });
+        }
+        plan.add("XINFO", [&b"GROUPS"[..], name], section(), move |out, r| {
+            let v = match r {
+                // A missing stream is a fact, not a problem.
+                Err(e) if e.kind == ErrorKind::NoSuchKey => return Ok(()),
+                r => r?,
+            };
+            let s = &mut out.snapshot.streams[i];
+            s.exists = true;
+            let mut found = streams::groups(&v, s, now);
+            for g in &mut found {
+                g.configured = spec.groups.iter().any(|c| c.name == g.name);
+            }
+            s.groups = found;
+            Ok(())
+        });
+        for g in cx.req.groups_of(i) {
+            let gsection = Section::Group(spec.name.clone(), g.clone());
+            if how.full {
+                let group = g.clone();
+                plan.add(
+                    "XPENDING",
+                    [name, g.as_bytes()],
+                    gsection.clone(),
+                    move |out, r| {
+                        let v = match r {
+                            Err(e) if is_missing(&e) => {
+                                return configured_missing(out, i, spec, &group);
+                            }
+                            r => r?,
+                        };
+                        let s = &mut out.snapshot.streams[i];
+                        if let Some(grp) = s.groups.iter_mut().find(|x| x.name == group) {
+                            streams::apply_pending_summary(grp, &v, now);
+                        }
+                        Ok(())
+                    },
+                );
+            }
+            let wanted = match &cx.req.consumers {
+                ConsumerScope::Configured => spec.groups.iter().any(|c| c.name == g),
+                ConsumerScope::Groups(list) => {
+                    list.iter().any(|(st, gr)| st == &spec.name && gr == &g)
+                }
+                ConsumerScope::None => false,
+            };
+            if wanted {
+                let args = [&b"CONSUMERS"[..], name, g.as_bytes()].map(<[u8]>::to_vec);
+                plan.add("XINFO", args, gsection, move |out, r| {
+                    let v = match r {
+                        Err(e) if is_missing(&e) => return configured_missing(out, i, spec, &g),
+                        r => r?,
+                    };
+                    let s = &mut out.snapshot.streams[i];
+                    if let Some(grp) = s.groups.iter_mut().find(|x| x.name == g) {
+                        grp.consumer_summary = Some(streams::consumer_summary(&v, claim_ms));
+                    }
+                    Ok(())
+                });
+            }
+        }
+    }
+    // Configured groups the server does not have.
+    plan.after(move |out| {
+        for (i, spec) in cx.req.streams.iter().enumerate() {
+            let s = &mut out.snapshot.streams[i];
+            for g in &spec.groups {
+                if !s.groups.iter().any(|x| x.name == g.name) {
+                    s.groups.push(missing_group(&g.name));
+                }
+            }
+        }
+    });
+}
+
+/// XINFO STREAM (or the script's form of it): the stream's own figures; the
+/// groups and DLQ read by other commands are kept.
+fn stream_reply(out: &mut PollOutcome, i: usize, name: &Name, r: Reply) -> Handled {
+    let v = match r {
+        Err(e) if e.kind == ErrorKind::NoSuchKey => return Ok(()),
+        r => r?,
+    };
+    let old = &mut out.snapshot.streams[i];
+    let mut s = streams::stream(name, &v);
+    s.configured = old.configured;
+    s.dlq = old.dlq.take();
+    s.groups = std::mem::take(&mut old.groups);
+    *old = s;
+    out.bodies.insert(name.clone(), streams::body_bytes(&v));
+    Ok(())
+}
+
+/// A configured group missing on the server: shown as such (a group seen
+/// before and gone now is simply gone).
+fn configured_missing(
+    out: &mut PollOutcome,
+    i: usize,
+    spec: &crate::config::StreamSpec,
+    g: &Name,
+) -> Handled {
+    let s = &mut out.snapshot.streams[i];
+    let configured = spec.groups.iter().any(|c| &c.name == g);
+    if configured && !s.groups.iter().any(|x| &x.name == g) {
+        s.groups.push(missing_group(g));
+    }
+    Ok(())
+}
