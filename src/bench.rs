@@ -1,8 +1,13 @@
-//! `redeye bench`: the per-poll cost of the collector, measured on a private
+//! `redeye bench`: the per-poll cost of the dashboard's own poll (the
+//! collector's `Poller`, with its cadence), measured on a private
 //! redis-server: round trips (counted on the client), server time (INFO
-//! commandstats after CONFIG RESETSTAT) and bytes (INFO stats net counters),
-//! with 10 and 1,000 monitored streams and 1,000 vs 1,000,000 unrelated keys.
+//! commandstats after CONFIG RESETSTAT, the workload's commands left out),
+//! the main thread's CPU (net of the workload alone) and client time, on
+//! streams of 100 entries, each with a group holding 30 pending entries and
+//! a DLQ of 3. `--keyspace`: the full-read poll against 1,000 vs 1,000,000
+//! unrelated keys.
 
+use crate::collect::collector::{Limits, Poller};
 use crate::collect::{ConsumerScope, PollRequest, poll_with};
 use crate::config::{Endpoint, GroupSpec, Origin, Profile, StreamSpec};
 use crate::connect::{self, Node};
@@ -13,15 +18,21 @@ use std::time::Instant;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
-    /// Polls per scenario.
-    #[arg(long, default_value_t = 50)]
+    /// Polls per scenario (after the first, which is not counted).
+    #[arg(long, default_value_t = 60)]
     pub polls: u32,
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Skip the 1,000,000-key scenarios (they take a few seconds to populate).
+    /// Skip the 10,000-stream scenario (and, with --keyspace, the
+    /// 1,000,000-key ones): they take a while to populate.
     #[arg(long)]
     pub quick: bool,
+    /// Instead: what a poll that reads every stream in full (as `redeye
+    /// snapshot` does) costs with 1,000 vs 1,000,000 unrelated keys, with a
+    /// discovery SCAN step and with a key-family step.
+    #[arg(long)]
+    pub keyspace: bool,
     /// Instead: bulk DLQ requeue of this many entries, against a naive
     /// one-XADD-one-XDEL-per-message loop and redis-benchmark's raw XADD rate.
     #[arg(long, value_name = "N")]
@@ -360,6 +371,14 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
     if args.polls == 0 {
         return Err(Failure::config("--polls must be at least 1"));
     }
+    if args.keyspace {
+        return keyspace(args).await;
+    }
+    poll_cost(args).await
+}
+
+/// The full-read poll against the keyspace's size, discovery and key steps.
+async fn keyspace(args: &BenchArgs) -> Result<()> {
     let server = RedisProcess::start(&|_, _| vec!["enable-debug-command local".into()])?;
     let endpoint = Endpoint::parse(&server.addr()).expect("own address");
     let mut profile = Profile::local("bench", Origin::Demo, endpoint);
@@ -463,5 +482,368 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
             args.polls
         );
     }
+    Ok(())
+}
+
+/// Between polls: what the streams receive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Workload {
+    None,
+    /// 10% of the streams (a different tenth each poll) get one XADD and one
+    /// XREADGROUP + XACK.
+    TenthConsumed,
+    /// Every stream gets one XADD.
+    AllAdded,
+}
+
+/// The dataset: streams `from..from+n`, each with 100 entries, a
+/// group `workers` whose consumer c1 holds 30 pending entries, and a DLQ of 3.
+async fn dataset(c: &Node, from: usize, n: usize) -> Result<Vec<StreamSpec>> {
+    let mut specs = Vec::new();
+    for chunk in (from..from + n).collect::<Vec<_>>().chunks(100) {
+        let mut pipe = redis::pipe();
+        for &i in chunk {
+            let name = format!("bench:s:{i:05}");
+            for j in 0..100 {
+                pipe.cmd("XADD")
+                    .arg(&name)
+                    .arg("*")
+                    .arg("n")
+                    .arg(j)
+                    .ignore();
+            }
+            pipe.cmd("XGROUP")
+                .arg("CREATE")
+                .arg(&name)
+                .arg("workers")
+                .arg("0")
+                .ignore();
+            pipe.cmd("XREADGROUP")
+                .arg("GROUP")
+                .arg("workers")
+                .arg("c1")
+                .arg("COUNT")
+                .arg(30)
+                .arg("STREAMS")
+                .arg(&name)
+                .arg(">")
+                .ignore();
+            for j in 0..3 {
+                pipe.cmd("XADD")
+                    .arg(format!("{name}:dlq"))
+                    .arg("*")
+                    .arg("original_stream")
+                    .arg(&name)
+                    .arg("original_id")
+                    .arg(format!("1-{j}"))
+                    .arg("error")
+                    .arg("boom")
+                    .ignore();
+            }
+            specs.push(StreamSpec {
+                name: name.into(),
+                groups: vec![GroupSpec {
+                    name: "workers".into(),
+                }],
+            });
+        }
+        c.pipeline_all::<()>(&pipe)
+            .await
+            .map_err(|e| Failure::runtime(format!("bench setup failed: {e}")))?;
+    }
+    Ok(specs)
+}
+
+/// The workload's commands before poll `p`.
+async fn work(c: &Node, streams: &[StreamSpec], w: Workload, p: usize) -> Result<()> {
+    let fail =
+        |e: crate::connect::NodeError| Failure::runtime(format!("bench workload failed: {e}"));
+    let n = streams.len();
+    match w {
+        Workload::None => {}
+        Workload::AllAdded => {
+            let mut pipe = redis::pipe();
+            for s in streams {
+                pipe.cmd("XADD")
+                    .arg(&s.name)
+                    .arg("*")
+                    .arg("n")
+                    .arg(p)
+                    .ignore();
+            }
+            c.pipeline_all::<()>(&pipe).await.map_err(fail)?;
+        }
+        Workload::TenthConsumed => {
+            let tenth = (n / 10).max(1);
+            let chosen: Vec<&StreamSpec> =
+                (0..tenth).map(|j| &streams[(p * tenth + j) % n]).collect();
+            let mut pipe = redis::pipe();
+            for s in &chosen {
+                pipe.cmd("XADD")
+                    .arg(&s.name)
+                    .arg("*")
+                    .arg("n")
+                    .arg(p)
+                    .ignore();
+                pipe.cmd("XREADGROUP")
+                    .arg("GROUP")
+                    .arg("workers")
+                    .arg("c2")
+                    .arg("COUNT")
+                    .arg(1)
+                    .arg("STREAMS")
+                    .arg(&s.name)
+                    .arg(">");
+            }
+            let read: Vec<redis::Value> = c.pipeline_all(&pipe).await.map_err(fail)?;
+            let mut ack = redis::pipe();
+            for (s, v) in chosen.iter().zip(&read) {
+                // [[stream, [[id, fields]]]] (RESP2) or a map (RESP3).
+                let id = crate::resp::items(v)
+                    .first()
+                    .map(crate::resp::items)
+                    .and_then(|x| x.get(1))
+                    .map(crate::resp::entries)
+                    .and_then(|e| e.into_iter().next())
+                    .map(|e| e.id)
+                    .or_else(|| {
+                        crate::resp::pairs(v)
+                            .into_iter()
+                            .next()
+                            .map(|(_, e)| crate::resp::entries(e))
+                            .and_then(|e| e.into_iter().next())
+                            .map(|e| e.id)
+                    });
+                if let Some(id) = id {
+                    ack.cmd("XACK").arg(&s.name).arg("workers").arg(id).ignore();
+                }
+            }
+            c.pipeline_all::<()>(&ack).await.map_err(fail)?;
+        }
+    }
+    Ok(())
+}
+
+/// Commands the workload and the measurement send, left out of the poll's cost.
+const NOT_THE_POLL: &[&str] = &["xadd", "xreadgroup", "xack", "config|resetstat"];
+
+/// Sum of `usec=` and `calls=` over the poll's commands in INFO commandstats.
+fn poll_commandstats(text: &str) -> (f64, f64) {
+    let poll_lines: String = text
+        .lines()
+        .filter(|l| {
+            l.strip_prefix("cmdstat_")
+                .and_then(|r| r.split(':').next())
+                .is_some_and(|name| !NOT_THE_POLL.contains(&name))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    commandstats(&poll_lines)
+}
+
+/// The main thread's CPU time so far, in µs.
+async fn main_thread_cpu_us(c: &Node) -> Result<f64> {
+    let text = crate::resp::text(&q(c, &["INFO", "cpu"]).await?).unwrap_or_default();
+    Ok((info_field(&text, "used_cpu_sys_main_thread")
+        + info_field(&text, "used_cpu_user_main_thread"))
+        * 1e6)
+}
+
+#[derive(Debug, Serialize)]
+pub struct CostRow {
+    pub scenario: String,
+    pub streams: usize,
+    pub polls: u32,
+    pub round_trips_per_poll: f64,
+    pub commands_per_poll: f64,
+    pub server_us_per_poll: f64,
+    pub target_us_per_poll: Option<f64>,
+    /// used_cpu_sys_main_thread + used_cpu_user_main_thread per poll, less
+    /// the same workload run alone over the same time.
+    pub main_thread_cpu_us_per_poll: f64,
+    pub client_ms_per_poll: f64,
+    /// This machine's speed, for comparing runs: the server's µs per call
+    /// of the cheap reads every stream costs every poll.
+    pub xinfo_groups_us_per_call: f64,
+    pub xlen_us_per_call: f64,
+}
+
+/// `usec_per_call` of one command in INFO commandstats.
+fn per_call(stats: &str, cmd: &str) -> f64 {
+    stats
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("cmdstat_{cmd}:")))
+        .and_then(|r| r.split(',').find_map(|p| p.strip_prefix("usec_per_call=")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// `polls` polls of the dashboard's Poller (default panes) on `streams`,
+/// after a first poll that is not counted, with `w` between polls.
+async fn measure_poller(
+    base: &Profile,
+    admin: &Node,
+    streams: &[StreamSpec],
+    w: Workload,
+    polls: u32,
+    label: &str,
+    target: Option<f64>,
+) -> Result<CostRow> {
+    let mut profile = base.clone();
+    profile.streams.streams = streams.to_vec();
+    let dep = connect::connect(&profile).await?;
+    let mut poller = Poller::new(profile, Limits::default());
+    // "before": every stream read in full every poll, through the script.
+    poller.memory.remember = !label.contains("before");
+    poller.poll(&dep).await?;
+    let cpu0 = main_thread_cpu_us(admin).await?;
+    q(admin, &["CONFIG", "RESETSTAT"]).await?;
+    let mut round_trips = 0u64;
+    let mut client = std::time::Duration::ZERO;
+    let started = Instant::now();
+    for p in 0..polls as usize {
+        work(admin, streams, w, p).await?;
+        let t = Instant::now();
+        let snap = poller.poll(&dep).await?;
+        client += t.elapsed();
+        round_trips += u64::from(snap.round_trips);
+    }
+    let took = started.elapsed();
+    let stats = crate::resp::text(&q(admin, &["INFO", "commandstats"]).await?).unwrap_or_default();
+    let cpu1 = main_thread_cpu_us(admin).await?;
+    // The baseline: the same workload alone, paced over the same time.
+    let pause = took / polls.max(1);
+    let b0 = main_thread_cpu_us(admin).await?;
+    for p in 0..polls as usize {
+        let t = Instant::now();
+        work(admin, streams, w, polls as usize + p).await?;
+        tokio::time::sleep(pause.saturating_sub(t.elapsed())).await;
+    }
+    let b1 = main_thread_cpu_us(admin).await?;
+    let (usec, calls) = poll_commandstats(&stats);
+    if std::env::var_os("REDEYE_BENCH_STATS").is_some() {
+        eprintln!("{label}:\n{stats}");
+    }
+    let n = f64::from(polls);
+    Ok(CostRow {
+        scenario: label.to_string(),
+        streams: streams.len(),
+        polls,
+        round_trips_per_poll: round_trips as f64 / n,
+        commands_per_poll: calls / n,
+        server_us_per_poll: usec / n,
+        target_us_per_poll: target,
+        main_thread_cpu_us_per_poll: ((cpu1 - cpu0) - (b1 - b0)).max(0.0) / n,
+        client_ms_per_poll: client.as_secs_f64() * 1000.0 / n,
+        xinfo_groups_us_per_call: per_call(&stats, "xinfo|groups"),
+        xlen_us_per_call: per_call(&stats, "xlen"),
+    })
+}
+
+/// The dashboard's poll on the dataset, in the scenarios of its table.
+async fn poll_cost(args: &BenchArgs) -> Result<()> {
+    let server = RedisProcess::start(&|_, _| Vec::new())?;
+    let endpoint = Endpoint::parse(&server.addr()).expect("own address");
+    let profile = Profile::local("bench", Origin::Demo, endpoint);
+    let admin = connect::connect_one(&profile).await?;
+    let mut rows = Vec::new();
+    let polls = args.polls;
+    // The dashboard discovers streams it is not told of: the server holds
+    // only the streams of the scenario.
+    let mut all = dataset(&admin, 0, 10).await?;
+    rows.push(
+        measure_poller(
+            &profile,
+            &admin,
+            &all,
+            Workload::None,
+            polls,
+            "10 streams",
+            Some(250.0),
+        )
+        .await?,
+    );
+    all.extend(dataset(&admin, 10, 990).await?);
+    let scenarios = [
+        (Workload::None, "1,000 streams, none changed", 3_000.0),
+        (
+            Workload::TenthConsumed,
+            "1,000 streams, 10% XADD + XREADGROUP + XACK",
+            5_000.0,
+        ),
+        (
+            Workload::AllAdded,
+            "1,000 streams, every one an XADD",
+            12_000.0,
+        ),
+    ];
+    for (w, label, target) in scenarios {
+        rows.push(measure_poller(&profile, &admin, &all, w, polls, label, Some(target)).await?);
+    }
+    rows.push(
+        measure_poller(
+            &profile,
+            &admin,
+            &all,
+            Workload::None,
+            polls,
+            "1,000 streams, before: all read in full",
+            None,
+        )
+        .await?,
+    );
+    if !args.quick {
+        all.extend(dataset(&admin, 1000, 9000).await?);
+        rows.push(
+            measure_poller(
+                &profile,
+                &admin,
+                &all,
+                Workload::None,
+                polls,
+                "10,000 streams, none changed",
+                None,
+            )
+            .await?,
+        );
+    }
+    drop(server);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).expect("rows serialise")
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<46} {:>7} {:>9} {:>10} {:>8} {:>13} {:>10} {:>14}",
+        "scenario",
+        "rt/poll",
+        "cmds/poll",
+        "server µs",
+        "target",
+        "main CPU µs",
+        "client ms",
+        "µs/call GR/LEN"
+    );
+    for r in &rows {
+        println!(
+            "{:<46} {:>7.2} {:>9.1} {:>10.1} {:>8} {:>13.1} {:>10.2} {:>8.2}/{:.2}",
+            r.scenario,
+            r.round_trips_per_poll,
+            r.commands_per_poll,
+            r.server_us_per_poll,
+            r.target_us_per_poll
+                .map_or("stated".to_string(), |t| format!("≤{t:.0}")),
+            r.main_thread_cpu_us_per_poll,
+            r.client_ms_per_poll,
+            r.xinfo_groups_us_per_call,
+            r.xlen_us_per_call
+        );
+    }
+    println!(
+        "({} polls per scenario after a first one, on a private redis-server; each stream: 100 entries, a group with 30 pending, a DLQ of 3; server µs from INFO commandstats without the workload's commands; main CPU net of the workload alone; the last column is this machine's server µs per XINFO GROUPS / XLEN call, for comparing runs)",
+        args.polls
+    );
     Ok(())
 }

@@ -20,8 +20,8 @@
 //! stream says how old they are (`StreamInfo::full_read_ms`, and the DLQ's
 //! `DlqInfo::full_read_ms`). The
 //! body-dropping script (21 µs where a plain XINFO STREAM costs 4) is used
-//! for a stream's first read and for streams whose last read showed an
-//! entry body of [`BIG`] bytes or more at their head or tail.
+//! for a stream's (and a DLQ's) first read and for those whose last read
+//! showed an entry body of [`BIG`] bytes or more at their head or tail.
 //!
 //! `redeye snapshot` has no memory: it reads everything, through the script.
 
@@ -41,8 +41,10 @@ pub struct StreamRead {
     pub full: bool,
     /// XINFO STREAM through the body-dropping script.
     pub script: bool,
-    /// The DLQ's XINFO STREAM through the script (else its XLEN only).
+    /// The DLQ's XINFO STREAM (else its XLEN only).
     pub dlq_full: bool,
+    /// The DLQ's XINFO STREAM through the body-dropping script.
+    pub dlq_script: bool,
 }
 
 impl Default for StreamRead {
@@ -52,6 +54,7 @@ impl Default for StreamRead {
             full: true,
             script: true,
             dlq_full: true,
+            dlq_script: true,
         }
     }
 }
@@ -101,6 +104,8 @@ struct Seen {
     /// The DLQ's last full read, when, and whether its length moved since.
     dlq: Option<(DlqInfo, u64)>,
     dlq_moved: bool,
+    /// The DLQ's last read showed a large entry body: use the script.
+    dlq_big: bool,
 }
 
 /// What the dashboard remembers between polls.
@@ -108,6 +113,9 @@ struct Seen {
 pub struct Memory {
     /// Read each stream in full at least every this many polls.
     pub every: u64,
+    /// False: read everything every poll, through the script, as before the
+    /// cadence (and as `snapshot` does); `redeye bench` compares with it.
+    pub remember: bool,
     tick: u64,
     reset: bool,
     seen: HashMap<Name, Seen>,
@@ -116,7 +124,8 @@ pub struct Memory {
 impl Default for Memory {
     fn default() -> Self {
         Memory {
-            every: 30,
+            every: 60,
+            remember: true,
             tick: 0,
             reset: false,
             seen: HashMap::new(),
@@ -135,7 +144,7 @@ impl Memory {
     pub fn plan(&mut self, streams: &[StreamSpec]) -> Vec<StreamRead> {
         self.tick += 1;
         let reset = std::mem::take(&mut self.reset);
-        if reset {
+        if reset || !self.remember {
             self.seen.clear();
         }
         streams
@@ -150,6 +159,7 @@ impl Memory {
                         full: due || seen.moved || nothing_to_watch,
                         script: seen.big,
                         dlq_full: due || seen.dlq_moved || seen.dlq.is_none(),
+                        dlq_script: seen.dlq.is_none() || seen.dlq_big,
                     }
                 }
             })
@@ -187,6 +197,7 @@ impl Memory {
                     big,
                     moved: false,
                     dlq: last.as_ref().and_then(|l| l.dlq.clone()),
+                    dlq_big: last.as_ref().is_some_and(|l| l.dlq_big),
                     dlq_moved: last.is_some_and(|l| l.dlq_moved),
                 };
                 self.seen
@@ -211,6 +222,7 @@ impl Memory {
             if how.dlq_full {
                 seen.dlq = Some((d.clone(), now));
                 seen.dlq_moved = false;
+                seen.dlq_big = bodies.get(&d.stream).copied().unwrap_or(0) >= BIG;
             } else if let Some((known, at)) = &seen.dlq {
                 if d.length != known.length {
                     seen.dlq_moved = true;

@@ -1,8 +1,9 @@
 //! Each watched stream's DLQ, on the node that owns the DLQ key: XLEN every
 //! poll (its growth is what alerts), and when the cadence asks for it (first
 //! read, the length moved, every Nth poll) its oldest and newest id, by
-//! XINFO STREAM through the body-dropping script (dead letters carry their
-//! payloads). Between those reads `cadence::Memory` keeps the ids.
+//! XINFO STREAM, through the body-dropping script on the first read and
+//! while the last one showed a large dead letter at the DLQ's head or tail.
+//! Between those reads `cadence::Memory` keeps the ids.
 
 use super::Ctx;
 use crate::collect::plan::{Handled, Plan, Reply};
@@ -22,11 +23,12 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
         }
         let section = Section::Dlq(name.clone());
         let key = name.as_bytes().to_vec();
-        if cx.req.read_of(i).dlq_full {
+        let how = cx.req.read_of(i);
+        if how.dlq_full {
             let script = plan
                 .conn
                 .stream_script()
-                .filter(|_| plan.conn.cmd("EVALSHA").is_some());
+                .filter(|_| how.dlq_script && plan.conn.cmd("EVALSHA").is_some());
             let read = move |out: &mut PollOutcome, r: Reply| {
                 let v = match r {
                     // No DLQ stream yet: an empty DLQ.
@@ -36,6 +38,7 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
                     r => r?,
                 };
                 let info = streams::stream(&name, &v);
+                out.bodies.insert(name.clone(), streams::body_bytes(&v));
                 let dlq = DlqInfo {
                     stream: name,
                     length: info.length,
