@@ -1070,3 +1070,63 @@ async fn the_dashboards_dlq_writes_meet_the_clis_guards() {
     assert_eq!(ok.run(&p).await.unwrap().counts["requeued"], 3);
     assert_eq!(xlen("jobs"), redis::Value::Int(3));
 }
+
+/// The dashboard's cadence keeps the big-entry protection: a stream and a
+/// DLQ whose first read (through the script) showed a 1 MiB entry at the
+/// head or tail keep being read through the script, on every full read:
+/// after a change, on a forced refresh, and on the cheap polls in between.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_megabyte_entry_stays_off_the_wire_in_the_dashboards_polls_too() {
+    use redeye::collect::collector::{Limits, Poller};
+    let srv = Server::plain();
+    let big = "x".repeat(1024 * 1024);
+    srv.run(&["XADD", "orders", "*", "body", &big]);
+    srv.run(&["XADD", "orders", "*", "n", "1"]);
+    srv.run(&["XADD", "orders", "*", "body", &big]);
+    srv.run(&["XGROUP", "CREATE", "orders", "g", "0"]);
+    srv.run(&[
+        "XADD",
+        "orders:dlq",
+        "*",
+        "original_stream",
+        "orders",
+        "body",
+        &big,
+    ]);
+    let p = local_profile(&srv.addr(), Duration::from_secs(1), &[("orders", &["g"])]);
+    let dep = redeye::connect::connect(&p).await.unwrap();
+    let mut poller = Poller::new(p, Limits::default());
+    for step in 0..6 {
+        match step {
+            // A change: the next poll reads the stream in full.
+            2 => {
+                srv.run(&[
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "c",
+                    "COUNT",
+                    "1",
+                    "STREAMS",
+                    "orders",
+                    ">",
+                ]);
+            }
+            // A forced refresh: everything in full.
+            4 => poller.memory.reset(),
+            _ => {}
+        }
+        let before = net_out(&srv);
+        let s = poller.poll(&dep).await.unwrap();
+        let sent = net_out(&srv) - before;
+        assert!(
+            sent < 256 * 1024,
+            "poll {step}: the server sent {sent} bytes"
+        );
+        assert_eq!(s.streams[0].length, 3);
+        assert!(
+            s.streams[0].last_id.is_some()
+                && s.streams[0].dlq.as_ref().unwrap().newest_id.is_some()
+        );
+    }
+}
