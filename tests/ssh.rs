@@ -331,7 +331,7 @@ async fn a_dead_ssh_master_is_restarted_and_the_dashboard_recovers() {
             .expect("recovery in time")
             .unwrap();
         match msg {
-            FromCollector::Failed { error, .. } => saw_down = Some(error),
+            FromCollector::Failed { error, cause, .. } => saw_down = Some((error, cause)),
             FromCollector::Snapshot(s) if saw_down.is_some() => {
                 assert!(s.streams[0].exists);
                 let t = s.deployment.tunnel.clone().unwrap();
@@ -341,8 +341,14 @@ async fn a_dead_ssh_master_is_restarted_and_the_dashboard_recovers() {
             _ => {}
         }
     }
-    let down = saw_down.unwrap();
+    let (down, cause) = saw_down.unwrap();
     assert!(down.starts_with("tunnel down · reconnecting"), "{down}");
+    // The header decides by the typed cause, not the text.
+    assert_eq!(
+        cause,
+        redeye::collect::collector::Cause::TunnelDown,
+        "{down}"
+    );
     let now = b.ssh_pids();
     assert_eq!(now.len(), 1, "one new master: {now:?}");
     assert_ne!(now[0], masters[0]);

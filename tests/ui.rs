@@ -130,6 +130,7 @@ fn header_names_the_master_the_bastion_and_a_fresh_failover() {
     a.on_failure(
         "tunnel down · reconnecting: the ssh master for bastion-prod exited".into(),
         1,
+        redeye::collect::collector::Cause::TunnelDown,
     );
     let header = render(&a, 200, 60).lines().next().unwrap().to_string();
     assert!(
@@ -152,6 +153,7 @@ fn stale_and_reconnecting_is_said_in_the_header() {
     a.on_failure(
         "lost Redis at 10.0.4.21:6379 while polling (timed out)".into(),
         3,
+        redeye::collect::collector::Cause::Lost,
     );
     a.now_ms = NOW_MS + 13_000;
     let screen = render(&a, 80, 24);
@@ -588,6 +590,7 @@ fn a_connection_error_after_a_profile_switch_is_shown() {
     a.on_failure(
         "Redis at 10.0.9.9:6379 rejected the login for user 'default': wrong password".into(),
         1,
+        redeye::collect::collector::Cause::Lost,
     );
     let screen = render(&a, 120, 30);
     let footer = screen.lines().last().unwrap();

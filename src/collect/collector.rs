@@ -51,6 +51,7 @@ pub enum FromCollector {
         error: String,
         attempt: u32,
         retry_in: Duration,
+        cause: Cause,
     },
     /// The answer to a `Fetch`: `None` when the entry no longer exists.
     Entry {
@@ -58,6 +59,28 @@ pub enum FromCollector {
         id: String,
         entry: Option<crate::model::StreamEntry>,
     },
+}
+
+/// Why the collector has no fresh data: what the header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cause {
+    /// The server did not answer, refused, or the connection dropped: the
+    /// data on screen is stale.
+    #[default]
+    Lost,
+    /// The SSH tunnel's master is down: nothing behind it can be reached
+    /// until it is restarted.
+    TunnelDown,
+}
+
+impl Cause {
+    /// The cause of a failure to reach the deployment through `link` now.
+    pub fn of(link: &Link) -> Self {
+        match link.tunnel().map(|t| t.status()) {
+            Some(t) if !t.up => Cause::TunnelDown,
+            _ => Cause::Lost,
+        }
+    }
 }
 
 /// Tuning of discovery and paging.
@@ -116,7 +139,7 @@ pub fn spawn(profile: Profile, limits: Limits) -> Handle {
         match link {
             Ok(link) => run(link, limits, cmd_rx, ev_tx).await,
             Err(e) => {
-                let _ = failed(&ev_tx, &mut 0, e).await;
+                let _ = failed(&ev_tx, &mut 0, e, Cause::Lost).await;
             }
         }
     });
@@ -400,7 +423,7 @@ async fn run(
                         return;
                     }
                 }
-                Err(e) => match failed(&events, &mut attempt, e).await {
+                Err(e) => match failed(&events, &mut attempt, e, Cause::of(&link)).await {
                     Some(w) => wait = w,
                     None => return,
                 },
@@ -422,14 +445,17 @@ async fn run(
                 Err(e) => {
                     conn = None;
                     // A dead ssh master is why every poll fails: say so.
+                    let cause = Cause::of(&link);
                     let e = match link.tunnel().map(|t| t.status()) {
-                        Some(t) if !t.up => crate::error::Failure::runtime(format!(
-                            "tunnel down · reconnecting: the ssh master for {} exited ({e})",
-                            t.via
-                        )),
+                        Some(t) if cause == Cause::TunnelDown => {
+                            crate::error::Failure::runtime(format!(
+                                "tunnel down · reconnecting: the ssh master for {} exited ({e})",
+                                t.via
+                            ))
+                        }
                         _ => e,
                     };
-                    match failed(&events, &mut attempt, e).await {
+                    match failed(&events, &mut attempt, e, cause).await {
                         Some(w) => wait = w,
                         None => return,
                     }
@@ -478,6 +504,7 @@ async fn failed(
     events: &mpsc::Sender<FromCollector>,
     attempt: &mut u32,
     e: crate::error::Failure,
+    cause: Cause,
 ) -> Option<Duration> {
     *attempt += 1;
     let wait = backoff(*attempt);
@@ -485,6 +512,7 @@ async fn failed(
         error: e.to_string(),
         attempt: *attempt,
         retry_in: wait,
+        cause,
     };
     events.send(msg).await.ok().map(|_| wait)
 }

@@ -6,7 +6,7 @@
 //! help, a popup, the open pane's key table, then the global key table.
 //! Help is written from the same two tables.
 
-use crate::collect::collector::Needs;
+use crate::collect::collector::{Cause, Needs};
 use crate::model::Snapshot;
 pub use crate::ui::detail::Popup;
 pub use crate::ui::panes::Pane;
@@ -336,7 +336,7 @@ impl App {
         c.result = Some(sample);
     }
 
-    pub fn on_failure(&mut self, error: String, attempt: u32) {
+    pub fn on_failure(&mut self, error: String, attempt: u32, cause: Cause) {
         let since_ms = match &self.conn {
             ConnState::Failed { since_ms, .. } => *since_ms,
             _ => {
@@ -350,6 +350,7 @@ impl App {
             error,
             attempt,
             since_ms,
+            cause,
         };
     }
 

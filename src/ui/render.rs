@@ -1,5 +1,6 @@
 //! Drawing the whole screen from [`App`] state: pure, no I/O, no awaiting.
 
+use crate::collect::collector::Cause;
 use crate::format::{age, duration};
 use crate::model::Mode;
 use crate::sanitize;
@@ -113,12 +114,14 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
             t.dim(),
         ),
         ConnState::Connecting => Span::styled(" connecting… ", t.warn()),
-        ConnState::Failed { attempt, error, .. } if error.starts_with("tunnel down") => {
-            Span::styled(
-                format!(" tunnel down · reconnecting, attempt {attempt} "),
-                t.crit(),
-            )
-        }
+        ConnState::Failed {
+            attempt,
+            cause: Cause::TunnelDown,
+            ..
+        } => Span::styled(
+            format!(" tunnel down · reconnecting, attempt {attempt} "),
+            t.crit(),
+        ),
         ConnState::Failed {
             attempt, since_ms, ..
         } => Span::styled(

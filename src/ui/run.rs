@@ -97,7 +97,9 @@ async fn event_loop(
                         });
                     }
                 }
-                Some(FromCollector::Failed { error, attempt, .. }) => app.on_failure(error, attempt),
+                Some(FromCollector::Failed { error, attempt, cause, .. }) => {
+                    app.on_failure(error, attempt, cause)
+                }
                 Some(FromCollector::Connected) => {}
                 Some(FromCollector::Entry { stream, id, entry }) => app.show_entry(&stream, &id, entry),
                 None => return Err(Failure::runtime("the collector stopped unexpectedly")),

@@ -21,6 +21,8 @@ pub enum ConnState {
         error: String,
         attempt: u32,
         since_ms: u64,
+        /// What the header says: stale, or the tunnel is down.
+        cause: crate::collect::collector::Cause,
     },
 }
 
