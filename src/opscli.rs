@@ -8,7 +8,7 @@ use crate::connect::Node;
 use crate::error::{Failure, Result};
 use crate::model::Name;
 use crate::ops::runner::{self, Confirmation, Overrides, Runner};
-use crate::ops::{self, Op, Outcome};
+use crate::ops::{self, Action, Op, Outcome};
 use clap::{Args, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
@@ -342,7 +342,7 @@ async fn prepare<'a>(
     profile: &'a Profile,
     t: &PendingTarget,
     f: &WriteFlags,
-    action: &str,
+    action: Action,
     min_deliveries: u64,
 ) -> Result<Option<(Runner<'a>, Duration, Vec<String>)>> {
     let runner = Runner::open(profile, f.dry_run).await?;
@@ -382,7 +382,7 @@ pub async fn claim(
     let to = to
         .cloned()
         .unwrap_or_else(|| runner::claim_consumer(profile));
-    let Some((runner, min_idle, ids)) = prepare(profile, t, f, "claim", 0).await? else {
+    let Some((runner, min_idle, ids)) = prepare(profile, t, f, Action::Claim, 0).await? else {
         return Ok(());
     };
     let what = format!(
@@ -413,7 +413,7 @@ pub async fn claim(
 }
 
 pub async fn requeue(profile: &Profile, t: &PendingTarget, f: &WriteFlags) -> Result<()> {
-    let Some((runner, min_idle, ids)) = prepare(profile, t, f, "requeue", 0).await? else {
+    let Some((runner, min_idle, ids)) = prepare(profile, t, f, Action::Requeue, 0).await? else {
         return Ok(());
     };
     let what = format!(
@@ -451,7 +451,7 @@ pub async fn dead_letter(
         0
     });
     let Some((runner, min_idle, ids)) =
-        prepare(profile, t, f, "dead-letter", min_deliveries).await?
+        prepare(profile, t, f, Action::DeadLetter, min_deliveries).await?
     else {
         return Ok(());
     };
@@ -475,7 +475,7 @@ pub async fn dead_letter(
 }
 
 pub async fn ack(profile: &Profile, t: &PendingTarget, f: &WriteFlags) -> Result<()> {
-    let Some((runner, _, ids)) = prepare(profile, t, f, "ack", 0).await? else {
+    let Some((runner, _, ids)) = prepare(profile, t, f, Action::Ack, 0).await? else {
         return Ok(());
     };
     let what = format!(
@@ -533,8 +533,8 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
                 // Exclusive, like the count: ids strictly below now - d.
                 let (count, min_id) = ops::count_older(node, dlq, *d).await?;
                 if count == 0 {
-                    let mut o = Outcome::preview("dlq-requeue", dlq, None, &[]);
-                    o.counts.insert("would".into(), 0);
+                    let mut o = Outcome::preview(Action::DlqRequeue, dlq, None, &[]);
+                    o.would(0);
                     o.dry_run = flags.dry_run;
                     o.warnings.push(format!(
                         "no dead letter in {dlq} is older than {}",
@@ -565,8 +565,8 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
                 _ => ids.len() as u64,
             };
             if flags.dry_run {
-                let mut o = Outcome::preview("dlq-requeue", dlq, None, ids);
-                o.counts.insert("would".into(), count);
+                let mut o = Outcome::preview(Action::DlqRequeue, dlq, None, ids);
+                o.would(count);
                 o.target = Some(target);
                 print(&o, flags.json);
                 return Ok(());
@@ -583,7 +583,10 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
         DlqCommand::Delete { dlq, ids, flags } => {
             let runner = Runner::open(profile, flags.dry_run).await?;
             if flags.dry_run {
-                print(&Outcome::preview("dlq-delete", dlq, None, ids), flags.json);
+                print(
+                    &Outcome::preview(Action::DlqDelete, dlq, None, ids),
+                    flags.json,
+                );
                 return Ok(());
             }
             let what = format!(
@@ -621,8 +624,8 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
             let node = runner.deployment().node_for_key(dlq);
             let (n, min_id) = ops::count_older(node, dlq, ttl).await?;
             if flags.dry_run || n == 0 {
-                let mut o = Outcome::preview("dlq-purge-expired", dlq, None, &[]);
-                o.counts.insert("would".into(), n);
+                let mut o = Outcome::preview(Action::DlqPurgeExpired, dlq, None, &[]);
+                o.would(n);
                 o.dry_run = flags.dry_run;
                 print(&o, flags.json);
                 return Ok(());
@@ -649,7 +652,7 @@ pub async fn consumers(profile: &Profile, cmd: &ConsumersCommand) -> Result<()> 
     let names: Vec<String> = names.iter().map(Name::escaped).collect();
     if flags.dry_run {
         print(
-            &Outcome::preview("prune-consumers", stream, Some(group), &names),
+            &Outcome::preview(Action::PruneConsumers, stream, Some(group), &names),
             flags.json,
         );
         return Ok(());

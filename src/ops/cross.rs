@@ -251,7 +251,7 @@ pub async fn dlq_requeue(
     sel: &DlqSelect,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Outcome> {
-    let mut out = Outcome::new("dlq-requeue", dlq, None);
+    let mut out = Outcome::new(super::Action::DlqRequeue, dlq, None);
     out.target = Some(fallback.clone());
     let journal = journal_key(dlq)?;
     let node = dep.node_for_key(dlq);
@@ -395,7 +395,7 @@ pub async fn dead_letter(
     reason: &str,
     ids: &[String],
 ) -> Result<Outcome> {
-    let mut out = Outcome::new("dead-letter", stream, Some(group));
+    let mut out = Outcome::new(super::Action::DeadLetter, stream, Some(group));
     out.target = Some(dlq.clone());
     finish_interrupted_dead_letters(dep, stream, group, dlq, &mut out).await?;
     let node = dep.node_for_key(stream);

@@ -50,10 +50,48 @@ fn stop_here(out: &mut Outcome) -> bool {
 /// Entries per script call: bounded work per atomic step.
 pub const BATCH: usize = 500;
 
+/// Which write an [`Outcome`] (and its audit record) is of. Serialised as
+/// the words the JSON and the audit log always had (`dlq-requeue`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Claim,
+    Autoclaim,
+    Requeue,
+    DeadLetter,
+    Ack,
+    DlqRequeue,
+    DlqDelete,
+    DlqPurgeExpired,
+    PruneConsumers,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Claim => "claim",
+            Action::Autoclaim => "autoclaim",
+            Action::Requeue => "requeue",
+            Action::DeadLetter => "dead-letter",
+            Action::Ack => "ack",
+            Action::DlqRequeue => "dlq-requeue",
+            Action::DlqDelete => "dlq-delete",
+            Action::DlqPurgeExpired => "dlq-purge-expired",
+            Action::PruneConsumers => "prune-consumers",
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The result of one operation.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Outcome {
-    pub action: String,
+    pub action: Action,
     pub stream: Name,
     pub group: Option<Name>,
     pub target: Option<Name>,
@@ -72,9 +110,9 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(action: &str, stream: &Name, group: Option<&Name>) -> Self {
+    fn new(action: Action, stream: &Name, group: Option<&Name>) -> Self {
         Outcome {
-            action: action.into(),
+            action,
             stream: stream.clone(),
             group: group.cloned(),
             target: None,
@@ -87,17 +125,22 @@ impl Outcome {
     }
 
     /// The record of a write that failed before it could report counts.
-    pub fn failed(action: &str, stream: &Name) -> Self {
+    pub fn failed(action: Action, stream: &Name) -> Self {
         Outcome::new(action, stream, None)
     }
 
     /// The record of a dry run: what would be acted on.
-    pub fn preview(action: &str, stream: &Name, group: Option<&Name>, ids: &[String]) -> Self {
+    pub fn preview(action: Action, stream: &Name, group: Option<&Name>, ids: &[String]) -> Self {
         let mut o = Outcome::new(action, stream, group);
         o.ids = ids.to_vec();
         o.dry_run = true;
-        o.counts.insert("would".into(), ids.len() as u64);
+        o.would(ids.len() as u64);
         o
+    }
+
+    /// A dry run's count: how many entries the write would act on.
+    pub fn would(&mut self, n: u64) {
+        self.counts.insert("would".into(), n);
     }
 
     fn add(&mut self, key: &str, n: u64) {
@@ -308,7 +351,7 @@ pub async fn claim(
     min_idle: Duration,
     ids: &[String],
 ) -> Result<Outcome> {
-    let mut out = Outcome::new("claim", stream, Some(group));
+    let mut out = Outcome::new(Action::Claim, stream, Some(group));
     out.target = Some(to.clone());
     for chunk in ids.chunks(BATCH) {
         if stop_here(&mut out) {
@@ -338,7 +381,7 @@ pub async fn autoclaim(
     min_idle: Duration,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Outcome> {
-    let mut out = Outcome::new("autoclaim", stream, Some(group));
+    let mut out = Outcome::new(Action::Autoclaim, stream, Some(group));
     out.target = Some(to.clone());
     let mut cursor = "0-0".to_string();
     loop {
@@ -394,7 +437,7 @@ pub async fn requeue_pending(
     ids: &[String],
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Outcome> {
-    let mut out = Outcome::new("requeue", stream, Some(group));
+    let mut out = Outcome::new(Action::Requeue, stream, Some(group));
     for chunk in ids.chunks(BATCH) {
         if stop_here(&mut out) {
             break;
@@ -427,7 +470,7 @@ pub async fn dead_letter(
     reason: &str,
     ids: &[String],
 ) -> Result<Outcome> {
-    let mut out = Outcome::new("dead-letter", stream, Some(group));
+    let mut out = Outcome::new(Action::DeadLetter, stream, Some(group));
     out.target = Some(dlq.clone());
     let failed_at = crate::time::now_ms() / 1000;
     for chunk in ids.chunks(BATCH) {
@@ -466,7 +509,7 @@ pub async fn dead_letter(
 
 /// XACK: the work is then never processed.
 pub async fn ack(conn: &Node, stream: &Name, group: &Name, ids: &[String]) -> Result<Outcome> {
-    let mut out = Outcome::new("ack", stream, Some(group));
+    let mut out = Outcome::new(Action::Ack, stream, Some(group));
     for chunk in ids.chunks(BATCH) {
         if stop_here(&mut out) {
             break;
@@ -497,7 +540,7 @@ pub async fn dlq_requeue(
     sel: &DlqSelect,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Outcome> {
-    let mut out = Outcome::new("dlq-requeue", dlq, None);
+    let mut out = Outcome::new(Action::DlqRequeue, dlq, None);
     out.target = Some(fallback_target.clone());
     match sel {
         DlqSelect::Ids(ids) => {
@@ -649,7 +692,7 @@ async fn last_id(conn: &Node, stream: &Name) -> Result<Option<String>> {
 
 /// XDEL dead letters.
 pub async fn dlq_delete(conn: &Node, dlq: &Name, ids: &[String]) -> Result<Outcome> {
-    let mut out = Outcome::new("dlq-delete", dlq, None);
+    let mut out = Outcome::new(Action::DlqDelete, dlq, None);
     for chunk in ids.chunks(BATCH) {
         if stop_here(&mut out) {
             break;
@@ -707,7 +750,7 @@ pub async fn count_older(conn: &Node, dlq: &Name, ttl: Duration) -> Result<(u64,
 
 /// Drop dead letters older than `ttl`: XTRIM MINID (exact).
 pub async fn purge_expired(conn: &Node, dlq: &Name, min_id: &str) -> Result<Outcome> {
-    let mut out = Outcome::new("dlq-purge-expired", dlq, None);
+    let mut out = Outcome::new(Action::DlqPurgeExpired, dlq, None);
     let n = crate::resp::int(&call(conn, "XTRIM", &[s(dlq), s("MINID"), s("="), s(min_id)]).await?)
         .unwrap_or(0);
     out.add("purged", n);
@@ -749,7 +792,7 @@ pub async fn prune_consumers(
     group: &Name,
     names: &[Name],
 ) -> Result<Outcome> {
-    let mut out = Outcome::new("prune-consumers", stream, Some(group));
+    let mut out = Outcome::new(Action::PruneConsumers, stream, Some(group));
     for chunk in names.chunks(BATCH) {
         if stop_here(&mut out) {
             break;

@@ -96,19 +96,20 @@ fn d(d: &Duration) -> String {
 
 impl Op {
     /// The action name in the audit log (the CLI's subcommand names).
-    pub fn audit_name(&self) -> &'static str {
+    pub fn action(&self) -> super::Action {
+        use super::Action;
         match self {
-            Op::Claim { .. } => "claim",
-            Op::Autoclaim { .. } => "autoclaim",
-            Op::Requeue { .. } => "requeue",
-            Op::DeadLetter { .. } => "dead-letter",
-            Op::Ack { .. } => "ack",
+            Op::Claim { .. } => Action::Claim,
+            Op::Autoclaim { .. } => Action::Autoclaim,
+            Op::Requeue { .. } => Action::Requeue,
+            Op::DeadLetter { .. } => Action::DeadLetter,
+            Op::Ack { .. } => Action::Ack,
             Op::DlqRequeue { .. } | Op::DlqRequeueAll { .. } | Op::DlqRequeueOlder { .. } => {
-                "dlq-requeue"
+                Action::DlqRequeue
             }
-            Op::DlqDelete { .. } => "dlq-delete",
-            Op::DlqPurge { .. } => "dlq-purge-expired",
-            Op::Prune { .. } => "prune-consumers",
+            Op::DlqDelete { .. } => Action::DlqDelete,
+            Op::DlqPurge { .. } => Action::DlqPurgeExpired,
+            Op::Prune { .. } => Action::PruneConsumers,
         }
     }
 

@@ -218,7 +218,7 @@ impl<'a> Runner<'a> {
                 Ok(out)
             }
             Err(e) => {
-                let mut failed = Outcome::failed(op.audit_name(), op.stream());
+                let mut failed = Outcome::failed(op.action(), op.stream());
                 failed.group = op.group().cloned();
                 failed.ids = op.ids().to_vec();
                 // The failure itself is what the user must see; a failed
@@ -239,7 +239,7 @@ fn record(profile: &Profile, endpoint: &str, out: &Outcome, result: &str) -> Res
         host: audit::host(),
         profile: profile.name.clone(),
         endpoint: endpoint.to_string(),
-        action: out.action.clone(),
+        action: out.action.to_string(),
         stream: out.stream.clone(),
         group: out.group.clone(),
         target: out.target.clone(),
