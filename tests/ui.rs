@@ -726,3 +726,43 @@ fn the_command_sampler_asks_twice_on_production_then_shows_its_counts() {
         "{screen}"
     );
 }
+
+/// Issue 19's defect: an INFO refusal ("keyspace" is one of INFO's sections)
+/// was shown as the Keys pane's problem, because "keys" was matched as a
+/// substring. Sections are typed now: the Keys pane shows its own only.
+#[test]
+fn an_info_refusal_is_not_shown_in_the_keys_pane() {
+    use redeye::model::{Problem, ProblemKind, Section};
+    let mut a = app();
+    let mut s = snapshot(0, 2);
+    s.keys = None;
+    s.problems.push(Problem {
+        section: Section::Info,
+        node: None,
+        command: "INFO".into(),
+        kind: ProblemKind::NotPermitted,
+        message: "not permitted for user ro: INFO".into(),
+    });
+    a.on_snapshot(Arc::new(s.clone()));
+    open(&mut a, Pane::Keys);
+    let screen = render(&a, 120, 30);
+    assert!(
+        !screen.contains("not permitted for user ro: INFO"),
+        "{screen}"
+    );
+    assert!(screen.contains("walking the keyspace"), "{screen}");
+    // A refusal of the key walk itself is shown there.
+    s.problems.push(Problem {
+        section: Section::Keys,
+        node: None,
+        command: "SCAN".into(),
+        kind: ProblemKind::NotPermitted,
+        message: "not permitted for user ro: SCAN".into(),
+    });
+    a.on_snapshot(Arc::new(s));
+    let screen = render(&a, 120, 30);
+    assert!(
+        screen.contains("not permitted for user ro: SCAN"),
+        "{screen}"
+    );
+}

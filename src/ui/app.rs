@@ -200,7 +200,11 @@ pub const GLOBAL_KEYS: &[Key] = &[
         help: "writes: in the Pending and DLQ panes (see their help)",
         on: |k| matches!(k, KeyCode::Char('c' | 'a' | 'R' | 'D' | 'A' | 'x' | 'P')),
         run: Some(|cx, _| {
-            cx.status = Some("write keys work in the Pending (5) and DLQ (6) panes".into());
+            cx.status = Some(format!(
+                "write keys work in the {} and {} panes",
+                Pane::Pending.named(),
+                Pane::Dlq.named()
+            ));
             vec![]
         }),
     },
@@ -398,6 +402,27 @@ impl App {
     // ---- keys -----------------------------------------------------------------------
 
     pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let effects = self.dispatch_key(key);
+        self.navigate(effects)
+    }
+
+    /// Carry out the effects that move between panes (a pane asks for them
+    /// and never calls into another pane); the rest go to the event loop.
+    fn navigate(&mut self, effects: Vec<Effect>) -> Vec<Effect> {
+        let mut rest = Vec::with_capacity(effects.len());
+        for e in effects {
+            match e {
+                Effect::Open(p) => self.cx_mut().switch(p),
+                Effect::OpenGroup { stream, group } => {
+                    panes::pending::open(&mut self.cx_mut(), stream, group)
+                }
+                other => rest.push(other),
+            }
+        }
+        rest
+    }
+
+    fn dispatch_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             return vec![Effect::Quit];
         }

@@ -123,8 +123,9 @@ async fn event_loop(
                 Effect::FetchEntry { stream, id } => {
                     send(&handle, ToCollector::Fetch { stream, id })
                 }
-                // Only a replay moves a cursor.
-                Effect::Replay(_) => {}
+                // Only a replay moves a cursor; App carries out the moves
+                // between panes before its effects reach this loop.
+                Effect::Replay(_) | Effect::Open(_) | Effect::OpenGroup { .. } => {}
                 Effect::Sample(length) => {
                     // MONITOR on connections of its own, in a task: the
                     // dashboard keeps polling and taking keys meanwhile.

@@ -83,6 +83,13 @@ pub enum Effect {
     Sample(Duration),
     /// Replay: move the cursor.
     Replay(ReplayMove),
+    /// Open this pane (a pane asks; `App` switches, leaving and entering).
+    Open(crate::ui::panes::Pane),
+    /// Open the Pending pane on this group.
+    OpenGroup {
+        stream: crate::model::Name,
+        group: crate::model::Name,
+    },
 }
 
 /// The header's fixed facts about the profile.

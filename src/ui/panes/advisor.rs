@@ -3,6 +3,8 @@
 //! network exposure, ACL default user, dangerous commands), worst first;
 //! `d`: MEMORY DOCTOR and LATENCY DOCTOR. Read while this pane is open.
 
+pub use super::defaults::*;
+
 use super::{Cx, CxMut, Key, Pane, cut, table};
 use crate::collect::collector::Needs;
 use crate::model::insight::{Advice, Severity};
@@ -15,9 +17,6 @@ use ratatui::widgets::Row;
 
 pub const TITLE: &str = "Advisor";
 pub const SORTS: &[&str] = &["severity", "setting"];
-
-#[derive(Default)]
-pub struct State;
 
 pub const KEYS: &[Key] = &[
     Key {

@@ -2,8 +2,9 @@
 //! to the cursor as recorded), with when it was raised and how long it
 //! lasted: "when did lag start rising?" has an answer.
 
+pub use super::defaults::*;
+
 use super::{Cx, Key, Pane, cut, table};
-use crate::collect::collector::Needs;
 use crate::format::age;
 use crate::model::alerts::{Level, LogEntry};
 use crate::sanitize;
@@ -13,9 +14,6 @@ use ratatui::widgets::Row;
 
 pub const TITLE: &str = "Alerts";
 pub const SORTS: &[&str] = &["newest", "longest", "active first"];
-
-#[derive(Default)]
-pub struct State;
 
 pub const KEYS: &[Key] = &[];
 
@@ -44,8 +42,6 @@ pub fn list<'a>(cx: &'a Cx) -> Vec<&'a LogEntry> {
 pub fn rows(cx: &Cx) -> usize {
     list(cx).len()
 }
-
-pub fn needs(_: &Cx, _: &mut Needs) {}
 
 pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
     let all = list(cx);

@@ -1,6 +1,8 @@
 //! Clients: connected / blocked / rejected with history, and CLIENT LIST
 //! (fetched only while this pane is open, bounded), sortable and filterable.
 
+pub use super::defaults::*;
+
 use crate::collect::collector::Needs;
 use crate::model::ClientRow;
 use crate::ui::view::Effect;
@@ -133,9 +135,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
 
 pub const TITLE: &str = "Clients";
 pub const SORTS: &[&str] = &["idle", "age", "output buffer", "name"];
-
-#[derive(Default)]
-pub struct State;
 
 pub const KEYS: &[Key] = &[Key {
     keys: "Enter i",

@@ -3,8 +3,9 @@
 //! the server (it copies every command to us): on a production profile the
 //! first `M` only warns, a second within 5 s starts it.
 
+pub use super::defaults::*;
+
 use super::{Cx, CxMut, Key, table};
-use crate::collect::collector::Needs;
 use crate::collect::sampler;
 use crate::config::Environment;
 use crate::format::count;
@@ -53,12 +54,6 @@ pub const KEYS: &[Key] = &[
         run: Some(length),
     },
 ];
-
-pub fn rows(_: &Cx) -> usize {
-    0
-}
-
-pub fn needs(_: &Cx, _: &mut Needs) {}
 
 fn start(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
     let now = cx.now_ms;

@@ -2,6 +2,8 @@
 //! entries (newest first) with original stream and id, error, retry count,
 //! failed at and age versus dlq.ttl. Enter shows the whole entry.
 
+pub use super::defaults::*;
+
 use crate::collect::PageEnd;
 use crate::collect::collector::Needs;
 use crate::model::{Name, StreamEntry};
@@ -20,7 +22,7 @@ use ratatui::widgets::{Paragraph, Row};
 
 pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     let t = &app.theme;
-    let list = super::dlq::streams(app);
+    let list = super::shared::dlq_streams(app);
     let current = super::dlq::current(app);
     let h = (list.len() as u16 + 2).clamp(3, 8);
     let [top, entries] = Layout::vertical([Constraint::Length(h), Constraint::Fill(1)]).areas(area);
@@ -250,24 +252,9 @@ pub const KEYS: &[Key] = &[
     },
 ];
 
-/// DLQ streams known from the snapshot: (stream, dlq name, length).
-pub fn streams(cx: &Cx) -> Vec<(Name, Name, u64)> {
-    let Some(snap) = cx.snapshot() else {
-        return Vec::new();
-    };
-    snap.streams
-        .iter()
-        .filter_map(|s| {
-            s.dlq
-                .as_ref()
-                .map(|d| (s.name.clone(), d.stream.clone(), d.length))
-        })
-        .collect()
-}
-
 /// The DLQ shown: the chosen one while it exists, else the longest.
 pub fn current(cx: &Cx) -> Option<Name> {
-    let list = streams(cx);
+    let list = super::shared::dlq_streams(cx);
     match &cx.panes.dlq.stream {
         Some(d) if list.iter().any(|(_, n, _)| n == d) => Some(d.clone()),
         _ => list
@@ -275,15 +262,6 @@ pub fn current(cx: &Cx) -> Option<Name> {
             .max_by_key(|(_, _, len)| *len)
             .map(|(_, n, _)| n.clone()),
     }
-}
-
-/// The DLQ stream of `stream`, as the collector named it (`<stream>:dlq` if it did not).
-pub fn dlq_of(cx: &Cx, stream: &Name) -> Name {
-    streams(cx)
-        .into_iter()
-        .find(|(s, _, _)| s == stream)
-        .map(|(_, dlq, _)| dlq)
-        .unwrap_or_else(|| stream.with_suffix(":dlq"))
 }
 
 pub fn list<'a>(cx: &'a Cx) -> Vec<&'a StreamEntry> {
@@ -319,7 +297,7 @@ pub fn needs(cx: &Cx, n: &mut Needs) {
 
 fn cycle(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
     let c = cx.cx();
-    let list = streams(&c);
+    let list = super::shared::dlq_streams(&c);
     if list.is_empty() {
         return vec![];
     }
@@ -380,7 +358,7 @@ fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
         cx.status = Some("no DLQ stream".into());
         return vec![];
     };
-    let target = streams(&c)
+    let target = super::shared::dlq_streams(&c)
         .into_iter()
         .find(|(_, d, _)| *d == dlq)
         .map(|(s, _, _)| s)
@@ -403,12 +381,12 @@ fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
 /// `:requeue-all`: every entry of the DLQ shown (Sidekiq's "retry all").
 pub fn requeue_all(cx: &mut CxMut) {
     if *cx.pane != Pane::Dlq {
-        cx.status = Some(":requeue-all works in the DLQ pane (6)".into());
+        cx.status = Some(format!(":requeue-all works in the {} pane", Pane::Dlq.named()));
         return;
     }
     let c = cx.cx();
     let Some((target, dlq, count)) =
-        current(&c).and_then(|d| streams(&c).into_iter().find(|(_, n, _)| *n == d))
+        current(&c).and_then(|d| super::shared::dlq_streams(&c).into_iter().find(|(_, n, _)| *n == d))
     else {
         cx.status = Some("no DLQ stream".into());
         return;

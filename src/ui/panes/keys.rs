@@ -3,6 +3,8 @@
 //! the expected TTL, flags; Enter: types and the biggest keys. Read by a
 //! background SCAN bounded per poll that runs while this pane is open.
 
+pub use super::defaults::*;
+
 use super::{Cx, CxMut, Key, Pane, cut, table};
 use crate::collect::collector::Needs;
 use crate::format::{age, bytes, count};
@@ -15,9 +17,6 @@ use ratatui::widgets::Row;
 
 pub const TITLE: &str = "Keys";
 pub const SORTS: &[&str] = &["memory", "keys", "flagged", "prefix"];
-
-#[derive(Default)]
-pub struct State;
 
 pub const KEYS: &[Key] = &[
     Key {

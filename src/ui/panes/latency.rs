@@ -2,6 +2,8 @@
 //! event's LATENCY HISTORY), or how to turn monitoring on; the round trip
 //! of each poll as redeye measured it, with history; the slowlog rate.
 
+pub use super::defaults::*;
+
 use super::{Cx, Key, Pane, block, table};
 use crate::collect::collector::Needs;
 use crate::format::{age, count};
@@ -14,9 +16,6 @@ use ratatui::widgets::{Paragraph, Row, Sparkline};
 
 pub const TITLE: &str = "Latency";
 pub const SORTS: &[&str] = &["latest", "max"];
-
-#[derive(Default)]
-pub struct State;
 
 pub const KEYS: &[Key] = &[Key {
     keys: "j k",

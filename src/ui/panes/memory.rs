@@ -1,7 +1,8 @@
 //! Memory: used / rss / peak / maxmemory gauge, fragmentation, policy,
 //! evictions and expirations per second, and history.
 
-use crate::collect::collector::Needs;
+pub use super::defaults::*;
+
 use super::block;
 use crate::format::{bytes, count};
 use crate::sanitize;
@@ -131,9 +132,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
 pub const TITLE: &str = "Memory";
 pub const SORTS: &[&str] = &[];
 
-#[derive(Default)]
-pub struct State;
-
 pub const KEYS: &[Key] = &[Key {
     keys: "",
     help: "(history of used memory and evictions)",
@@ -141,8 +139,3 @@ pub const KEYS: &[Key] = &[Key {
     run: None,
 }];
 
-pub fn rows(_: &Cx) -> usize {
-    0
-}
-
-pub fn needs(_: &Cx, _: &mut Needs) {}

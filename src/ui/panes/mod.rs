@@ -2,17 +2,25 @@
 //!
 //! A pane module owns its state (`State`), its rows, its keys and their help
 //! lines (`KEYS`: the same table handles the key and writes the help), what
-//! it asks the collector for (`needs`), and its drawing (`draw`). It exports:
+//! it asks the collector for (`needs`), what happens when it is opened and
+//! left (`enter`, `leave`), and its drawing (`draw`). It starts with
+//! `pub use super::defaults::*;` and defines only what it has:
 //!
 //! ```text
-//! pub const TITLE: &str;                  tab bar, `:` command, help title
-//! pub const SORTS: &[&str];               what `s` cycles through
-//! pub const KEYS: &[Key];                 the pane's own keys, with help
-//! #[derive(Default)] pub struct State;    what only this pane keeps
-//! pub fn rows(cx: &Cx) -> usize;          rows the cursor moves over
-//! pub fn needs(cx: &Cx, n: &mut Needs);   collector needs while it is open
-//! pub fn draw(f: &mut Frame, area: Rect, cx: &Cx);
+//! pub const TITLE: &str;                  tab bar, `:` command, help title (required)
+//! pub fn draw(f: &mut Frame, area: Rect, cx: &Cx);                      (required)
+//! pub const SORTS: &[&str];               what `s` cycles through     (default: none)
+//! pub const KEYS: &[Key];                 the pane's own keys, with help  (none)
+//! #[derive(Default)] pub struct State;    what only this pane keeps       (none)
+//! pub fn rows(cx: &Cx) -> usize;          rows the cursor moves over      (0)
+//! pub fn needs(cx: &Cx, n: &mut Needs);   collector needs while it is open (none)
+//! pub fn enter(cx: &mut CxMut);           when it is opened               (nothing)
+//! pub fn leave(cx: &mut CxMut);           when another pane is opened     (nothing)
 //! ```
+//!
+//! A pane never calls into another pane: it returns `Effect::Open(Pane)` or
+//! `Effect::OpenGroup` and `App` moves; what several panes read is in
+//! `shared.rs`. Pane numbers in text come from [`Pane::named`].
 //!
 //! Adding a pane: one new file, and one line in `panes!` below.
 
@@ -52,6 +60,12 @@ macro_rules! panes {
             pub fn needs(self, cx: &Cx, n: &mut Needs) {
                 match self { $(Pane::$variant => $module::needs(cx, n)),* }
             }
+            fn enter(self, cx: &mut CxMut) {
+                match self { $(Pane::$variant => $module::enter(cx)),* }
+            }
+            fn leave(self, cx: &mut CxMut) {
+                match self { $(Pane::$variant => $module::leave(cx)),* }
+            }
             pub fn draw(self, f: &mut Frame, area: Rect, cx: &Cx) {
                 match self { $(Pane::$variant => $module::draw(f, area, cx)),* }
             }
@@ -62,6 +76,9 @@ macro_rules! panes {
         pub struct States { $(pub $module: $module::State),* }
     };
 }
+
+pub mod defaults;
+pub mod shared;
 
 panes! {
     Overview => overview,
@@ -84,6 +101,16 @@ panes! {
 impl Pane {
     pub fn index(self) -> usize {
         Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+
+    /// The number its digit key opens (1-9, then 10-15 by `0` and two digits).
+    pub fn number(self) -> usize {
+        self.index() + 1
+    }
+
+    /// "Streams (4)": the pane as text names it.
+    pub fn named(self) -> String {
+        format!("{} ({})", self.title(), self.number())
     }
 
     pub fn by_title(name: &str) -> Option<Pane> {
@@ -185,19 +212,15 @@ impl CxMut<'_> {
         l.selected = (l.selected as isize + delta).clamp(0, n as isize - 1) as usize;
     }
 
-    /// Open a pane: leave the current one (marks cleared, slowlog seen), enter
-    /// the new one (Pending opens the worst group when none is chosen).
+    /// Open a pane: the current one's `leave` (marks are cleared), then the
+    /// new one's `enter`.
     pub fn switch(&mut self, to: Pane) {
         let from = *self.pane;
-        if to == Pane::Pending && self.panes.pending.drill.is_none() {
-            self.panes.pending.drill = streams::worst_group(&self.cx());
-        }
         if to != from {
             self.view.marks.clear();
+            from.leave(self);
         }
-        if from == Pane::Slowlog && to != Pane::Slowlog {
-            slowlog::mark_seen(self);
-        }
+        to.enter(self);
         *self.pane = to;
         self.view.status = None;
     }

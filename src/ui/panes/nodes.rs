@@ -3,10 +3,11 @@
 //! state and flags (`fail?`, `fail`, `handshake`); nodes that changed in the
 //! last topology change are marked.
 
+pub use super::defaults::*;
+
 use super::{Cx, CxMut, Key, Pane, table};
 use crate::ui::view::Effect;
 use crossterm::event::KeyCode;
-use crate::collect::collector::Needs;
 use crate::format::{bytes, count};
 use crate::model::ClusterNodeRow;
 use crate::sanitize;
@@ -48,9 +49,6 @@ fn scope(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
     vec![]
 }
 
-#[derive(Default)]
-pub struct State;
-
 fn list<'a>(cx: &'a Cx) -> Vec<&'a ClusterNodeRow> {
     let Some(c) = cx.snapshot().and_then(|s| s.cluster.as_ref()) else {
         return Vec::new();
@@ -81,8 +79,6 @@ fn list<'a>(cx: &'a Cx) -> Vec<&'a ClusterNodeRow> {
 pub fn rows(cx: &Cx) -> usize {
     list(cx).len()
 }
-
-pub fn needs(_: &Cx, _: &mut Needs) {}
 
 pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
     let Some(snap) = cx.snapshot() else {

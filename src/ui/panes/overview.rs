@@ -1,7 +1,8 @@
 //! The default screen: alerts, ops, memory, clients, the worst streams, DLQs and
 //! the latest slow commands, tiled to fit 80x24 and to use a large terminal.
 
-use crate::collect::collector::Needs;
+pub use super::defaults::*;
+
 use crate::ui::view::Effect;
 use crossterm::event::KeyCode;
 use super::CxMut;
@@ -191,7 +192,7 @@ fn draw_streams(f: &mut Frame, area: Rect, app: &Cx) {
         f.render_widget(block(app, "streams".into(), app.selected(Pane::Overview) == 0), area);
         return;
     };
-    let rows = super::streams::list(app);
+    let rows = super::shared::stream_rows(app);
     let name_w = (area.width as usize).saturating_sub(40).max(16);
     let table_rows: Vec<Row> = rows[super::window(rows.len(), 0, area)]
         .iter()
@@ -263,7 +264,7 @@ fn draw_side(f: &mut Frame, area: Rect, app: &Cx) {
     } else {
         Layout::vertical([Constraint::Ratio(1, 2); 2]).areas(area)
     };
-    let dlqs = super::dlq::streams(app);
+    let dlqs = super::shared::dlq_streams(app);
     let mut dl: Vec<Line> = dlqs
         .iter()
         .filter(|(_, _, n)| *n > 0)
@@ -339,9 +340,6 @@ pub const TILES: [(&str, Pane); 5] = [
     ("dlq & slowlog", Pane::Dlq),
 ];
 
-#[derive(Default)]
-pub struct State;
-
 pub const KEYS: &[Key] = &[
     Key {
         keys: "j k",
@@ -361,14 +359,11 @@ pub fn rows(_: &Cx) -> usize {
     TILES.len()
 }
 
-pub fn needs(_: &Cx, _: &mut Needs) {}
-
 fn zoom(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
     let tile = cx.cx().selected(Pane::Overview).min(TILES.len() - 1);
-    cx.switch(TILES[tile].1);
     // The DLQ & slowlog tile opens the slowlog when every DLQ is empty.
-    if tile == 4 && super::dlq::streams(&cx.cx()).iter().all(|(_, _, n)| *n == 0) {
-        cx.switch(Pane::Slowlog);
+    if tile == 4 && super::shared::dlq_streams(&cx.cx()).iter().all(|(_, _, n)| *n == 0) {
+        return vec![Effect::Open(Pane::Slowlog)];
     }
-    vec![]
+    vec![Effect::Open(TILES[tile].1)]
 }

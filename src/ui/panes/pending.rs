@@ -2,6 +2,8 @@
 //! count, paged; claimable (idle > claim_min_idle) and poison (deliveries >
 //! dlq.max_retries) entries marked. Enter shows the message body.
 
+pub use super::defaults::*;
+
 use crate::collect::PageStart;
 use crate::collect::collector::Needs;
 use crate::model::{Name, PendingEntry};
@@ -25,7 +27,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
             area,
             app,
             "pending".into(),
-            "choose a group in Streams (4) and press Enter",
+            &format!("choose a group in {} and press Enter", Pane::Streams.named()),
             app.theme.dim(),
         );
         return;
@@ -199,6 +201,13 @@ pub const KEYS: &[Key] = &[
 ];
 
 /// Open the pending view of a group.
+/// Opened with no group chosen: the worst group, first in the Streams order.
+pub fn enter(cx: &mut CxMut) {
+    if cx.panes.pending.drill.is_none() {
+        cx.panes.pending.drill = super::shared::worst_group(&cx.cx());
+    }
+}
+
 pub fn open(cx: &mut CxMut, stream: Name, group: Name) {
     cx.panes.pending.drill = Some((stream, group));
     cx.panes.pending.after.clear();
@@ -274,10 +283,9 @@ fn page(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
 
 fn back(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
     if cx.list(Pane::Pending).filter.is_empty() {
-        cx.switch(Pane::Streams);
-    } else {
-        cx.list(Pane::Pending).filter.clear();
+        return vec![Effect::Open(Pane::Streams)];
     }
+    cx.list(Pane::Pending).filter.clear();
     vec![]
 }
 
@@ -285,7 +293,10 @@ fn back(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
 fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
     let KeyCode::Char(key) = k else { return vec![] };
     let Some((stream, group)) = cx.panes.pending.drill.clone() else {
-        cx.status = Some("choose a group in Streams (4) and press Enter first".into());
+        cx.status = Some(format!(
+            "choose a group in {} and press Enter first",
+            Pane::Streams.named()
+        ));
         return vec![];
     };
     let c = cx.cx();
@@ -295,7 +306,7 @@ fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
         .iter()
         .filter(|e| e.idle_ms >= min_idle.as_millis() as u64)
         .count();
-    let dlq = super::dlq::dlq_of(&c, &stream);
+    let dlq = super::shared::dlq_of(&c, &stream);
     let ids = cx.targets(ids(&cx.cx()));
     let op = match key {
         'P' => Op::Prune {

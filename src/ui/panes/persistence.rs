@@ -4,8 +4,9 @@
 //! latest fork time. Alerts: a failed save or AOF write, no save for longer
 //! than `alerts.last_save_warn`.
 
+pub use super::defaults::*;
+
 use super::{Cx, Key, block};
-use crate::collect::collector::Needs;
 use crate::format::{age, bytes, count};
 use crate::sanitize;
 use ratatui::Frame;
@@ -17,16 +18,7 @@ use ratatui::widgets::Paragraph;
 pub const TITLE: &str = "Persistence";
 pub const SORTS: &[&str] = &["-"];
 
-#[derive(Default)]
-pub struct State;
-
 pub const KEYS: &[Key] = &[];
-
-pub fn rows(_: &Cx) -> usize {
-    0
-}
-
-pub fn needs(_: &Cx, _: &mut Needs) {}
 
 pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
     let Some(snap) = cx.snapshot() else {

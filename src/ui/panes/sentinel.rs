@@ -3,8 +3,9 @@
 //! flags), the quorum and whether it can be reached, and the failovers seen
 //! this session.
 
+pub use super::defaults::*;
+
 use super::{Cx, Key, Pane, table};
-use crate::collect::collector::Needs;
 use crate::format::{age, bytes};
 use crate::model::{DeploymentInfo, Mode};
 use crate::sanitize;
@@ -15,9 +16,6 @@ use ratatui::widgets::Row;
 pub const TITLE: &str = "Sentinel";
 pub const SORTS: &[&str] = &["role"];
 pub const KEYS: &[Key] = &[];
-
-#[derive(Default)]
-pub struct State;
 
 /// One row: kind, address, state, lag, detail; and whether it is bad news.
 type Line = ([String; 5], bool);
@@ -110,8 +108,6 @@ pub fn rows(cx: &Cx) -> usize {
         .map(|s| lines(&s.deployment, cx.now_ms).len())
         .unwrap_or(0)
 }
-
-pub fn needs(_: &Cx, _: &mut Needs) {}
 
 pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
     let Some(snap) = cx.snapshot() else {

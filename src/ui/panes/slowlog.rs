@@ -1,7 +1,8 @@
 //! Slowlog: id, time, duration, command with arguments (long ones cut, binary
 //! shown escaped), client; entries new since you last looked are highlighted.
 
-use crate::collect::collector::Needs;
+pub use super::defaults::*;
+
 use crate::model::SlowEntry;
 use crate::ui::view::Effect;
 use crossterm::event::KeyCode;
@@ -132,8 +133,6 @@ pub fn rows(cx: &Cx) -> usize {
     list(cx).len()
 }
 
-pub fn needs(_: &Cx, _: &mut Needs) {}
-
 fn newest(cx: &Cx) -> Option<u64> {
     cx.snapshot()
         .and_then(|s| s.slowlog.as_ref())
@@ -142,6 +141,11 @@ fn newest(cx: &Cx) -> Option<u64> {
 }
 
 /// Everything shown so far counts as seen (on leaving the pane).
+/// Leaving the slowlog marks what it showed as seen.
+pub fn leave(cx: &mut CxMut) {
+    mark_seen(cx);
+}
+
 pub fn mark_seen(cx: &mut CxMut) {
     cx.panes.slowlog.seen = newest(&cx.cx());
 }

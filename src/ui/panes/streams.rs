@@ -2,13 +2,14 @@
 //! entries added per second, consumers, pending, lag (NULL → n/a), backlog,
 //! oldest pending, last-delivered age. Sortable, filterable, alert colours.
 
-use crate::collect::collector::Needs;
-use crate::model::Name;
+pub use super::defaults::*;
+
 use crate::ui::view::Effect;
 use crossterm::event::KeyCode;
 use super::{CxMut, Key};
 use super::{cut, table};
 use crate::format::{age, count};
+use super::shared::stream_rows;
 use super::{Cx, Pane};
 use super::level_style;
 use ratatui::Frame;
@@ -27,7 +28,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
         );
         return;
     };
-    let rows = super::streams::list(app);
+    let rows = super::streams::stream_rows(app);
     let range = super::window(rows.len(), app.selected(Pane::Streams), area);
     let th = &app.thresholds;
     let wide = area.width >= 120;
@@ -180,15 +181,12 @@ fn consumers_cell(g: &crate::model::GroupInfo) -> String {
 pub const TITLE: &str = "Streams";
 pub const SORTS: &[&str] = &["backlog", "lag", "pending", "oldest pending", "name"];
 
-#[derive(Default)]
-pub struct State;
-
 pub const KEYS: &[Key] = &[
     Key {
         keys: "Enter",
         help: "pending view of the selected group",
         on: |k| matches!(k, KeyCode::Enter),
-        run: Some(enter),
+        run: Some(open_group),
     },
     Key {
         keys: "i",
@@ -198,85 +196,13 @@ pub const KEYS: &[Key] = &[
     },
 ];
 
-/// One row of the streams table: a stream × group (or a stream without groups).
-#[derive(Debug, Clone)]
-pub struct StreamRow {
-    pub stream: usize,
-    pub group: Option<usize>,
-}
-
-/// The rows, filtered and sorted as the Streams pane shows them.
-pub fn list(cx: &Cx) -> Vec<StreamRow> {
-    let Some(snap) = cx.snapshot() else {
-        return Vec::new();
-    };
-    let f = cx.filter(Pane::Streams).to_lowercase();
-    let mut rows = Vec::new();
-    for (si, s) in snap.streams.iter().enumerate() {
-        if s.groups.is_empty() {
-            if f.is_empty() || s.name.escaped().to_lowercase().contains(&f) {
-                rows.push(StreamRow {
-                    stream: si,
-                    group: None,
-                });
-            }
-            continue;
-        }
-        for (gi, g) in s.groups.iter().enumerate() {
-            if f.is_empty()
-                || s.name.escaped().to_lowercase().contains(&f)
-                || g.name.escaped().to_lowercase().contains(&f)
-            {
-                rows.push(StreamRow {
-                    stream: si,
-                    group: Some(gi),
-                });
-            }
-        }
-    }
-    let key = |r: &StreamRow| -> (u64, u64, u64, u64) {
-        let g = r.group.map(|gi| &snap.streams[r.stream].groups[gi]);
-        let lag = g.and_then(|g| g.lag).unwrap_or(0);
-        let pending = g.map(|g| g.pending).unwrap_or(0);
-        let oldest = g.and_then(|g| g.oldest_pending_age_ms).unwrap_or(0);
-        (lag + pending, lag, pending, oldest)
-    };
-    match cx.sort(Pane::Streams) {
-        0 => rows.sort_by_key(|r| std::cmp::Reverse(key(r).0)),
-        1 => rows.sort_by_key(|r| std::cmp::Reverse(key(r).1)),
-        2 => rows.sort_by_key(|r| std::cmp::Reverse(key(r).2)),
-        3 => rows.sort_by_key(|r| std::cmp::Reverse(key(r).3)),
-        _ => rows.sort_by(|a, b| {
-            let n = |r: &StreamRow| {
-                (
-                    snap.streams[r.stream].name.clone(),
-                    r.group
-                        .map(|g| snap.streams[r.stream].groups[g].name.clone()),
-                )
-            };
-            n(a).cmp(&n(b))
-        }),
-    }
-    rows
-}
-
 pub fn rows(cx: &Cx) -> usize {
-    list(cx).len()
+    stream_rows(cx).len()
 }
 
-pub fn needs(_: &Cx, _: &mut Needs) {}
-
-/// The first group in the Streams order: what Pending opens by default.
-pub fn worst_group(cx: &Cx) -> Option<(Name, Name)> {
-    let snap = cx.snapshot()?;
-    let r = list(cx).into_iter().find(|r| r.group.is_some())?;
-    let s = &snap.streams[r.stream];
-    Some((s.name.clone(), s.groups[r.group?].name.clone()))
-}
-
-fn enter(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
+fn open_group(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
     let c = cx.cx();
-    let Some(r) = list(&c).get(c.selected(Pane::Streams)).cloned() else {
+    let Some(r) = stream_rows(&c).get(c.selected(Pane::Streams)).cloned() else {
         return vec![];
     };
     let Some(snap) = c.snapshot().cloned() else {
@@ -284,17 +210,17 @@ fn enter(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
     };
     let s = &snap.streams[r.stream];
     match r.group {
-        Some(gi) => {
-            super::pending::open(cx, s.name.clone(), s.groups[gi].name.clone());
-            vec![]
-        }
+        Some(gi) => vec![Effect::OpenGroup {
+            stream: s.name.clone(),
+            group: s.groups[gi].name.clone(),
+        }],
         None => detail(cx, k),
     }
 }
 
 fn detail(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
     let c = cx.cx();
-    let (Some(snap), Some(r)) = (c.snapshot(), list(&c).get(c.selected(Pane::Streams)).cloned())
+    let (Some(snap), Some(r)) = (c.snapshot(), stream_rows(&c).get(c.selected(Pane::Streams)).cloned())
     else {
         return vec![];
     };
