@@ -6,7 +6,7 @@
 mod common;
 
 use common::net::{ClusterSet, Spot, cluster_ports};
-use common::{Home, out};
+use common::{Home, code_out, out, profile_from, snapshot_where};
 use std::time::Duration;
 
 fn yaml(set: &ClusterSet, streams: &[&str], extra: &str) -> String {
@@ -210,45 +210,6 @@ fn one_round_trip_per_primary_and_the_sums_match_each_nodes_info() {
     );
 }
 
-fn profile_from(path: &std::path::Path) -> redeye::config::Profile {
-    let loaded = redeye::config::load(Some(path)).unwrap().unwrap();
-    redeye::config::resolve(&loaded, "c", &|_| None).unwrap()
-}
-
-async fn snapshot_where(
-    h: &mut redeye::collect::collector::Handle,
-    limit: Duration,
-    f: impl Fn(&redeye::model::Snapshot) -> bool,
-) -> std::sync::Arc<redeye::model::Snapshot> {
-    use redeye::collect::collector::FromCollector;
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        let msg = tokio::time::timeout_at(deadline, h.rx.recv())
-            .await
-            .expect("a matching snapshot in time")
-            .expect("collector alive");
-        match msg {
-            FromCollector::Snapshot(s) if f(&s) => return s,
-            FromCollector::Snapshot(s) => eprintln!(
-                "snapshot: state {:?} changed {:?} slots {:?} problems {:?}",
-                s.cluster.as_ref().map(|c| c.state.clone()),
-                s.cluster.as_ref().map(|c| c.changed.clone()),
-                s.cluster.as_ref().map(|c| c
-                    .nodes
-                    .iter()
-                    .map(|n| n.slots.clone())
-                    .collect::<Vec<_>>()),
-                s.problems
-                    .iter()
-                    .map(|p| p.message.clone())
-                    .collect::<Vec<_>>()
-            ),
-            FromCollector::Failed { error, .. } => eprintln!("failed: {error}"),
-            _ => {}
-        }
-    }
-}
-
 fn length_of(s: &redeye::model::Snapshot, name: &str) -> Option<u64> {
     s.streams
         .iter()
@@ -271,7 +232,7 @@ async fn a_killed_primary_and_a_resharding_are_followed_while_polling() {
     set.wait_replicated();
     let home = Home::new();
     let cfg = home.config(&yaml(&set, &streams, ""));
-    let profile = profile_from(&cfg);
+    let profile = profile_from(&cfg, "c");
     let link = redeye::connect::Link::open_with(&profile, false)
         .await
         .unwrap();
@@ -392,14 +353,11 @@ fn field_values(set: &ClusterSet, stream: &str, field: &str) -> Vec<String> {
 }
 
 fn redeye(home: &Home, cfg: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let o = home
-        .redeye()
-        .args(["--config", cfg.to_str().unwrap(), "--profile", "c"])
-        .args(args)
-        .output()
-        .unwrap();
-    let (so, se) = out(&o);
-    (o.status.code().unwrap_or(-1), so, se)
+    code_out(
+        home.redeye()
+            .args(["--config", cfg.to_str().unwrap(), "--profile", "c"])
+            .args(args),
+    )
 }
 
 #[test]
@@ -835,7 +793,7 @@ async fn the_dashboard_discovers_streams_on_every_primary() {
     assert_eq!(owners.len(), 3);
     let home = Home::new();
     let cfg = home.config(&yaml(&set, &["orders"], ""));
-    let profile = profile_from(&cfg);
+    let profile = profile_from(&cfg, "c");
     let link = redeye::connect::Link::open_with(&profile, false)
         .await
         .unwrap();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Server;
+use common::{Server, calls};
 use redeye::collect::collector::{self, FromCollector, Limits, Needs, ToCollector};
 use redeye::collect::{ConsumerScope, PollRequest, poll_with};
 use redeye::config::{Endpoint, GroupSpec, Origin, Profile, StreamSpec};
@@ -275,20 +275,6 @@ async fn groups_seen_on_the_server_get_their_oldest_pending_entry() {
     let second = next_snapshot(&mut h).await;
     assert_eq!(second.round_trips, 1, "still one round trip per poll");
     assert!(g(&second).oldest_pending_id.is_some(), "{:?}", g(&second));
-}
-
-/// Calls of `cmd` (e.g. "xinfo|stream", "evalsha") since the last CONFIG RESETSTAT.
-fn calls(srv: &Server, cmd: &str) -> u64 {
-    let info = match srv.run(&["INFO", "commandstats"]) {
-        redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
-        redis::Value::VerbatimString { text, .. } => text,
-        other => panic!("{other:?}"),
-    };
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("cmdstat_{cmd}:")))
-        .and_then(|r| r.split(',').find_map(|p| p.strip_prefix("calls=")))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
 }
 
 /// The cadence (issue 19): a stream that changes between polls shows its new

@@ -3,16 +3,14 @@
 
 mod common;
 
-use common::{Home, Server, out};
+use common::{Home, Server, code_out};
 
 fn run(home: &Home, args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
     let mut c = home.redeye();
     for (k, v) in envs {
         c.env(k, v);
     }
-    let o = c.args(args).output().unwrap();
-    let (so, se) = out(&o);
-    (o.status.code().unwrap_or(-1), so, se)
+    code_out(c.args(args))
 }
 
 fn error_line(stderr: &str) -> String {

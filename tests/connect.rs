@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{ADMIN_PASSWORD, APP_PASSWORD, Home, READONLY_PASSWORD, Server, out};
+use common::{ADMIN_PASSWORD, APP_PASSWORD, Home, READONLY_PASSWORD, Server, one_line, out};
 
 /// Run `redeye snapshot` with a one-profile config; returns (status code, stdout, stderr).
 fn snapshot_with(
@@ -29,19 +29,6 @@ fn snapshot_with(
         .unwrap();
     let (so, se) = out(&o);
     (o.status.code().unwrap_or(-1), so, se)
-}
-
-fn one_line(stderr: &str) -> &str {
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|l| !l.starts_with("warning:"))
-        .collect();
-    assert_eq!(lines.len(), 1, "expected one line of error, got: {stderr}");
-    assert!(
-        !stderr.contains("Backtrace") && !stderr.contains("panicked"),
-        "{stderr}"
-    );
-    lines[0]
 }
 
 #[test]

@@ -5,44 +5,11 @@
 
 mod common;
 
-use common::{Home, Server, out};
+use common::{Home, Server, code_out, local_profile, out};
 use std::time::Duration;
 
 fn run(home: &Home, srv: &Server, args: &[&str]) -> (i32, String, String) {
-    let o = home
-        .redeye()
-        .env("REDIS_ADDR", srv.addr())
-        .args(args)
-        .output()
-        .unwrap();
-    let (so, se) = out(&o);
-    (o.status.code().unwrap_or(-1), so, se)
-}
-
-/// A zero-config profile at `addr` polling every `refresh`, watching `streams`
-/// (name, groups).
-fn local_profile(
-    addr: &str,
-    refresh: Duration,
-    streams: &[(&str, &[&str])],
-) -> redeye::config::Profile {
-    let mut p = redeye::config::Profile::local(
-        "t",
-        redeye::config::Origin::ZeroConfig,
-        redeye::config::Endpoint::parse(addr).unwrap(),
-    );
-    p.refresh = refresh;
-    p.streams.streams = streams
-        .iter()
-        .map(|(name, groups)| redeye::config::StreamSpec {
-            name: (*name).into(),
-            groups: groups
-                .iter()
-                .map(|g| redeye::config::GroupSpec { name: (*g).into() })
-                .collect(),
-        })
-        .collect();
-    p
+    code_out(home.redeye().env("REDIS_ADDR", srv.addr()).args(args))
 }
 
 fn commandstat(srv: &Server, cmd: &str) -> bool {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Home, READONLY_PASSWORD, Server, out};
+use common::{Home, READONLY_PASSWORD, Server, code_out, out};
 use redis::Value;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -72,15 +72,12 @@ fn setup(srv: &Server, stream: &str, n: usize, read: usize) -> Vec<String> {
 }
 
 fn redeye(home: &Home, srv: &Server, args: &[&str]) -> (i32, String, String) {
-    let o = home
-        .redeye()
-        .env("REDIS_ADDR", srv.addr())
-        .env("USER", "oncall-test")
-        .args(args)
-        .output()
-        .unwrap();
-    let (so, se) = out(&o);
-    (o.status.code().unwrap_or(-1), so, se)
+    code_out(
+        home.redeye()
+            .env("REDIS_ADDR", srv.addr())
+            .env("USER", "oncall-test")
+            .args(args),
+    )
 }
 
 fn audit(home: &Home) -> Vec<serde_json::Value> {

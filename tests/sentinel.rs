@@ -5,7 +5,7 @@
 mod common;
 
 use common::net::{MASTER_NAME, SentinelSet, Spot, redis_at, sentinel_at};
-use common::{Certs, Home, free_port, out};
+use common::{Certs, Home, code_out, free_port};
 
 fn ports(n: usize) -> Vec<u16> {
     (0..n).map(|_| free_port()).collect()
@@ -19,14 +19,11 @@ fn profile(addresses: &str, extra_sentinel: &str, extra_redis: &str) -> String {
 
 fn snapshot(home: &Home, yaml: &str) -> (i32, String, String) {
     let cfg = home.config(yaml);
-    let o = home
-        .redeye()
-        .args(["--config", cfg.to_str().unwrap(), "--profile", "production"])
-        .args(["snapshot", "--json"])
-        .output()
-        .unwrap();
-    let (stdout, stderr) = out(&o);
-    (o.status.code().unwrap_or(-1), stdout, stderr)
+    code_out(
+        home.redeye()
+            .args(["--config", cfg.to_str().unwrap(), "--profile", "production"])
+            .args(["snapshot", "--json"]),
+    )
 }
 
 #[test]

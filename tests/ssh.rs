@@ -5,7 +5,7 @@
 mod common;
 
 use common::net::{Bastion, MASTER_NAME, Netns, SentinelSet, redis_at};
-use common::{Home, out};
+use common::{Home, out, profile_from, snapshot_where};
 use std::time::{Duration, Instant};
 
 /// A stream only the namespace's Redis has: seeing it proves which server
@@ -60,32 +60,6 @@ fn sentinel_yaml(b: Option<&Bastion>, set: &SentinelSet, extra_sentinel: &str) -
         b.map(|b| b.ssh_yaml()).unwrap_or_default(),
         set.sentinel_addrs()
     )
-}
-
-fn profile_from(path: &std::path::Path, name: &str) -> redeye::config::Profile {
-    let loaded = redeye::config::load(Some(path)).unwrap().unwrap();
-    redeye::config::resolve(&loaded, name, &|_| None).unwrap()
-}
-
-/// Wait for the next snapshot matching `f`, up to `limit`.
-async fn snapshot_where(
-    h: &mut redeye::collect::collector::Handle,
-    limit: Duration,
-    f: impl Fn(&redeye::model::Snapshot) -> bool,
-) -> std::sync::Arc<redeye::model::Snapshot> {
-    use redeye::collect::collector::FromCollector;
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        let msg = tokio::time::timeout_at(deadline, h.rx.recv())
-            .await
-            .expect("a matching snapshot in time")
-            .expect("collector alive");
-        if let FromCollector::Snapshot(s) = msg
-            && f(&s)
-        {
-            return s;
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

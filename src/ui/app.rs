@@ -9,10 +9,11 @@
 use crate::collect::collector::{Cause, Needs};
 use crate::model::Snapshot;
 pub use crate::ui::detail::Popup;
+pub use crate::ui::panes::Effect;
 pub use crate::ui::panes::Pane;
 use crate::ui::panes::{self, Cx, CxMut, Key, States};
 use crate::ui::theme::Theme;
-pub use crate::ui::view::{ConnState, Effect, Input, InputKind, List, ProfileInfo, View};
+pub use crate::ui::view::{ConnState, Input, InputKind, List, ProfileInfo, View};
 pub use crate::ui::view::{Replay, ReplayMove};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::sync::Arc;

@@ -65,33 +65,6 @@ pub struct Input {
     pub text: String,
 }
 
-/// What the event loop must do after a key.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    Quit,
-    Refresh,
-    Pause(bool),
-    Interval(Duration),
-    SwitchProfile(String),
-    FetchEntry {
-        stream: crate::model::Name,
-        id: String,
-    },
-    /// A confirmed write, to run in the background.
-    Write(crate::ui::write::WriteOp),
-    /// Sample the server's commands with MONITOR for this long.
-    Sample(Duration),
-    /// Replay: move the cursor.
-    Replay(ReplayMove),
-    /// Open this pane (a pane asks; `App` switches, leaving and entering).
-    Open(crate::ui::panes::Pane),
-    /// Open the Pending pane on this group.
-    OpenGroup {
-        stream: crate::model::Name,
-        group: crate::model::Name,
-    },
-}
-
 /// The header's fixed facts about the profile.
 #[derive(Debug, Clone)]
 pub struct ProfileInfo {

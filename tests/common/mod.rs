@@ -307,3 +307,102 @@ pub fn wait_gone(pid: &str, limit: Duration) -> bool {
     }
     !pid_alive(pid)
 }
+
+/// Run a redeye command to the end: (exit code, stdout, stderr).
+pub fn code_out(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
+    let o = cmd.output().unwrap();
+    let (so, se) = out(&o);
+    (o.status.code().unwrap_or(-1), so, se)
+}
+
+/// The one line of a user-facing error (warnings aside), checked to be one
+/// line and no backtrace.
+pub fn one_line(stderr: &str) -> &str {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("warning:"))
+        .collect();
+    assert_eq!(lines.len(), 1, "expected one line of error, got: {stderr}");
+    assert!(
+        !stderr.contains("Backtrace") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    lines[0]
+}
+
+/// Profile `name` of the config file at `path`, resolved as the CLI does.
+pub fn profile_from(path: &Path, name: &str) -> redeye::config::Profile {
+    let loaded = redeye::config::load(Some(path)).unwrap().unwrap();
+    redeye::config::resolve(&loaded, name, &|_| None).unwrap()
+}
+
+/// A zero-config profile at `addr` polling every `refresh`, watching
+/// `streams` (name, groups).
+pub fn local_profile(
+    addr: &str,
+    refresh: Duration,
+    streams: &[(&str, &[&str])],
+) -> redeye::config::Profile {
+    let mut p = redeye::config::Profile::local(
+        "t",
+        redeye::config::Origin::ZeroConfig,
+        redeye::config::Endpoint::parse(addr).unwrap(),
+    );
+    p.refresh = refresh;
+    p.streams.streams = streams
+        .iter()
+        .map(|(name, groups)| redeye::config::StreamSpec {
+            name: (*name).into(),
+            groups: groups
+                .iter()
+                .map(|g| redeye::config::GroupSpec { name: (*g).into() })
+                .collect(),
+        })
+        .collect();
+    p
+}
+
+/// Wait for the collector's next snapshot matching `f`, up to `limit`.
+pub async fn snapshot_where(
+    h: &mut redeye::collect::collector::Handle,
+    limit: Duration,
+    f: impl Fn(&redeye::model::Snapshot) -> bool,
+) -> std::sync::Arc<redeye::model::Snapshot> {
+    use redeye::collect::collector::FromCollector;
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let msg = tokio::time::timeout_at(deadline, h.rx.recv())
+            .await
+            .expect("a matching snapshot in time")
+            .expect("collector alive");
+        match msg {
+            FromCollector::Snapshot(s) if f(&s) => return s,
+            // What did not match, for the log of a test that times out.
+            FromCollector::Snapshot(s) => eprintln!(
+                "snapshot: cluster {:?} changed {:?} problems {:?}",
+                s.cluster.as_ref().map(|c| c.state.clone()),
+                s.cluster.as_ref().map(|c| c.changed.clone()),
+                s.problems
+                    .iter()
+                    .map(|p| p.message.clone())
+                    .collect::<Vec<_>>()
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// Calls of `cmd` (`xinfo|stream`, `evalsha`, …) in the server's INFO
+/// commandstats since its last CONFIG RESETSTAT (0: never called).
+pub fn calls(srv: &Server, cmd: &str) -> u64 {
+    let info = match srv.run(&["INFO", "commandstats"]) {
+        redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+        redis::Value::VerbatimString { text, .. } => text,
+        other => panic!("{other:?}"),
+    };
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("cmdstat_{cmd}:")))
+        .and_then(|r| r.split(',').find_map(|p| p.strip_prefix("calls=")))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}

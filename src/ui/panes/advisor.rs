@@ -9,7 +9,7 @@ use super::{Cx, CxMut, Key, Pane, cut, table};
 use crate::collect::collector::Needs;
 use crate::model::insight::{Advice, Severity};
 use crate::sanitize;
-use crate::ui::view::Effect;
+use super::Effect;
 use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};

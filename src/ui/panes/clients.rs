@@ -5,7 +5,7 @@ pub use super::defaults::*;
 
 use crate::collect::collector::Needs;
 use crate::model::ClientRow;
-use crate::ui::view::Effect;
+use super::Effect;
 use crossterm::event::KeyCode;
 use super::{CxMut, Key};
 use super::{cut, table};

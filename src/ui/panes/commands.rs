@@ -10,7 +10,7 @@ use crate::collect::sampler;
 use crate::config::Environment;
 use crate::format::count;
 use crate::model::insight::CommandSample;
-use crate::ui::view::Effect;
+use super::Effect;
 use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

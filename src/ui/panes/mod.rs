@@ -26,7 +26,7 @@
 
 use crate::collect::collector::Needs;
 use crate::model::Section;
-use crate::ui::view::{Effect, List, View};
+use crate::ui::view::{List, View};
 use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -78,7 +78,10 @@ macro_rules! panes {
 }
 
 pub mod defaults;
+mod effect;
 pub mod shared;
+
+pub use effect::Effect;
 
 panes! {
     Overview => overview,

@@ -6,7 +6,7 @@
 pub use super::defaults::*;
 
 use super::{Cx, CxMut, Key, Pane, table};
-use crate::ui::view::Effect;
+use super::Effect;
 use crossterm::event::KeyCode;
 use crate::format::{bytes, count};
 use crate::model::ClusterNodeRow;

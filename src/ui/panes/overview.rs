@@ -3,7 +3,7 @@
 
 pub use super::defaults::*;
 
-use crate::ui::view::Effect;
+use super::Effect;
 use crossterm::event::KeyCode;
 use super::CxMut;
 use super::{Cx, Key, Pane, block, cut};

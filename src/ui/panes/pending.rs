@@ -8,7 +8,7 @@ use crate::collect::PageStart;
 use crate::collect::collector::Needs;
 use crate::model::{Name, PendingEntry};
 use crate::ops::Op;
-use crate::ui::view::Effect;
+use super::Effect;
 use crossterm::event::KeyCode;
 use super::{CxMut, Key};
 use super::{block, cut, table};

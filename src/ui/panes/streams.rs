@@ -4,7 +4,7 @@
 
 pub use super::defaults::*;
 
-use crate::ui::view::Effect;
+use super::Effect;
 use crossterm::event::KeyCode;
 use super::{CxMut, Key};
 use super::{cut, table};
