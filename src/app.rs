@@ -108,36 +108,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             0 => Ok(()),
             code => Err(Failure::Status(code)),
         },
-        Some(Command::Claim { target, to, flags }) => {
-            crate::opscli::claim(&select_profile(&cli)?, target, to.as_ref(), flags).await
-        }
-        Some(Command::Requeue { target, flags }) => {
-            crate::opscli::requeue(&select_profile(&cli)?, target, flags).await
-        }
-        Some(Command::DeadLetter {
-            target,
-            dlq,
-            reason,
-            min_deliveries,
-            flags,
-        }) => {
-            crate::opscli::dead_letter(
-                &select_profile(&cli)?,
-                target,
-                dlq.as_ref(),
-                reason,
-                *min_deliveries,
-                flags,
-            )
-            .await
-        }
-        Some(Command::Ack { target, flags }) => {
-            crate::opscli::ack(&select_profile(&cli)?, target, flags).await
-        }
-        Some(Command::Dlq(cmd)) => crate::opscli::dlq(&select_profile(&cli)?, cmd).await,
-        Some(Command::Consumers(cmd)) => {
-            crate::opscli::consumers(&select_profile(&cli)?, cmd).await
-        }
+        Some(Command::Write(cmd)) => crate::opscli::run(&select_profile(&cli)?, cmd).await,
         Some(Command::Audit {
             tail,
             since,

@@ -99,57 +99,14 @@ pub enum Command {
     /// Start a private redis-server with a realistic event-system workload and watch it
     /// (needs redis-server on PATH); or, with --workload-only, load a local Redis you name.
     Demo(crate::demo::DemoArgs),
-    /// Measure what one poll costs (round trips, server time, bytes) on a private
-    /// redis-server with 10 and 1,000 streams and 1,000 vs 1,000,000 other keys.
+    /// Measure what the dashboard's poll costs the server (round trips, server
+    /// time, main-thread CPU) on a private redis-server: 10, 1,000 and 10,000
+    /// streams, unchanged and changing (--keyspace, --dlq-requeue, --timeline:
+    /// the other benches).
     Bench(crate::bench::BenchArgs),
-    /// Claim pending entries to a consumer (XCLAIM; with --all, XAUTOCLAIM), never one
-    /// idle less than --min-idle.
-    Claim {
-        #[command(flatten)]
-        target: crate::opscli::PendingTarget,
-        /// Consumer to claim to (default: the profile's claim_consumer, else oncall-$USER).
-        #[arg(long, value_parser = crate::opscli::name_arg())]
-        to: Option<crate::model::Name>,
-        #[command(flatten)]
-        flags: crate::opscli::WriteFlags,
-    },
-    /// Put pending entries back at the tail of their stream and acknowledge the old ones (atomic per batch).
-    Requeue {
-        #[command(flatten)]
-        target: crate::opscli::PendingTarget,
-        #[command(flatten)]
-        flags: crate::opscli::WriteFlags,
-    },
-    /// Move pending entries to the DLQ with its metadata fields and acknowledge them (atomic per batch).
-    /// With --all: poison messages, delivered more than dlq.max_retries times.
-    DeadLetter {
-        #[command(flatten)]
-        target: crate::opscli::PendingTarget,
-        /// DLQ stream (default: <stream><dlq.suffix>).
-        #[arg(long, value_parser = crate::opscli::name_arg())]
-        dlq: Option<crate::model::Name>,
-        /// Recorded in the entry's error field as "moved by redeye: <reason>".
-        #[arg(long, default_value = "poison message")]
-        reason: String,
-        /// Only entries delivered at least this many times.
-        #[arg(long)]
-        min_deliveries: Option<u64>,
-        #[command(flatten)]
-        flags: crate::opscli::WriteFlags,
-    },
-    /// Acknowledge pending entries without processing them (the work is then never done).
-    Ack {
-        #[command(flatten)]
-        target: crate::opscli::PendingTarget,
-        #[command(flatten)]
-        flags: crate::opscli::WriteFlags,
-    },
-    /// Dead-letter queue operations: requeue, delete, purge-expired.
-    #[command(subcommand)]
-    Dlq(crate::opscli::DlqCommand),
-    /// Consumer operations: prune.
-    #[command(subcommand)]
-    Consumers(crate::opscli::ConsumersCommand),
+    /// The writes: claim, requeue, dead-letter, ack, dlq …, consumers prune.
+    #[command(flatten)]
+    Write(crate::opscli::WriteCommand),
     /// Poll once and judge it for a monitoring agent: exit 0 OK, 1 WARNING,
     /// 2 CRITICAL, 3 UNKNOWN (unreachable, not permitted, bad arguments).
     /// Thresholds default to the profile's alerts; a flag sets the critical one.

@@ -61,6 +61,90 @@ pub struct PendingTarget {
     pub consumer: Option<Name>,
 }
 
+/// Every write subcommand: the CLI flattens this into its commands, and
+/// [`run`] dispatches it, so a new operation changes this file only.
+#[derive(Debug, Subcommand)]
+pub enum WriteCommand {
+    /// Claim pending entries to a consumer (XCLAIM; with --all, XAUTOCLAIM), never one
+    /// idle less than --min-idle.
+    Claim {
+        #[command(flatten)]
+        target: PendingTarget,
+        /// Consumer to claim to (default: the profile's claim_consumer, else oncall-$USER).
+        #[arg(long, value_parser = name_arg())]
+        to: Option<Name>,
+        #[command(flatten)]
+        flags: WriteFlags,
+    },
+    /// Put pending entries back at the tail of their stream and acknowledge the old ones (atomic per batch).
+    Requeue {
+        #[command(flatten)]
+        target: PendingTarget,
+        #[command(flatten)]
+        flags: WriteFlags,
+    },
+    /// Move pending entries to the DLQ with its metadata fields and acknowledge them (atomic per batch).
+    /// With --all: poison messages, delivered more than dlq.max_retries times.
+    DeadLetter {
+        #[command(flatten)]
+        target: PendingTarget,
+        /// DLQ stream (default: <stream><dlq.suffix>).
+        #[arg(long, value_parser = name_arg())]
+        dlq: Option<Name>,
+        /// Recorded in the entry's error field as "moved by redeye: <reason>".
+        #[arg(long, default_value = "poison message")]
+        reason: String,
+        /// Only entries delivered at least this many times.
+        #[arg(long)]
+        min_deliveries: Option<u64>,
+        #[command(flatten)]
+        flags: WriteFlags,
+    },
+    /// Acknowledge pending entries without processing them (the work is then never done).
+    Ack {
+        #[command(flatten)]
+        target: PendingTarget,
+        #[command(flatten)]
+        flags: WriteFlags,
+    },
+    /// Dead-letter queue operations: requeue, delete, purge-expired.
+    #[command(subcommand)]
+    Dlq(DlqCommand),
+    /// Consumer operations: prune.
+    #[command(subcommand)]
+    Consumers(ConsumersCommand),
+}
+
+/// Run a write subcommand on `profile`.
+pub async fn run(profile: &Profile, cmd: &WriteCommand) -> Result<()> {
+    match cmd {
+        WriteCommand::Claim { target, to, flags } => {
+            claim(profile, target, to.as_ref(), flags).await
+        }
+        WriteCommand::Requeue { target, flags } => requeue(profile, target, flags).await,
+        WriteCommand::DeadLetter {
+            target,
+            dlq,
+            reason,
+            min_deliveries,
+            flags,
+        } => {
+            dead_letter(
+                profile,
+                target,
+                dlq.as_ref(),
+                reason,
+                *min_deliveries,
+                flags,
+            )
+            .await
+        }
+        WriteCommand::Ack { target, flags } => ack(profile, target, flags).await,
+        WriteCommand::Dlq(cmd) => dlq(profile, cmd).await,
+        WriteCommand::Consumers(cmd) => consumers(profile, cmd).await,
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
     /// Put dead letters back on their original stream and delete them from the DLQ (atomic per batch).
