@@ -272,7 +272,10 @@ pub struct LogEntry {
 }
 
 /// Every alert raised and cleared, newest first, with its times: "when did
-/// lag start rising?" has an answer. Bounded to [`AlertLog::KEEP`] entries.
+/// lag start rising?" has an answer. Keeps every active alert and the
+/// newest [`AlertLog::KEEP`] cleared ones (an active alert dropped from the
+/// log would be raised again by the next poll: with 10,000 streams in
+/// alarm, every poll).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AlertLog {
@@ -317,20 +320,28 @@ impl AlertLog {
             .filter(|a| now.contains_key(&kind(a)))
             .collect();
         raised.dedup_by_key(|a| kind(a));
-        for a in raised.into_iter().rev() {
-            self.entries.insert(
-                0,
-                LogEntry {
-                    level: a.level,
-                    subject: a.subject.clone(),
-                    first: a.text.clone(),
-                    last: a.text.clone(),
-                    raised_ms: at_ms,
-                    cleared_ms: None,
-                },
-            );
-        }
-        self.entries.truncate(Self::KEEP);
+        // The new ones in front, in one pass (not one insert at the front each).
+        let mut entries: Vec<LogEntry> = raised
+            .into_iter()
+            .map(|a| LogEntry {
+                level: a.level,
+                subject: a.subject.clone(),
+                first: a.text.clone(),
+                last: a.text.clone(),
+                raised_ms: at_ms,
+                cleared_ms: None,
+            })
+            .collect();
+        entries.append(&mut self.entries);
+        let mut cleared = 0;
+        entries.retain(|e| {
+            if e.cleared_ms.is_none() {
+                return true;
+            }
+            cleared += 1;
+            cleared <= Self::KEEP
+        });
+        self.entries = entries;
     }
 }
 
@@ -344,6 +355,36 @@ mod log_tests {
             subject: subject.into(),
             text: text.into(),
         }
+    }
+
+    /// 10,000 streams in alarm: each alert is raised once and stays one
+    /// entry (the log once kept 500, so the other 9,500 were raised again on
+    /// every poll, each inserted at the front: seconds of a frozen UI).
+    #[test]
+    fn ten_thousand_active_alerts_stay_logged_once() {
+        let alerts: Vec<Alert> = (0..10_000)
+            .map(|i| a(&format!("s{i}/g"), &format!("lag {}", 1000 + i)))
+            .collect();
+        let mut log = AlertLog::default();
+        for poll in 0..3u64 {
+            log.update(1_000 * (poll + 1), &alerts);
+        }
+        assert_eq!(log.entries.len(), 10_000);
+        assert!(
+            log.entries
+                .iter()
+                .all(|e| e.raised_ms == 1_000 && e.cleared_ms.is_none())
+        );
+        // Cleared ones are kept up to KEEP, the active ones all.
+        log.update(4_000, &alerts[..100]);
+        assert_eq!(log.entries.len(), 100 + AlertLog::KEEP);
+        assert_eq!(
+            log.entries
+                .iter()
+                .filter(|e| e.cleared_ms.is_none())
+                .count(),
+            100
+        );
     }
 
     #[test]
