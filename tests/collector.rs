@@ -381,3 +381,45 @@ async fn a_changed_stream_shows_its_new_figures_next_poll_and_an_unchanged_one_i
     assert_eq!(calls(&srv, "evalsha"), 4);
     assert!(fifth.streams.iter().all(|s| s.full_read_ms.is_none()));
 }
+
+/// A group the profile does not name, found holding entries, gets its
+/// oldest pending entry on the next poll by itself (no refresh): the cadence
+/// reads its stream in full once more for its XPENDING summary, then not.
+#[tokio::test]
+async fn a_group_found_on_the_server_gets_its_pending_summary_on_the_next_poll() {
+    let srv = Server::plain();
+    srv.run(&["XADD", "orders", "*", "n", "1"]);
+    srv.run(&["XGROUP", "CREATE", "orders", "framework", "0"]);
+    srv.run(&[
+        "XREADGROUP",
+        "GROUP",
+        "framework",
+        "w",
+        "STREAMS",
+        "orders",
+        ">",
+    ]);
+    let p = profile(&srv);
+    let dep = redeye::connect::connect(&p).await.unwrap();
+    let mut poller = collector::Poller::new(p, Limits::default());
+    poller.memory.every = 1_000;
+    let g = |s: &redeye::model::Snapshot| {
+        s.streams[0]
+            .groups
+            .iter()
+            .find(|g| g.name == "framework")
+            .cloned()
+            .expect("the group is listed")
+    };
+    let first = poller.poll(&dep).await.unwrap();
+    assert!(!g(&first).configured && g(&first).oldest_pending_id.is_none());
+    let second = poller.poll(&dep).await.unwrap();
+    assert!(g(&second).oldest_pending_id.is_some(), "{:?}", g(&second));
+    srv.run(&["CONFIG", "RESETSTAT"]);
+    let third = poller.poll(&dep).await.unwrap();
+    assert!(
+        g(&third).oldest_pending_id.is_some(),
+        "kept from the full read"
+    );
+    assert_eq!(calls(&srv, "xpending"), 0, "and not read again");
+}

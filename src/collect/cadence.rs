@@ -14,7 +14,9 @@
 //! - every [`Memory::every`]th poll, staggered across streams;
 //! - on every poll for a stream with no group lag to watch (no group, or
 //!   Redis reports the lag as NULL): a capped stream's length does not move,
-//!   so only its full read shows new entries.
+//!   so only its full read shows new entries;
+//! - on the poll after a group the profile does not name was found holding
+//!   entries (its XPENDING summary needs its name).
 //!
 //! In between, the heavier figures come from the last full read and the
 //! stream says how old they are (`StreamInfo::full_read_ms`, and the DLQ's
@@ -155,8 +157,16 @@ impl Memory {
                 Some(seen) => {
                     let due = (self.tick + i as u64).is_multiple_of(self.every.max(1));
                     let nothing_to_watch = seen.full.groups.iter().all(|g| g.lag.is_none());
+                    // A group found on the server in that read holds entries
+                    // but had no XPENDING summary yet (the poll did not know
+                    // its name): read it now, not in a minute.
+                    let unsummarised = seen
+                        .full
+                        .groups
+                        .iter()
+                        .any(|g| g.exists && g.pending > 0 && g.oldest_pending_id.is_none());
                     StreamRead {
-                        full: due || seen.moved || nothing_to_watch,
+                        full: due || seen.moved || nothing_to_watch || unsummarised,
                         script: seen.big,
                         dlq_full: due || seen.dlq_moved || seen.dlq.is_none(),
                         dlq_script: seen.dlq.is_none() || seen.dlq_big,
