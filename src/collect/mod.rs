@@ -268,10 +268,12 @@ pub(crate) fn empty_stream(spec: &StreamSpec, configured: bool) -> StreamInfo {
 /// not DLQ streams (those are shown with their stream, not as streams of their own).
 pub fn add_discovered(profile: &Profile, found: &mut Vec<Name>, keys: Vec<Name>) {
     let suffix = &profile.streams.dlq.suffix;
+    let configured: std::collections::HashSet<&Name> =
+        profile.streams.streams.iter().map(|s| &s.name).collect();
+    let mut known: std::collections::HashSet<Name> = found.iter().cloned().collect();
     for k in keys {
-        let configured = profile.streams.streams.iter().any(|s| s.name == k);
         let is_dlq = !suffix.is_empty() && k.ends_with(suffix);
-        if !configured && !is_dlq && !found.contains(&k) {
+        if !configured.contains(&k) && !is_dlq && known.insert(k.clone()) {
             found.push(k);
         }
     }
@@ -420,7 +422,10 @@ async fn poll_node(
     part: &Part<'_>,
 ) -> Result<PollOutcome> {
     let now = crate::time::now_ms();
-    let configured = |name: &Name| profile.streams.streams.iter().any(|s| &s.name == name);
+    // A set, not a scan of the profile per stream: 10,000 streams made that
+    // 100 million comparisons a poll.
+    let configured: std::collections::HashSet<&Name> =
+        profile.streams.streams.iter().map(|s| &s.name).collect();
     let snap = Snapshot {
         schema: crate::model::SCHEMA_VERSION,
         taken_at_ms: now,
@@ -438,7 +443,7 @@ async fn poll_node(
         streams: req
             .streams
             .iter()
-            .map(|s| empty_stream(s, configured(&s.name)))
+            .map(|s| empty_stream(s, configured.contains(&s.name)))
             .collect(),
         slowlog: None,
         client_list: None,
