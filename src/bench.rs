@@ -277,46 +277,9 @@ fn commandstats(text: &str) -> (f64, f64) {
     (usec, calls)
 }
 
+/// The keyspace bench's streams: 5 entries, a group holding 2, no DLQ.
 async fn setup_streams(c: &Node, n: usize) -> Result<Vec<StreamSpec>> {
-    let mut specs = Vec::new();
-    let mut pipe = redis::pipe();
-    for i in 0..n {
-        let name = format!("bench:stream:{i:04}");
-        for j in 0..5 {
-            pipe.cmd("XADD")
-                .arg(&name)
-                .arg("*")
-                .arg("n")
-                .arg(j)
-                .ignore();
-        }
-        pipe.cmd("XGROUP")
-            .arg("CREATE")
-            .arg(&name)
-            .arg("workers")
-            .arg("0")
-            .ignore();
-        pipe.cmd("XREADGROUP")
-            .arg("GROUP")
-            .arg("workers")
-            .arg("c1")
-            .arg("COUNT")
-            .arg(2)
-            .arg("STREAMS")
-            .arg(&name)
-            .arg(">")
-            .ignore();
-        specs.push(StreamSpec {
-            name: name.into(),
-            groups: vec![GroupSpec {
-                name: "workers".into(),
-            }],
-        });
-    }
-    c.pipeline_all::<()>(&pipe)
-        .await
-        .map_err(|e| Failure::runtime(format!("bench setup failed: {e}")))?;
-    Ok(specs)
+    streams_of(c, "bench:stream", 0..n, 5, 2, 0).await
 }
 
 async fn measure(
@@ -496,15 +459,28 @@ enum Workload {
     AllAdded,
 }
 
-/// The dataset: streams `from..from+n`, each with 100 entries, a
+/// The poll-cost dataset: streams `from..from+n`, each with 100 entries, a
 /// group `workers` whose consumer c1 holds 30 pending entries, and a DLQ of 3.
 async fn dataset(c: &Node, from: usize, n: usize) -> Result<Vec<StreamSpec>> {
+    streams_of(c, "bench:s", from..from + n, 100, 30, 3).await
+}
+
+/// Streams `prefix:NNNNN` for `which`, each with `entries` entries, a group
+/// `workers` whose consumer c1 holds `pending` of them, and a DLQ of `dlq`.
+async fn streams_of(
+    c: &Node,
+    prefix: &str,
+    which: std::ops::Range<usize>,
+    entries: usize,
+    pending: usize,
+    dlq: usize,
+) -> Result<Vec<StreamSpec>> {
     let mut specs = Vec::new();
-    for chunk in (from..from + n).collect::<Vec<_>>().chunks(100) {
+    for chunk in which.collect::<Vec<_>>().chunks(100) {
         let mut pipe = redis::pipe();
         for &i in chunk {
-            let name = format!("bench:s:{i:05}");
-            for j in 0..100 {
+            let name = format!("{prefix}:{i:05}");
+            for j in 0..entries {
                 pipe.cmd("XADD")
                     .arg(&name)
                     .arg("*")
@@ -523,12 +499,12 @@ async fn dataset(c: &Node, from: usize, n: usize) -> Result<Vec<StreamSpec>> {
                 .arg("workers")
                 .arg("c1")
                 .arg("COUNT")
-                .arg(30)
+                .arg(pending)
                 .arg("STREAMS")
                 .arg(&name)
                 .arg(">")
                 .ignore();
-            for j in 0..3 {
+            for j in 0..dlq {
                 pipe.cmd("XADD")
                     .arg(format!("{name}:dlq"))
                     .arg("*")

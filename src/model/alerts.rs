@@ -283,15 +283,23 @@ pub struct AlertLog {
 }
 
 /// What identifies an alert across polls: its subject and its text without
-/// the figures (`lag 1500` and `lag 1600` are the same alert).
-fn kind(a: &Alert) -> (String, String) {
-    (a.subject.clone(), shape(&a.text))
+/// the figures (`lag 1500` and `lag 1600` are the same alert), hashed
+/// without building strings (20,000 alerts a poll at 10,000 streams).
+fn kind(a: &Alert) -> u64 {
+    kind_of(&a.subject, &a.text)
 }
 
-fn shape(text: &str) -> String {
-    text.chars()
+fn kind_of(subject: &str, text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    subject.hash(&mut h);
+    for c in text
+        .chars()
         .filter(|c| !c.is_ascii_digit() && !matches!(c, '.' | ',' | '+' | '%'))
-        .collect()
+    {
+        c.hash(&mut h);
+    }
+    h.finish()
 }
 
 impl AlertLog {
@@ -302,13 +310,14 @@ impl AlertLog {
     /// (and the worse level if it rose).
     pub fn update(&mut self, at_ms: u64, alerts: &[Alert]) {
         // One pass each way, by kind: thousands of alerts stay cheap.
-        let mut now: std::collections::HashMap<(String, String), &Alert> =
+        let mut now: std::collections::HashMap<u64, &Alert> =
             alerts.iter().map(|a| (kind(a), a)).collect();
         for e in self.entries.iter_mut().filter(|e| e.cleared_ms.is_none()) {
-            let k = (e.subject.clone(), shape(&e.last));
-            match now.remove(&k) {
+            match now.remove(&kind_of(&e.subject, &e.last)) {
                 Some(a) => {
-                    e.last = a.text.clone();
+                    if e.last != a.text {
+                        e.last.clone_from(&a.text);
+                    }
                     e.level = e.level.max(a.level);
                 }
                 None => e.cleared_ms = Some(at_ms),

@@ -113,7 +113,11 @@ impl History {
             snap.streams.iter().map(|s| &s.name).collect();
         self.streams.retain(|name, _| present.contains(name));
         for s in &snap.streams {
-            let series = self.streams.entry(s.name.clone()).or_default();
+            // The name is cloned only for a stream seen the first time.
+            if !self.streams.contains_key(&s.name) {
+                self.streams.insert(s.name.clone(), Default::default());
+            }
+            let series = self.streams.get_mut(&s.name).expect("inserted above");
             series.length.push(at, s.length);
             series.added_per_s.push(
                 at,

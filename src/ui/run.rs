@@ -79,6 +79,9 @@ async fn event_loop(
         #[cfg(not(unix))]
         let sighup = std::future::pending::<Option<()>>();
         tokio::select! {
+            // A key waiting beside a snapshot goes first: with thousands of
+            // streams a snapshot's history and alerts take the loop a while.
+            biased;
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => effects = app.handle_key(k),
                 Some(Ok(_)) => {}
