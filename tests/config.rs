@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Home, Server, code_out};
+use common::{Home, Server, code_out, one_line};
 
 fn run(home: &Home, args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
     let mut c = home.redeye();
@@ -14,16 +14,7 @@ fn run(home: &Home, args: &[&str], envs: &[(&str, &str)]) -> (i32, String, Strin
 }
 
 fn error_line(stderr: &str) -> String {
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|l| !l.starts_with("warning:"))
-        .collect();
-    assert_eq!(lines.len(), 1, "one line expected: {stderr}");
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("Backtrace"),
-        "{stderr}"
-    );
-    lines[0].to_string()
+    one_line(stderr).to_string()
 }
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/config.example.yaml");

@@ -67,7 +67,7 @@ fn lines(d: &DeploymentInfo, now_ms: u64) -> Vec<Line> {
         };
         out.push((
             [
-                "sentinel".into(),
+                Mode::Sentinel.as_str().into(),
                 sanitize::text(&s.address),
                 state.into(),
                 String::new(),
@@ -111,7 +111,7 @@ pub fn rows(cx: &Cx) -> usize {
 
 pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
     let Some(snap) = cx.snapshot() else {
-        super::empty(f, area, cx, "sentinel".into(), "waiting for data…", cx.theme.dim());
+        super::empty(f, area, cx, Mode::Sentinel.as_str().into(), "waiting for data…", cx.theme.dim());
         return;
     };
     let d = &snap.deployment;
@@ -120,7 +120,7 @@ pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
             "this deployment is {}; the Sentinel pane shows a Sentinel deployment's master, replicas, sentinels and failovers",
             d.mode
         );
-        super::empty(f, area, cx, "sentinel".into(), &msg, cx.theme.dim());
+        super::empty(f, area, cx, Mode::Sentinel.as_str().into(), &msg, cx.theme.dim());
         return;
     }
     let all = lines(d, cx.now_ms);
