@@ -857,3 +857,71 @@ fn check_judges_streams_across_every_primary() {
         "{o}"
     );
 }
+
+/// A cluster primary that does not answer costs its own part of the poll,
+/// not the others' (issue 19: merge accepts a node whose part is missing):
+/// the live primaries' streams are read, the dead one's streams and the node
+/// itself are problems naming it, and the poll is not an error. (Without
+/// failover and with `cluster-require-full-coverage no` the live primaries
+/// keep answering.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_primary_that_does_not_answer_costs_only_its_part_of_the_poll() {
+    use redeye::model::Section;
+    let extra = [
+        "cluster-require-full-coverage no".to_string(),
+        "cluster-replica-no-failover yes".to_string(),
+    ];
+    let mut set = ClusterSet::start_with(Spot::host(), &cluster_ports(6), &extra);
+    let streams = ["orders", "payments", "emails", "s1", "s2", "s3"];
+    for s in streams {
+        set.cli(&["XADD", s, "*", "n", "1"]);
+    }
+    let home = Home::new();
+    let cfg = home.config(&yaml(&set, &streams, ""));
+    let profile = profile_from(&cfg, "c");
+    let dep = redeye::connect::connect(&profile).await.unwrap();
+    assert_eq!(dep.nodes().len(), 3);
+    let victim = dep.nodes()[0].endpoint.to_string();
+    let port: u16 = victim.rsplit(':').next().unwrap().parse().unwrap();
+    let owned: Vec<&str> = streams
+        .iter()
+        .copied()
+        .filter(|s| dep.owner_of(s.as_bytes()) == 0)
+        .collect();
+    assert!(
+        !owned.is_empty() && owned.len() < streams.len(),
+        "{owned:?}"
+    );
+    set.kill(port);
+    let snap = redeye::collect::poll(&profile, &dep)
+        .await
+        .expect("the live primaries' part is a snapshot");
+    for s in &snap.streams {
+        let theirs = owned.contains(&s.name.escaped().as_str());
+        let problem = snap
+            .problems
+            .iter()
+            .find(|p| p.section == Section::Stream(s.name.clone()));
+        if theirs {
+            assert!(!s.exists, "{}", s.name);
+            let p = problem.expect("a problem for a stream on the dead node");
+            assert!(p.message.contains("did not answer"), "{}", p.message);
+        } else {
+            assert!(s.exists && s.length == 1, "{}: {s:?}", s.name);
+            assert!(problem.is_none(), "{}: {problem:?}", s.name);
+        }
+    }
+    let node = snap
+        .problems
+        .iter()
+        .find(|p| p.section == Section::Node)
+        .expect("the node's own problem");
+    assert_eq!(node.node.as_deref(), Some(victim.as_str()));
+    assert!(
+        snap.nodes
+            .iter()
+            .any(|n| n.address == victim && n.role == "unreachable")
+    );
+    // The layout is read again on the next poll.
+    assert!(!dep.is_current());
+}

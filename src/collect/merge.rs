@@ -59,7 +59,7 @@ pub(super) fn merge(
     });
 
     let cluster_nodes = all[0].1.cluster_nodes.clone();
-    let cluster_info = all[0].1.cluster_info.clone();
+    let cluster_info = all.iter().find_map(|(_, o)| o.cluster_info.clone());
     let moved = all.iter().any(|(_, o)| o.moved);
     let discovered = all.iter_mut().find_map(|(_, o)| o.discovered.take());
     // The SCAN step from the node that walked; probes from each key's owner.
@@ -145,7 +145,12 @@ pub(super) fn merge(
 
 /// Sums over the nodes; the worst memory %; rows tagged with their node.
 fn sum(snaps: &[(String, Snapshot)], req: &PollRequest) -> Snapshot {
-    let mut out = snaps[0].1.clone();
+    // The first node that answered (a cluster primary down has no figures).
+    let base = snaps
+        .iter()
+        .position(|(_, s)| s.server.is_some())
+        .unwrap_or(0);
+    let mut out = snaps[base].1.clone();
     out.nodes = Vec::new();
     out.round_trips = snaps.iter().map(|(_, s)| s.round_trips).sum();
     out.problems = snaps

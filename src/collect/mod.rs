@@ -21,7 +21,9 @@ pub mod streams;
 use crate::config::{Profile, StreamSpec};
 use crate::connect::{Deployment, Node};
 use crate::error::{Failure, Result};
-use crate::model::{GroupInfo, Name, NodeStatus, Snapshot, StreamInfo};
+use crate::model::{
+    GroupInfo, Name, NodeStatus, Problem, ProblemKind, Section, Snapshot, StreamInfo,
+};
 use redis::Value;
 use std::collections::BTreeMap;
 
@@ -375,9 +377,22 @@ pub async fn poll_with(
         (n, started.elapsed(), r)
     });
     let results = futures_util::future::join_all(polls).await;
+    let nodes = results.len();
     let mut parts = Vec::new();
-    for (node, took, result) in results {
-        let outcome = result?;
+    let mut failed = Vec::new();
+    for (i, (node, took, result)) in results.into_iter().enumerate() {
+        let outcome = match result {
+            Ok(o) => o,
+            // A cluster primary that does not answer costs its part of the
+            // snapshot, not the others': they are what the engineer needs
+            // most while it is down. The layout is read again next poll.
+            Err(e) if cluster && nodes > 1 => {
+                let o = missing_part(profile, dep, req, i, node, &e);
+                failed.push(e);
+                o
+            }
+            Err(e) => return Err(e),
+        };
         let status = NodeStatus {
             address: node.endpoint.to_string(),
             role: outcome
@@ -385,11 +400,17 @@ pub async fn poll_with(
                 .server
                 .as_ref()
                 .map(|s| s.role.clone())
-                .unwrap_or_default(),
+                .unwrap_or_else(|| "unreachable".into()),
             poll_ms: took.as_secs_f64() * 1000.0,
             memory: outcome.snapshot.memory.clone(),
         };
         parts.push((status, outcome));
+    }
+    if failed.len() == nodes {
+        return Err(failed.swap_remove(0));
+    }
+    if !failed.is_empty() {
+        dep.mark_stale();
     }
     let mut merged = merge::merge(profile, dep, req, parts)?;
     merged.snapshot.deployment = deployment_info(dep, &merged.snapshot);
@@ -412,21 +433,14 @@ fn deployment_info(dep: &Deployment, snap: &Snapshot) -> crate::model::Deploymen
     info
 }
 
-/// One node's share of a poll: exactly one pipelined round trip. Every read
-/// adds its commands to the plan (`read::plan_all`), the plan is sent, and
-/// each reply goes to the handler of the read that asked for it.
-async fn poll_node(
-    profile: &Profile,
-    conn: &Node,
-    req: &PollRequest,
-    part: &Part<'_>,
-) -> Result<PollOutcome> {
-    let now = crate::time::now_ms();
+/// A node's snapshot before anything is read: every requested stream
+/// present as not (yet) existing.
+fn base_snapshot(profile: &Profile, conn: &Node, req: &PollRequest, now: u64) -> Snapshot {
     // A set, not a scan of the profile per stream: 10,000 streams made that
     // 100 million comparisons a poll.
     let configured: std::collections::HashSet<&Name> =
         profile.streams.streams.iter().map(|s| &s.name).collect();
-    let snap = Snapshot {
+    Snapshot {
         schema: crate::model::SCHEMA_VERSION,
         taken_at_ms: now,
         profile: profile.name.clone(),
@@ -456,7 +470,58 @@ async fn poll_node(
         latency: None,
         advisor: None,
         keys: None,
+    }
+}
+
+/// The part of a cluster primary that did not answer: nothing read, a
+/// `Section::Node` problem saying why, and one problem per stream and DLQ
+/// it owns, so they read "not read", never "missing".
+fn missing_part(
+    profile: &Profile,
+    dep: &Deployment,
+    req: &PollRequest,
+    i: usize,
+    node: &Node,
+    e: &crate::error::Failure,
+) -> PollOutcome {
+    let mut snap = base_snapshot(profile, node, req, crate::time::now_ms());
+    let problem = |section: Section, message: String| Problem {
+        section,
+        node: None,
+        command: String::new(),
+        kind: ProblemKind::Error,
+        message,
     };
+    snap.problems.push(problem(
+        Section::Node,
+        crate::sanitize::text(&e.to_string()),
+    ));
+    let dlq = &profile.streams.dlq;
+    for s in &req.streams {
+        let why = || format!("not read: its node {} did not answer", node.endpoint);
+        if dep.owner_of(s.name.as_bytes()) == i {
+            snap.problems
+                .push(problem(Section::Stream(s.name.clone()), why()));
+        }
+        let d = dlq.stream_for(&s.name);
+        if dlq.enabled && dep.owner_of(d.as_bytes()) == i {
+            snap.problems.push(problem(Section::Dlq(d), why()));
+        }
+    }
+    PollOutcome::new(snap)
+}
+
+/// One node's share of a poll: exactly one pipelined round trip. Every read
+/// adds its commands to the plan (`read::plan_all`), the plan is sent, and
+/// each reply goes to the handler of the read that asked for it.
+async fn poll_node(
+    profile: &Profile,
+    conn: &Node,
+    req: &PollRequest,
+    part: &Part<'_>,
+) -> Result<PollOutcome> {
+    let now = crate::time::now_ms();
+    let snap = base_snapshot(profile, conn, req, now);
     let cx = read::Ctx {
         profile,
         req,
