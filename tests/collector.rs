@@ -244,10 +244,9 @@ async fn consumer_summaries_come_round_for_configured_groups_and_are_cached() {
     }
 }
 
-/// The dashboard's polls read the XPENDING summary of groups the profile does
-/// not name, once a poll has seen them: their oldest pending entry shows.
-#[tokio::test]
-async fn groups_seen_on_the_server_get_their_oldest_pending_entry() {
+/// A server whose stream `orders` has a group the test profile does not
+/// name, `framework`, holding one entry.
+fn server_with_an_unnamed_group() -> Server {
     let srv = Server::plain();
     srv.run(&["XADD", "orders", "*", "n", "1"]);
     srv.run(&["XGROUP", "CREATE", "orders", "framework", "0"]);
@@ -260,16 +259,27 @@ async fn groups_seen_on_the_server_get_their_oldest_pending_entry() {
         "orders",
         ">",
     ]);
+    srv
+}
+
+/// The `framework` group of the snapshot's first stream.
+fn framework(s: &redeye::model::Snapshot) -> redeye::model::GroupInfo {
+    s.streams[0]
+        .groups
+        .iter()
+        .find(|g| g.name == "framework")
+        .cloned()
+        .expect("the group is listed")
+}
+
+/// The dashboard's polls read the XPENDING summary of groups the profile does
+/// not name, once a poll has seen them: their oldest pending entry shows.
+#[tokio::test]
+async fn groups_seen_on_the_server_get_their_oldest_pending_entry() {
+    let srv = server_with_an_unnamed_group();
     let mut h = collector::spawn(profile(&srv), Limits::default());
     let first = next_snapshot(&mut h).await;
-    let g = |s: &redeye::model::Snapshot| {
-        s.streams[0]
-            .groups
-            .iter()
-            .find(|g| g.name == "framework")
-            .cloned()
-            .expect("the group is listed")
-    };
+    let g = framework;
     assert!(!g(&first).configured);
     h.tx.send(ToCollector::Refresh).unwrap();
     let second = next_snapshot(&mut h).await;
@@ -387,30 +397,12 @@ async fn a_changed_stream_shows_its_new_figures_next_poll_and_an_unchanged_one_i
 /// reads its stream in full once more for its XPENDING summary, then not.
 #[tokio::test]
 async fn a_group_found_on_the_server_gets_its_pending_summary_on_the_next_poll() {
-    let srv = Server::plain();
-    srv.run(&["XADD", "orders", "*", "n", "1"]);
-    srv.run(&["XGROUP", "CREATE", "orders", "framework", "0"]);
-    srv.run(&[
-        "XREADGROUP",
-        "GROUP",
-        "framework",
-        "w",
-        "STREAMS",
-        "orders",
-        ">",
-    ]);
+    let srv = server_with_an_unnamed_group();
     let p = profile(&srv);
     let dep = redeye::connect::connect(&p).await.unwrap();
     let mut poller = collector::Poller::new(p, Limits::default());
     poller.memory.every = 1_000;
-    let g = |s: &redeye::model::Snapshot| {
-        s.streams[0]
-            .groups
-            .iter()
-            .find(|g| g.name == "framework")
-            .cloned()
-            .expect("the group is listed")
-    };
+    let g = framework;
     let first = poller.poll(&dep).await.unwrap();
     assert!(!g(&first).configured && g(&first).oldest_pending_id.is_none());
     let second = poller.poll(&dep).await.unwrap();
