@@ -96,14 +96,7 @@ async fn dlq_bench(n: usize, json: bool) -> Result<()> {
     // Server time per message by command; the script's own overhead is its
     // EVALSHA time less the commands it ran (commandstats counts both).
     let stats = crate::resp::text(&q(&c, &["INFO", "commandstats"]).await?).unwrap_or_default();
-    let usec = |cmd: &str| {
-        stats
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("cmdstat_{cmd}:")))
-            .and_then(|r| r.split(',').find_map(|p| p.strip_prefix("usec=")))
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
+    let usec = |cmd: &str| stat(&stats, cmd, "usec");
     let per = |u: f64| u / n as f64;
     let (xadd, xtrim, xdel) = (usec("xadd"), usec("xtrim"), usec("xdel"));
     let reads = usec("xrange") + usec("type");
@@ -260,12 +253,31 @@ fn info_field(text: &str, key: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Sum of `usec=` and `calls=` over all commands in INFO commandstats.
-fn commandstats(text: &str) -> (f64, f64) {
+/// One field (`usec`, `usec_per_call`, …) of one command in INFO
+/// commandstats; 0 when the command was not called.
+fn stat(stats: &str, cmd: &str, field: &str) -> f64 {
+    stats
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("cmdstat_{cmd}:")))
+        .and_then(|r| {
+            r.split(',')
+                .find_map(|p| p.strip_prefix(field)?.strip_prefix('='))
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Sum of `usec=` and `calls=` over the commands of INFO commandstats that
+/// `keep` (given the command's name, e.g. `xinfo|groups`) keeps.
+fn commandstats(text: &str, keep: impl Fn(&str) -> bool) -> (f64, f64) {
     let mut usec = 0.0;
     let mut calls = 0.0;
-    for l in text.lines().filter(|l| l.starts_with("cmdstat_")) {
-        for part in l.split(':').nth(1).unwrap_or("").split(',') {
+    for (_, fields) in text
+        .lines()
+        .filter_map(|l| l.strip_prefix("cmdstat_")?.split_once(':'))
+        .filter(|(name, _)| keep(name))
+    {
+        for part in fields.split(',') {
             if let Some(v) = part.strip_prefix("usec=") {
                 usec += v.parse::<f64>().unwrap_or(0.0);
             }
@@ -301,7 +313,7 @@ async fn measure(
     let elapsed = started.elapsed();
     let stats = crate::resp::text(&q(admin, &["INFO", "commandstats"]).await?).unwrap_or_default();
     let net = crate::resp::text(&q(admin, &["INFO", "stats"]).await?).unwrap_or_default();
-    let (usec, calls) = commandstats(&stats);
+    let (usec, calls) = commandstats(&stats, |_| true);
     let p = f64::from(polls);
     Ok(Row {
         scenario: label.to_string(),
@@ -603,20 +615,6 @@ async fn work(c: &Node, streams: &[StreamSpec], w: Workload, p: usize) -> Result
 /// Commands the workload and the measurement send, left out of the poll's cost.
 const NOT_THE_POLL: &[&str] = &["xadd", "xreadgroup", "xack", "config|resetstat"];
 
-/// Sum of `usec=` and `calls=` over the poll's commands in INFO commandstats.
-fn poll_commandstats(text: &str) -> (f64, f64) {
-    let poll_lines: String = text
-        .lines()
-        .filter(|l| {
-            l.strip_prefix("cmdstat_")
-                .and_then(|r| r.split(':').next())
-                .is_some_and(|name| !NOT_THE_POLL.contains(&name))
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    commandstats(&poll_lines)
-}
-
 /// The main thread's CPU time so far, in µs.
 async fn main_thread_cpu_us(c: &Node) -> Result<f64> {
     let text = crate::resp::text(&q(c, &["INFO", "cpu"]).await?).unwrap_or_default();
@@ -644,33 +642,43 @@ pub struct CostRow {
     pub xlen_us_per_call: f64,
 }
 
-/// `usec_per_call` of one command in INFO commandstats.
-fn per_call(stats: &str, cmd: &str) -> f64 {
-    stats
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("cmdstat_{cmd}:")))
-        .and_then(|r| r.split(',').find_map(|p| p.strip_prefix("usec_per_call=")))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
+/// One row of the poll-cost table.
+struct Scenario {
+    label: &'static str,
+    /// What the streams receive between polls.
+    work: Workload,
+    target_us: Option<f64>,
+    /// The cadence on (the dashboard as it is), or off: every stream read
+    /// in full every poll, through the script, as before it.
+    cadence: bool,
+}
+
+impl Scenario {
+    fn new(label: &'static str, work: Workload, target_us: Option<f64>) -> Self {
+        Scenario {
+            label,
+            work,
+            target_us,
+            cadence: true,
+        }
+    }
 }
 
 /// `polls` polls of the dashboard's Poller (default panes) on `streams`,
-/// after a first poll that is not counted, with `w` between polls.
+/// after a first poll that is not counted, in scenario `sc`.
 async fn measure_poller(
     base: &Profile,
     admin: &Node,
     streams: &[StreamSpec],
-    w: Workload,
     polls: u32,
-    label: &str,
-    target: Option<f64>,
+    sc: &Scenario,
 ) -> Result<CostRow> {
+    let (w, label, target) = (sc.work, sc.label, sc.target_us);
     let mut profile = base.clone();
     profile.streams.streams = streams.to_vec();
     let dep = connect::connect(&profile).await?;
     let mut poller = Poller::new(profile, Limits::default());
-    // "before": every stream read in full every poll, through the script.
-    poller.memory.remember = !label.contains("before");
+    poller.memory.remember = sc.cadence;
     poller.poll(&dep).await?;
     let cpu0 = main_thread_cpu_us(admin).await?;
     q(admin, &["CONFIG", "RESETSTAT"]).await?;
@@ -696,7 +704,7 @@ async fn measure_poller(
         tokio::time::sleep(pause.saturating_sub(t.elapsed())).await;
     }
     let b1 = main_thread_cpu_us(admin).await?;
-    let (usec, calls) = poll_commandstats(&stats);
+    let (usec, calls) = commandstats(&stats, |name| !NOT_THE_POLL.contains(&name));
     if std::env::var_os("REDEYE_BENCH_STATS").is_some() {
         eprintln!("{label}:\n{stats}");
     }
@@ -711,8 +719,8 @@ async fn measure_poller(
         target_us_per_poll: target,
         main_thread_cpu_us_per_poll: ((cpu1 - cpu0) - (b1 - b0)).max(0.0) / n,
         client_ms_per_poll: client.as_secs_f64() * 1000.0 / n,
-        xinfo_groups_us_per_call: per_call(&stats, "xinfo|groups"),
-        xlen_us_per_call: per_call(&stats, "xlen"),
+        xinfo_groups_us_per_call: stat(&stats, "xinfo|groups", "usec_per_call"),
+        xlen_us_per_call: stat(&stats, "xlen", "usec_per_call"),
     })
 }
 
@@ -727,61 +735,37 @@ async fn poll_cost(args: &BenchArgs) -> Result<()> {
     // The dashboard discovers streams it is not told of: the server holds
     // only the streams of the scenario.
     let mut all = dataset(&admin, 0, 10).await?;
-    rows.push(
-        measure_poller(
-            &profile,
-            &admin,
-            &all,
-            Workload::None,
-            polls,
-            "10 streams",
-            Some(250.0),
-        )
-        .await?,
-    );
+    let ten = Scenario::new("10 streams", Workload::None, Some(250.0));
+    rows.push(measure_poller(&profile, &admin, &all, polls, &ten).await?);
     all.extend(dataset(&admin, 10, 990).await?);
     let scenarios = [
-        (Workload::None, "1,000 streams, none changed", 3_000.0),
-        (
-            Workload::TenthConsumed,
+        Scenario::new("1,000 streams, none changed", Workload::None, Some(3_000.0)),
+        Scenario::new(
             "1,000 streams, 10% XADD + XREADGROUP + XACK",
-            5_000.0,
+            Workload::TenthConsumed,
+            Some(5_000.0),
         ),
-        (
-            Workload::AllAdded,
+        Scenario::new(
             "1,000 streams, every one an XADD",
-            12_000.0,
+            Workload::AllAdded,
+            Some(12_000.0),
         ),
-    ];
-    for (w, label, target) in scenarios {
-        rows.push(measure_poller(&profile, &admin, &all, w, polls, label, Some(target)).await?);
-    }
-    rows.push(
-        measure_poller(
-            &profile,
-            &admin,
-            &all,
-            Workload::None,
-            polls,
-            "1,000 streams, before: all read in full",
-            None,
-        )
-        .await?,
-    );
-    if !args.quick {
-        all.extend(dataset(&admin, 1000, 9000).await?);
-        rows.push(
-            measure_poller(
-                &profile,
-                &admin,
-                &all,
+        Scenario {
+            cadence: false,
+            ..Scenario::new(
+                "1,000 streams, before: all read in full",
                 Workload::None,
-                polls,
-                "10,000 streams, none changed",
                 None,
             )
-            .await?,
-        );
+        },
+    ];
+    for sc in &scenarios {
+        rows.push(measure_poller(&profile, &admin, &all, polls, sc).await?);
+    }
+    if !args.quick {
+        all.extend(dataset(&admin, 1000, 9000).await?);
+        let big = Scenario::new("10,000 streams, none changed", Workload::None, None);
+        rows.push(measure_poller(&profile, &admin, &all, polls, &big).await?);
     }
     drop(server);
     if args.json {

@@ -809,10 +809,7 @@ async fn dashboard_write_ops_run_against_a_real_server_and_are_audited() {
         ]);
     }
     let home = Home::new();
-    // The audit log goes to the data dir of this process: point it at the test's home.
-    unsafe {
-        std::env::set_var("XDG_DATA_HOME", home.dir.path().join("xdg-data"));
-    }
+    home.own_data_dir();
     let p = Profile::local(
         "t",
         Origin::ZeroConfig,

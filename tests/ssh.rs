@@ -95,7 +95,7 @@ async fn sentinel_behind_ssh_follows_a_failover_and_a_write_in_flight_fails_clea
     let home = Home::new();
     let cfg = home.config(&sentinel_yaml(Some(&b), &set, ""));
     // The in-process writes below audit into this test's data dir.
-    unsafe { std::env::set_var("XDG_DATA_HOME", home.dir.path().join("xdg-data")) };
+    home.own_data_dir();
 
     // The CLI finds the master through the sentinels, through the tunnel.
     let o = home
@@ -362,7 +362,7 @@ async fn a_cluster_behind_ssh_is_polled_and_written_and_survives_a_dead_tunnel()
         "profiles:\n  c:\n    read_only: false\n{}    redis:\n      cluster:\n        enabled: true\n        addresses: [127.0.0.1:7001]\n      streams:\n        orders: orders\n        payments: payments\n        emails: emails\n        consumer_groups:\n          billing: {{stream: orders}}\n",
         b.ssh_yaml()
     ));
-    unsafe { std::env::set_var("XDG_DATA_HOME", home.dir.path().join("xdg-data")) };
+    home.own_data_dir();
     let o = home
         .redeye()
         .args([

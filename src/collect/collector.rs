@@ -76,7 +76,12 @@ pub enum Cause {
 impl Cause {
     /// The cause of a failure to reach the deployment through `link` now.
     pub fn of(link: &Link) -> Self {
-        match link.tunnel().map(|t| t.status()) {
+        Cause::given(link.tunnel().map(|t| t.status()).as_ref())
+    }
+
+    /// The cause, given the tunnel's state (`None`: no tunnel).
+    fn given(tunnel: Option<&crate::model::TunnelStatus>) -> Self {
+        match tunnel {
             Some(t) if !t.up => Cause::TunnelDown,
             _ => Cause::Lost,
         }
@@ -445,8 +450,9 @@ async fn run(
                 Err(e) => {
                     conn = None;
                     // A dead ssh master is why every poll fails: say so.
-                    let cause = Cause::of(&link);
-                    let e = match link.tunnel().map(|t| t.status()) {
+                    let tunnel = link.tunnel().map(|t| t.status());
+                    let cause = Cause::given(tunnel.as_ref());
+                    let e = match tunnel {
                         Some(t) if cause == Cause::TunnelDown => {
                             crate::error::Failure::runtime(format!(
                                 "tunnel down · reconnecting: the ssh master for {} exited ({e})",

@@ -9,7 +9,7 @@
 
 use super::PollOutcome;
 use crate::connect::{ErrorKind, Node, NodeError};
-use crate::model::{Problem, ProblemKind, Section};
+use crate::model::{Name, Problem, ProblemKind, Section};
 use redis::Value;
 
 /// A reply: the value, or the server's error classified by `connect::classify`.
@@ -111,12 +111,36 @@ impl<'a> Plan<'a> {
         });
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
+    /// `sha` if this connection can run it: loaded, and EVALSHA not renamed
+    /// away by the profile (else the caller sends the plain command).
+    pub fn runnable(&self, sha: Option<String>) -> Option<String> {
+        sha.filter(|_| self.conn.cmd("EVALSHA").is_some())
     }
 
-    pub fn request_bytes(&self) -> usize {
-        self.pipe.get_packed_pipeline().len()
+    /// XINFO STREAM of `key`: through the body-dropping `stream_info.lua`
+    /// when `drop_bodies` and the connection can run it, else plain. The
+    /// size of the larger body at the head or tail (sent, or dropped) goes
+    /// to `PollOutcome::bodies`, for the cadence's choice next time.
+    pub fn xinfo_stream(
+        &mut self,
+        key: Name,
+        drop_bodies: bool,
+        section: Section,
+        handler: impl FnOnce(&mut PollOutcome, Reply) -> Handled + Send + 'a,
+    ) {
+        let script = self.runnable(self.conn.stream_script().filter(|_| drop_bodies));
+        let bytes = key.as_bytes().to_vec();
+        let read = move |out: &mut PollOutcome, r: Reply| {
+            if let Ok(v) = &r {
+                out.bodies
+                    .insert(key, crate::collect::streams::body_bytes(v));
+            }
+            handler(out, r)
+        };
+        match script {
+            Some(sha) => self.add_script(&sha, &bytes, [""; 0], "XINFO", section, read),
+            None => self.add("XINFO", [&b"STREAM"[..], &bytes], section, read),
+        }
     }
 
     /// Send the plan as one pipeline and read every reply into `out`.

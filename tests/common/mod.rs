@@ -235,6 +235,15 @@ impl Home {
     }
 
     /// Write a profile file into the temp dir and return its path.
+    /// Writes made in this test's own process (as the dashboard makes
+    /// them) audit into this home's data dir, not the user's.
+    pub fn own_data_dir(&self) {
+        // SAFETY: the tests that write in-process all point it at a home of
+        // their own before they write; nothing reads it concurrently in a
+        // way that a torn read could matter.
+        unsafe { std::env::set_var("XDG_DATA_HOME", self.dir.path().join("xdg-data")) };
+    }
+
     pub fn config(&self, yaml: &str) -> PathBuf {
         let p = self.dir.path().join("config.yaml");
         std::fs::write(&p, yaml).unwrap();

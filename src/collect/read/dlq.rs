@@ -22,13 +22,9 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
             continue;
         }
         let section = Section::Dlq(name.clone());
-        let key = name.as_bytes().to_vec();
         let how = cx.req.read_of(i);
         if how.dlq_full {
-            let script = plan
-                .conn
-                .stream_script()
-                .filter(|_| how.dlq_script && plan.conn.cmd("EVALSHA").is_some());
+            let key = name.clone();
             let read = move |out: &mut PollOutcome, r: Reply| {
                 let v = match r {
                     // No DLQ stream yet: an empty DLQ.
@@ -38,7 +34,6 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
                     r => r?,
                 };
                 let info = streams::stream(&name, &v);
-                out.bodies.insert(name.clone(), streams::body_bytes(&v));
                 let dlq = DlqInfo {
                     stream: name,
                     length: info.length,
@@ -48,16 +43,18 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
                 };
                 set(out, i, dlq)
             };
-            match script {
-                Some(sha) => plan.add_script(&sha, &key, [""; 0], "XINFO", section, read),
-                None => plan.add("XINFO", [&b"STREAM"[..], &key], section, read),
-            }
+            plan.xinfo_stream(key, how.dlq_script, section, read);
         } else {
-            plan.add("XLEN", [key], section, move |out, r| {
-                let mut d = empty(name);
-                d.length = crate::resp::int(&r?).unwrap_or(0);
-                set(out, i, d)
-            });
+            plan.add(
+                "XLEN",
+                [name.as_bytes().to_vec()],
+                section,
+                move |out, r| {
+                    let mut d = empty(name);
+                    d.length = crate::resp::int(&r?).unwrap_or(0);
+                    set(out, i, d)
+                },
+            );
         }
     }
 }

@@ -52,11 +52,7 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
             Ok(())
         };
         let count = count.to_string();
-        match plan
-            .conn
-            .dlq_page_script()
-            .filter(|_| plan.conn.cmd("EVALSHA").is_some())
-        {
+        match plan.runnable(plan.conn.dlq_page_script()) {
             Some(sha) => {
                 let fields = crate::model::dlq::FIELDS.join(",");
                 let args = [end.arg(), count, fields];

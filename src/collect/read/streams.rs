@@ -28,15 +28,9 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
         let how = cx.req.read_of(i);
         let section = || Section::Stream(spec.name.clone());
         if how.full {
-            let script = plan
-                .conn
-                .stream_script()
-                .filter(|_| how.script && plan.conn.cmd("EVALSHA").is_some());
-            let read = move |out: &mut PollOutcome, r: Reply| stream_reply(out, i, &spec.name, r);
-            match script {
-                Some(sha) => plan.add_script(&sha, name, [""; 0], "XINFO", section(), read),
-                None => plan.add("XINFO", [&b"STREAM"[..], name], section(), read),
-            }
+            plan.xinfo_stream(spec.name.clone(), how.script, section(), move |out, r| {
+                stream_reply(out, i, &spec.name, r)
+            });
         } else {
             plan.add("XLEN", [name], section(), move |out, r| {
                 out.snapshot.streams[i].length = crate::resp::int(&r?).unwrap_or(0);
@@ -68,9 +62,9 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
                     gsection.clone(),
                     move |out, r| {
                         let v = match r {
-                            Err(e) if is_missing(&e) => {
-                                return configured_missing(out, i, spec, &group);
-                            }
+                            // Gone with its stream, or never there: a
+                            // configured one is listed missing below.
+                            Err(e) if is_missing(&e) => return Ok(()),
                             r => r?,
                         };
                         let s = &mut out.snapshot.streams[i];
@@ -92,7 +86,7 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
                 let args = [&b"CONSUMERS"[..], name, g.as_bytes()].map(<[u8]>::to_vec);
                 plan.add("XINFO", args, gsection, move |out, r| {
                     let v = match r {
-                        Err(e) if is_missing(&e) => return configured_missing(out, i, spec, &g),
+                        Err(e) if is_missing(&e) => return Ok(()),
                         r => r?,
                     };
                     let s = &mut out.snapshot.streams[i];
@@ -104,7 +98,8 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
             }
         }
     }
-    // Configured groups the server does not have.
+    // Configured groups the server does not have (a group seen before and
+    // gone now is simply gone).
     plan.after(move |out| {
         for (i, spec) in cx.req.streams.iter().enumerate() {
             let s = &mut out.snapshot.streams[i];
@@ -130,22 +125,5 @@ fn stream_reply(out: &mut PollOutcome, i: usize, name: &Name, r: Reply) -> Handl
     s.dlq = old.dlq.take();
     s.groups = std::mem::take(&mut old.groups);
     *old = s;
-    out.bodies.insert(name.clone(), streams::body_bytes(&v));
-    Ok(())
-}
-
-/// A configured group missing on the server: shown as such (a group seen
-/// before and gone now is simply gone).
-fn configured_missing(
-    out: &mut PollOutcome,
-    i: usize,
-    spec: &crate::config::StreamSpec,
-    g: &Name,
-) -> Handled {
-    let s = &mut out.snapshot.streams[i];
-    let configured = spec.groups.iter().any(|c| &c.name == g);
-    if configured && !s.groups.iter().any(|x| &x.name == g) {
-        s.groups.push(missing_group(g));
-    }
     Ok(())
 }
