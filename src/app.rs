@@ -71,6 +71,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             json,
             discover,
             keys,
+            sample,
         }) => {
             let profile = select_profile(&cli)?;
             let conn = connect::connect(&profile).await?;
@@ -83,7 +84,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     });
                 }
             }
-            let mut snap = collect::snapshot_with(&profile, &conn, &mut req).await?;
+            let mut snap = collect::sampled(&profile, &conn, &mut req, *sample).await?;
             if let Some(limit) = keys {
                 let dbsize = snap
                     .keyspace

@@ -378,6 +378,7 @@ async fn keyspace(args: &BenchArgs) -> Result<()> {
             let conn = connect::connect(&profile).await?;
             // What the dashboard polls with the default panes (overview).
             let base = PollRequest {
+                behind: Vec::new(),
                 streams: profile.streams.streams.clone(),
                 slowlog: 32,
                 consumers: ConsumerScope::None,

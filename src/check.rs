@@ -33,6 +33,15 @@ pub struct CheckArgs {
     /// Critical above this % of maxmemory (default: alerts.memory_crit_pct).
     #[arg(long, value_name = "PCT")]
     pub max_memory_pct: Option<f64>,
+    /// Critical when a group is further behind in time: the age of its
+    /// oldest undelivered entry (default: alerts.behind_crit).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub max_behind: Option<Duration>,
+    /// Poll twice this far apart to judge each group's rates and status
+    /// (stalled, stopped, stuck: CRITICAL; falling behind: WARNING); `0`:
+    /// one poll, no status.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = humantime::parse_duration)]
+    pub sample: Duration,
     /// Print every finding as JSON instead.
     #[arg(long)]
     pub json: bool,
@@ -80,6 +89,13 @@ pub struct Finding {
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// A word instead of a number (a group's status: `STALLED`); no perfdata.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub word: Option<String>,
+    /// A figure reported for graphs only (a rate): perfdata without
+    /// thresholds, never judged.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub informational: bool,
 }
 
 impl Finding {
@@ -98,7 +114,32 @@ impl Finding {
             unit,
             status,
             reason: None,
+            word: None,
+            informational: false,
         }
+    }
+
+    /// A rate, for graphs: perfdata only.
+    fn info(label: String, value: f64, unit: &'static str) -> Self {
+        let mut f = Finding::judge(label, Some(value), f64::INFINITY, f64::INFINITY, unit);
+        f.status = Status::Ok;
+        f.informational = true;
+        f
+    }
+
+    /// A group's consumer-health status: stalled, stopped or stuck are
+    /// critical, falling behind a warning, the rest OK.
+    fn status(label: String, status: crate::model::health::Status, reason: Option<String>) -> Self {
+        use crate::model::health::Status as H;
+        let mut f = Finding::judge(label, None, 0.0, 0.0, "");
+        f.status = match status {
+            s if s.is_critical() => Status::Critical,
+            H::FallingBehind => Status::Warning,
+            _ => Status::Ok,
+        };
+        f.word = Some(status.word().into());
+        f.reason = reason;
+        f
     }
 
     /// A figure that could not be measured, and why.
@@ -119,6 +160,16 @@ impl Finding {
     }
 
     fn sentence(&self) -> String {
+        if let Some(w) = &self.word {
+            return format!(
+                "{} {w}{}",
+                self.label,
+                self.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            );
+        }
         match self.value {
             None => format!(
                 "{} unknown{}",
@@ -143,15 +194,21 @@ impl Finding {
         }
     }
 
-    fn perfdata(&self) -> String {
+    fn perfdata(&self) -> Option<String> {
+        if self.word.is_some() {
+            return None;
+        }
         let v = self.value.map(trim).unwrap_or_else(|| "U".into());
-        format!(
-            "'{}'={v}{};{};{};0",
-            self.label.replace('\'', "\"").replace('=', ":"),
+        let label = self.label.replace('\'', "\"").replace('=', ":");
+        if self.informational {
+            return Some(format!("'{label}'={v}{};;;", self.unit));
+        }
+        Some(format!(
+            "'{label}'={v}{};{};{};0",
             self.unit,
             trim(self.warn),
             trim(self.crit)
-        )
+        ))
     }
 }
 
@@ -165,7 +222,7 @@ fn trim(v: f64) -> String {
 
 /// The thresholds: the profile's `alerts:`, a flag overriding the critical
 /// one (the warning one then never above it).
-fn limits(t: &Thresholds, a: &CheckArgs) -> [(f64, f64); 5] {
+fn limits(t: &Thresholds, a: &CheckArgs) -> [(f64, f64); 6] {
     let pair = |warn: f64, crit: f64, flag: Option<f64>| match flag {
         Some(c) => (warn.min(c), c),
         None => (warn, crit),
@@ -192,12 +249,17 @@ fn limits(t: &Thresholds, a: &CheckArgs) -> [(f64, f64); 5] {
             a.max_dlq.map(|v| v as f64),
         ),
         pair(t.memory_warn_pct, t.memory_crit_pct, a.max_memory_pct),
+        pair(
+            t.behind_warn.as_secs_f64(),
+            t.behind_crit.as_secs_f64(),
+            a.max_behind.map(|d| d.as_secs_f64()),
+        ),
     ]
 }
 
 /// Every finding of a snapshot.
 pub fn findings(s: &Snapshot, t: &Thresholds, a: &CheckArgs) -> Vec<Finding> {
-    let [lag, pending, oldest, dlq, mem] = limits(t, a);
+    let [lag, pending, oldest, dlq, mem, behind] = limits(t, a);
     let mut out = Vec::new();
     if a.stream.is_none()
         && let Some(m) = &s.memory
@@ -279,6 +341,34 @@ pub fn findings(s: &Snapshot, t: &Thresholds, a: &CheckArgs) -> Vec<Finding> {
                 oldest.1,
                 "s",
             ));
+            let mut f = Finding::judge(
+                format!("{who} behind"),
+                g.behind_ms.map(|ms| ms as f64 / 1000.0),
+                behind.0,
+                behind.1,
+                "s",
+            );
+            if g.behind_ms.is_none() {
+                f.reason = g.behind_reason.clone();
+            }
+            out.push(f);
+            let h = &g.health;
+            if let Some(st) = h.status {
+                out.push(Finding::status(
+                    format!("{who} status"),
+                    st,
+                    h.status_reason.clone(),
+                ));
+            }
+            for (what, v) in [
+                ("produced", h.produced_per_s),
+                ("consumed", h.consumed_per_s),
+                ("lag change", h.lag_change_per_s),
+            ] {
+                if let Some(v) = v {
+                    out.push(Finding::info(format!("{who} {what}/s"), v, ""));
+                }
+            }
         }
         if let Some(d) = &st.dlq
             && a.group.is_none()
@@ -325,7 +415,7 @@ pub fn report(findings: &[Finding], problems: &[String]) -> (Status, String) {
     // The other findings that are not OK, and the sections not read.
     let not_ok = findings.iter().filter(|f| f.status != Status::Ok).count() + problems.len();
     let more = not_ok.saturating_sub(usize::from(worst != Status::Ok));
-    let perf: Vec<String> = findings.iter().map(Finding::perfdata).collect();
+    let perf: Vec<String> = findings.iter().filter_map(Finding::perfdata).collect();
     let line = format!(
         "{} - {}{} | {}",
         worst.word(),
@@ -362,7 +452,7 @@ pub async fn run(profile: crate::error::Result<crate::config::Profile>, a: &Chec
         let dep = crate::connect::connect(&profile).await?;
         let mut req = crate::collect::PollRequest::snapshot(&profile);
         req.advisor = false;
-        crate::collect::snapshot_with(&profile, &dep, &mut req).await
+        crate::collect::sampled(&profile, &dep, &mut req, a.sample).await
     }
     .await
     {
@@ -415,10 +505,13 @@ mod tests {
             10000.0,
             "",
         );
-        assert_eq!(f.perfdata(), "'orders/billing lag'=500;1000;10000;0");
+        assert_eq!(
+            f.perfdata().unwrap(),
+            "'orders/billing lag'=500;1000;10000;0"
+        );
         f = Finding::judge("orders/billing lag".into(), None, 1000.0, 10000.0, "");
         assert_eq!(f.status, Status::Unknown);
-        assert_eq!(f.perfdata(), "'orders/billing lag'=U;1000;10000;0");
+        assert_eq!(f.perfdata().unwrap(), "'orders/billing lag'=U;1000;10000;0");
         let old = Finding::judge(
             "orders/billing oldest pending".into(),
             Some(840.0),

@@ -78,6 +78,10 @@ pub enum Command {
         /// TTL and memory.
         #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "100000")]
         keys: Option<u64>,
+        /// Poll twice this far apart, so every group has its rates, ETA and
+        /// status; `0`: one poll (time behind only; the rest null with the reason).
+        #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = humantime::parse_duration)]
+        sample: std::time::Duration,
     },
     /// Open the dashboard on a recording: the profile's (`--profile`), or a
     /// file written by `redeye record export`. Writes are disabled; t/T step,

@@ -189,6 +189,8 @@ pub struct Poller {
     keys: super::keys::Walk,
     /// What the last polls saw of each stream.
     pub memory: super::cadence::Memory,
+    /// What the last polls saw of each group: time behind, rates, status.
+    pub health: super::health::Tracker,
 }
 
 impl Poller {
@@ -196,6 +198,7 @@ impl Poller {
         Poller {
             keys: super::keys::Walk::new(&profile, limits.keys_pause),
             interval: profile.refresh,
+            health: super::health::Tracker::new(profile.health_window),
             profile,
             limits,
             paused: false,
@@ -239,6 +242,8 @@ impl Poller {
         snap.keys = self.keys.report(dbsize);
         self.memory.apply(&mut snap, &req.reads, &outcome.bodies);
         self.merge_consumers(&mut snap);
+        self.health
+            .observe(&mut snap, self.profile.streams.claim_min_idle);
         self.known_groups = super::seen_groups(&snap);
         // Keep showing the last CLIENT LIST between throttled reads.
         match (&snap.client_list, self.needs.client_list) {
@@ -275,9 +280,14 @@ impl Poller {
             groups.push((s.clone(), g.clone()));
             (s.clone(), g.clone(), start.clone(), self.limits.page_size)
         });
-        // One configured group per tick whose consumer summary is older than
-        // `consumers_every`: XINFO CONSUMERS is heavy on groups with thousands.
-        let stale = self
+        // XINFO CONSUMERS is heavy on groups with thousands: each configured
+        // group's summary is read every `consumers_every`, and each group
+        // with work undelivered or held (the health status needs its
+        // consumers' idle times) every half window, the stalest first, a
+        // few per poll so the reads spread over the interval.
+        let half_window = self.health.window / 2;
+        let watched = self.health.watched();
+        let due: std::collections::HashMap<(Name, Name), Option<Instant>> = self
             .profile
             .streams
             .streams
@@ -287,14 +297,20 @@ impl Poller {
                     .iter()
                     .map(move |g| (s.name.clone(), g.name.clone()))
             })
-            .filter(|k| !groups.contains(k))
-            .map(|k| {
+            .map(|k| (k, self.limits.consumers_every))
+            .chain(watched.into_iter().map(|k| (k, half_window)))
+            .filter(|(k, _)| !groups.contains(k))
+            .filter_map(|(k, every)| {
                 let at = self.consumers.get(&k).map(|(_, at)| *at);
-                (k, at)
+                at.is_none_or(|t| t.elapsed() >= every.min(self.limits.consumers_every))
+                    .then_some((k, at))
             })
-            .filter(|(_, at)| at.is_none_or(|t| t.elapsed() >= self.limits.consumers_every))
-            .min_by_key(|(_, at)| *at)
-            .map(|(k, _)| k);
+            .collect();
+        let mut due: Vec<_> = due.into_iter().collect();
+        due.sort_by_key(|(_, at)| *at);
+        let polls = (half_window.as_millis() / self.interval.as_millis().max(1)).max(1) as usize;
+        let per_poll = (self.consumers.len().max(due.len()) / polls).max(1);
+        let stale = due.into_iter().take(per_poll).map(|(k, _)| k);
         groups.extend(stale);
         let consumers = if groups.is_empty() {
             ConsumerScope::None
@@ -302,7 +318,9 @@ impl Poller {
             ConsumerScope::Groups(groups)
         };
         let reads = self.memory.plan(&streams);
+        let behind = self.health.asks(&streams);
         PollRequest {
+            behind,
             streams,
             slowlog: self.limits.slowlog,
             consumers,

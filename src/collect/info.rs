@@ -69,6 +69,10 @@ impl Info {
             mode: self.s("redis_mode"),
             role: self.s("role"),
             uptime_seconds: self.u("uptime_in_seconds"),
+            time_ms: self
+                .get("server_time_usec")
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(|us| us / 1000),
             os: self.s("os"),
             connected_replicas: self.u("connected_slaves"),
             repl_offset: self.u("master_repl_offset"),

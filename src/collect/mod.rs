@@ -8,6 +8,7 @@
 
 pub mod cadence;
 pub mod collector;
+pub mod health;
 pub mod info;
 pub mod insight;
 pub mod keys;
@@ -32,6 +33,8 @@ use std::collections::BTreeMap;
 pub enum ConsumerScope {
     /// Every configured group (one-off snapshot).
     Configured,
+    /// Every group polled (a sampled snapshot's second poll).
+    Every,
     /// Only these (stream, group) pairs: the open pending view's, and the one
     /// whose cached summary is oldest.
     Groups(Vec<(Name, Name)>),
@@ -73,6 +76,10 @@ pub struct PollRequest {
     /// by the dashboard's cadence. Missing entries: everything, through the
     /// body-dropping script (`redeye snapshot`, which has no previous poll).
     pub reads: Vec<cadence::StreamRead>,
+    /// Which groups of each stream get their first undelivered entry read
+    /// (same index), chosen by the health tracker. Missing entries: every
+    /// group whose lag is not 0 (`redeye snapshot`).
+    pub behind: Vec<health::Ask>,
 }
 
 /// Where a page of pending entries (oldest first) starts.
@@ -156,7 +163,14 @@ impl PollRequest {
             advisor: true,
             keys: None,
             reads: Vec::new(),
+            behind: Vec::new(),
         }
+    }
+
+    /// Which groups of stream `i` get their first undelivered entry read.
+    pub fn behind_of(&self, i: usize) -> &health::Ask {
+        static ALL: health::Ask = health::Ask::All;
+        self.behind.get(i).unwrap_or(&ALL)
     }
 
     /// How stream `i` is read this poll.
@@ -352,6 +366,41 @@ pub async fn snapshot_with(
     req.known_groups = seen;
     let mut second = poll_with(profile, dep, req).await?.snapshot;
     second.round_trips += first.round_trips;
+    Ok(second)
+}
+
+/// `redeye snapshot` and `check`: [`snapshot_with`], then, `sample` later,
+/// one more poll, so every group has its rates, ETA and status over that
+/// span (`collect/health.rs`); the consumers' idle times are read for every
+/// group in the second poll. With a zero `sample`: one poll, the time behind
+/// only, the rest null with the reason.
+pub async fn sampled(
+    profile: &Profile,
+    dep: &Deployment,
+    req: &mut PollRequest,
+    sample: std::time::Duration,
+) -> Result<Snapshot> {
+    let claim = profile.streams.claim_min_idle;
+    let mut tracker = health::Tracker::one_shot(sample, profile.health_window);
+    let mut first = snapshot_with(profile, dep, req).await?;
+    tracker.observe(&mut first, claim);
+    if sample.is_zero() {
+        for g in first.streams.iter_mut().flat_map(|s| &mut s.groups) {
+            g.health = Default::default();
+            g.health.status_reason = Some(
+                "one poll (--sample 0): rates, ETA and status need two polls some time apart"
+                    .into(),
+            );
+        }
+        return Ok(first);
+    }
+    tokio::time::sleep(sample).await;
+    req.known_groups = seen_groups(&first);
+    req.consumers = ConsumerScope::Every;
+    req.behind = tracker.asks(&req.streams);
+    let mut second = poll_with(profile, dep, req).await?.snapshot;
+    second.round_trips += first.round_trips;
+    tracker.observe(&mut second, claim);
     Ok(second)
 }
 
@@ -551,5 +600,7 @@ pub(crate) fn missing_group(name: &Name) -> GroupInfo {
         last_delivered_age_ms: None,
         pending_by_consumer: Vec::new(),
         consumer_summary: None,
+        behind_reason: Some("the group does not exist on the server".into()),
+        ..Default::default()
     }
 }

@@ -90,6 +90,7 @@ pub fn groups(v: &Value, stream: &StreamInfo, now_ms: u64) -> Vec<GroupInfo> {
                 oldest_pending_age_ms: None,
                 pending_by_consumer: Vec::new(),
                 consumer_summary: None,
+                ..Default::default()
             }
         })
         .collect()
@@ -155,6 +156,9 @@ pub fn consumer_summary(v: &Value, claim_min_idle_ms: u64) -> ConsumerSummary {
         idle_over_claim_min_idle_without_pending: 0,
         max_idle_ms: 0,
         min_idle_ms: 0,
+        min_inactive_ms: None,
+        dead_holding: 0,
+        read_ms: crate::time::now_ms(),
     };
     let mut min_idle = u64::MAX;
     for c in items(v) {
@@ -169,7 +173,13 @@ pub fn consumer_summary(v: &Value, claim_min_idle_ms: u64) -> ConsumerSummary {
             s.idle_over_claim_min_idle += 1;
             if pending == 0 {
                 s.idle_over_claim_min_idle_without_pending += 1;
+            } else {
+                s.dead_holding += 1;
             }
+        }
+        // Redis 7.2+: ms since the consumer's last successful read (-1: never).
+        if let Some(inactive) = field(&p, "inactive").and_then(int) {
+            s.min_inactive_ms = Some(s.min_inactive_ms.map_or(inactive, |m| m.min(inactive)));
         }
         s.max_idle_ms = s.max_idle_ms.max(idle);
         min_idle = min_idle.min(idle);

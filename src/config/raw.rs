@@ -77,6 +77,8 @@ pub struct RawProfile {
     pub read_only: Option<Templ>,
     pub environment: Option<Templ>,
     pub refresh: Option<Templ>,
+    /// The window consumer health is judged over (rates, ETA, status).
+    pub health_window: Option<Templ>,
     pub theme: Option<Templ>,
     /// Consumer that claims go to (used by the stream-operations commands).
     pub claim_consumer: Option<Templ>,
@@ -137,6 +139,8 @@ pub struct RawAlerts {
     pub dlq_warn: Option<Templ>,
     pub slowlog_warn_new: Option<Templ>,
     pub last_save_warn: Option<Templ>,
+    pub behind_warn: Option<Templ>,
+    pub behind_crit: Option<Templ>,
 }
 
 #[derive(Debug, Default, Deserialize)]

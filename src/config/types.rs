@@ -314,6 +314,8 @@ pub struct Profile {
     pub environment: Environment,
     pub read_only: bool,
     pub refresh: Duration,
+    /// Consumer health is judged over this window (`health_window`, 1m).
+    pub health_window: Duration,
     pub theme: Option<String>,
     pub claim_consumer: Option<String>,
     pub target: Target,
@@ -377,6 +379,7 @@ impl Profile {
             environment: Environment::Development,
             read_only: false,
             refresh: Duration::from_secs(1),
+            health_window: Duration::from_secs(60),
             theme: None,
             claim_consumer: None,
             target: Target::Standalone(endpoint),

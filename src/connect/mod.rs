@@ -691,20 +691,33 @@ async fn connect_at(
     let pong: std::result::Result<redis::Value, RedisError> = match load {
         None => ping.query_async(&mut con).await,
         Some(load) => {
+            // The name rides in the same round trip; refused (an ACL
+            // without CLIENT), the connection simply stays unnamed.
+            let name = node::client_name(&profile.name);
+            let setname = command(&profile.commands, "CLIENT SETNAME");
             let mut pipe = redis::pipe();
             pipe.add_command(ping);
-            for src in [node::STREAM_INFO, node::DLQ_PAGE] {
+            let scripts = [node::STREAM_INFO, node::DLQ_PAGE, node::FIRST_UNDELIVERED];
+            for src in scripts {
                 let mut l = load.clone();
                 l.arg(src);
                 pipe.add_command(l);
             }
+            if let Some(mut c) = setname.clone() {
+                c.arg(&name);
+                pipe.add_command(c);
+            }
             pipe.ignore_errors();
+            let expected = 1 + scripts.len() + usize::from(setname.is_some());
             match pipe
                 .query_async::<Vec<redis::RedisResult<redis::Value>>>(&mut con)
                 .await
             {
-                Ok(mut replies) if replies.len() == 3 => {
-                    node.set_stream_script(replies[1..].iter().all(|r| r.is_ok()));
+                Ok(mut replies) if replies.len() == expected => {
+                    let loaded = &replies[1..=scripts.len()];
+                    node.set_stream_script(loaded.iter().all(|r| r.is_ok()));
+                    let named = setname.is_some() && replies.last().is_some_and(|r| r.is_ok());
+                    node.set_named(named.then_some(name));
                     replies.remove(0)
                 }
                 Ok(_) => Err(RedisError::from((

@@ -109,6 +109,17 @@ impl From<RedisError> for NodeError {
     }
 }
 
+/// The client name redeye's connections take for `profile`:
+/// `redeye:<profile>`, with anything CLIENT SETNAME refuses (spaces,
+/// control characters) or that would not read back plainly made `-`.
+pub fn client_name(profile: &str) -> String {
+    let clean: String = profile
+        .chars()
+        .map(|c| if c.is_ascii_graphic() { c } else { '-' })
+        .collect();
+    format!("redeye:{clean}")
+}
+
 /// A live connection to one node.
 #[derive(Clone)]
 pub struct Node {
@@ -123,17 +134,24 @@ pub struct Node {
     /// The poll's stream-info script is loaded on this connection's server
     /// (false: not permitted, renamed away, or flushed: plain XINFO STREAM).
     stream_script: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The name this connection took (`CLIENT SETNAME redeye:<profile>`);
+    /// `None` when the server refused it (an ACL without CLIENT).
+    named: std::sync::Arc<std::sync::OnceLock<Option<String>>>,
 }
 
 /// The poll's XINFO STREAM without entry bodies.
 pub const STREAM_INFO: &str = include_str!("../collect/stream_info.lua");
 /// The DLQ pane's page without entry bodies.
 pub const DLQ_PAGE: &str = include_str!("../collect/dlq_page.lua");
+/// The poll's first undelivered entry of each lagging group, without its body.
+pub const FIRST_UNDELIVERED: &str = include_str!("../collect/first_undelivered.lua");
 /// Their SHA1s, computed once rather than on every poll.
 static STREAM_INFO_SHA: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| redis::Script::new(STREAM_INFO).get_hash().to_string());
 static DLQ_PAGE_SHA: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| redis::Script::new(DLQ_PAGE).get_hash().to_string());
+static FIRST_UNDELIVERED_SHA: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| redis::Script::new(FIRST_UNDELIVERED).get_hash().to_string());
 
 impl Node {
     /// Whether polls may call the stream-info script (EVALSHA).
@@ -150,10 +168,26 @@ impl Node {
             .then(|| DLQ_PAGE_SHA.clone())
     }
 
+    /// Whether polls may call the first-undelivered script (EVALSHA).
+    pub fn first_undelivered_script(&self) -> Option<String> {
+        self.stream_script
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .then(|| FIRST_UNDELIVERED_SHA.clone())
+    }
+
     /// The scripts are gone from the server (NOSCRIPT): plain commands.
     pub fn stream_script_lost(&self) {
         self.stream_script
             .store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The client name this connection took, if the server let it.
+    pub fn named(&self) -> Option<String> {
+        self.named.get().cloned().flatten()
+    }
+
+    pub(crate) fn set_named(&self, name: Option<String>) {
+        let _ = self.named.set(name);
     }
 
     pub(crate) fn set_stream_script(&self, loaded: bool) {
@@ -177,6 +211,7 @@ impl Node {
             read_timeout,
             write_timeout,
             stream_script: Default::default(),
+            named: Default::default(),
         }
     }
 

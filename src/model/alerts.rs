@@ -43,6 +43,9 @@ pub struct Thresholds {
     /// Warn when RDB snapshots are configured, there are unsaved changes,
     /// and the last save is older than this.
     pub last_save_warn: Duration,
+    /// A group's time behind (the age of its oldest undelivered entry).
+    pub behind_warn: Duration,
+    pub behind_crit: Duration,
 }
 
 impl Thresholds {
@@ -64,6 +67,8 @@ impl Thresholds {
             dlq_warn: 1,
             slowlog_warn_new: 1,
             last_save_warn: Duration::from_secs(2 * 3600),
+            behind_warn: Duration::from_secs(5 * 60),
+            behind_crit: Duration::from_secs(30 * 60),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod alerts;
 mod cluster;
 mod deployment;
 pub mod dlq;
+pub mod health;
 pub mod history;
 pub mod ids;
 pub mod insight;
@@ -217,6 +218,10 @@ pub struct Server {
     pub mode: String,
     pub role: String,
     pub uptime_seconds: u64,
+    /// The server's clock at the poll (`server_time_usec`), ms since the
+    /// epoch: ages of stream ids are taken against it, not the client's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_ms: Option<u64>,
     pub os: String,
     pub connected_replicas: u64,
     /// master_repl_offset.
@@ -381,6 +386,23 @@ pub struct GroupInfo {
     pub pending_by_consumer: Vec<ConsumerPending>,
     /// Aggregates over XINFO CONSUMERS, for configured groups.
     pub consumer_summary: Option<ConsumerSummary>,
+    /// The oldest entry not yet delivered to the group (the first after its
+    /// last-delivered id), read without its body. Absent when nothing is
+    /// undelivered or it was not read.
+    pub first_undelivered_id: Option<String>,
+    /// How far behind the group is in time: the age of that entry against
+    /// the server's clock, 0 when nothing is undelivered. Null only when it
+    /// cannot be known (`behind_reason` says why).
+    pub behind_ms: Option<u64>,
+    /// Why `behind_ms` is null, or how it was estimated.
+    pub behind_reason: Option<String>,
+    /// Consumer health over the window (`health.rs`).
+    #[serde(flatten)]
+    pub health: health::Health,
+    /// The last-delivered id the first-undelivered read saw (this poll's
+    /// read only; the collector's tracker caches the pair).
+    #[serde(skip)]
+    pub undelivered_after: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -400,6 +422,14 @@ pub struct ConsumerSummary {
     pub idle_over_claim_min_idle_without_pending: u64,
     pub max_idle_ms: u64,
     pub min_idle_ms: u64,
+    /// Redis 7.2+: the least `inactive` (ms since a consumer's last
+    /// successful read) of the group's consumers; absent before 7.2.
+    pub min_inactive_ms: Option<u64>,
+    /// Consumers holding entries and idle longer than `claim_min_idle`.
+    pub dead_holding: u64,
+    /// When it was read (the client's clock, ms since the epoch): the
+    /// dashboard reads it every `consumers_every` at most.
+    pub read_ms: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

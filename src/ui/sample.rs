@@ -37,7 +37,51 @@ fn group(name: &str, pending: u64, lag: Option<u64>, oldest_s: u64) -> GroupInfo
             idle_over_claim_min_idle_without_pending: 1361,
             max_idle_ms: 3_600_000,
             min_idle_ms: 12,
+            min_inactive_ms: None,
+            dead_holding: 2,
+            read_ms: NOW_MS,
         }),
+        first_undelivered_id: lag
+            .filter(|l| *l > 0)
+            .map(|_| format!("{}-0", NOW_MS - oldest_s * 400)),
+        behind_ms: Some(match lag {
+            Some(0) => 0,
+            _ => oldest_s * 400,
+        }),
+        behind_reason: None,
+        health: sample_health(lag),
+        undelivered_after: None,
+    }
+}
+
+/// Rates and a status that go with the sample's lag.
+fn sample_health(lag: Option<u64>) -> crate::model::health::Health {
+    use crate::model::health::{Health, Status};
+    let (produced, consumed, status, reason) = match lag {
+        Some(0) => (12.0, 12.0, Status::Ok, "nothing undelivered"),
+        Some(l) if l > 1_000 => (50.0, 10.0, Status::FallingBehind, "lag grew +40/s over 1m"),
+        Some(_) => (8.0, 20.0, Status::CatchingUp, "lag shrinking -12/s over 1m"),
+        None => (
+            5.0,
+            5.0,
+            Status::Unknown,
+            "consuming, but the lag is unknown",
+        ),
+    };
+    let net = lag.map(|_| produced - consumed);
+    Health {
+        window_s: Some(60.0),
+        produced_per_s: Some(produced),
+        consumed_per_s: lag.map(|_| consumed),
+        acked_per_s: lag.map(|_| consumed),
+        lag_change_per_s: net,
+        eta_s: match (lag, net) {
+            (Some(0), _) => Some(0.0),
+            (Some(l), Some(n)) if n < 0.0 => Some(l as f64 / -n),
+            _ => None,
+        },
+        status: Some(status),
+        status_reason: Some(reason.into()),
     }
 }
 
@@ -137,6 +181,7 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
             mode: "standalone".into(),
             role: "master".into(),
             uptime_seconds: 1_209_600,
+            time_ms: Some(NOW_MS),
             os: "Linux".into(),
             connected_replicas: 2,
             repl_offset: 0,

@@ -9,9 +9,14 @@
 //!   last full read and marks it with its age.
 //!
 //! XINFO CONSUMERS of the groups the collector asks for (the open pending
-//! view, and one stale summary per poll).
+//! view, and stale summaries of configured and lagging groups).
+//!
+//! The first undelivered entry of each lagging group, for its time behind:
+//! `first_undelivered.lua` (XINFO GROUPS and one bodiless XRANGE per
+//! group), for the groups the health tracker asks (`PollRequest::behind`).
 
 use super::Ctx;
+use crate::collect::health::Ask;
 use crate::collect::plan::{Handled, Plan, Reply, is_missing};
 use crate::collect::{ConsumerScope, PollOutcome, missing_group, streams};
 use crate::connect::ErrorKind;
@@ -52,6 +57,39 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
             s.groups = found;
             Ok(())
         });
+        // The first undelivered entry of the lagging groups (time behind),
+        // without its body; none when the script cannot run (the tracker
+        // then gives an upper bound and says so).
+        let ask = cx.req.behind_of(i);
+        if *ask != Ask::Nothing
+            && let Some(sha) = plan.runnable(plan.conn.first_undelivered_script())
+        {
+            let args: Vec<&[u8]> = match ask {
+                Ask::Groups(g) => g.iter().map(Name::as_bytes).collect(),
+                _ => Vec::new(),
+            };
+            plan.add_script(&sha, name, args, "XRANGE", section(), move |out, r| {
+                let v = match r {
+                    Err(e) if e.kind == ErrorKind::NoSuchKey => return Ok(()),
+                    r => r?,
+                };
+                let s = &mut out.snapshot.streams[i];
+                for row in crate::resp::items(&v) {
+                    let row = crate::resp::items(row);
+                    let (Some(g), Some(last)) = (
+                        row.first().and_then(crate::resp::name),
+                        row.get(1).and_then(crate::resp::text),
+                    ) else {
+                        continue;
+                    };
+                    if let Some(grp) = s.groups.iter_mut().find(|x| x.name == g) {
+                        grp.first_undelivered_id = row.get(2).and_then(crate::resp::text);
+                        grp.undelivered_after = Some(last);
+                    }
+                }
+                Ok(())
+            });
+        }
         for g in cx.req.groups_of(i) {
             let gsection = Section::Group(spec.name.clone(), g.clone());
             if how.full {
@@ -77,6 +115,7 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
             }
             let wanted = match &cx.req.consumers {
                 ConsumerScope::Configured => spec.groups.iter().any(|c| c.name == g),
+                ConsumerScope::Every => true,
                 ConsumerScope::Groups(list) => {
                     list.iter().any(|(st, gr)| st == &spec.name && gr == &g)
                 }

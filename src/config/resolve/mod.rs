@@ -193,6 +193,19 @@ pub(crate) fn resolve_raw(
             ),
         ));
     }
+    let health_window = r
+        .duration(&raw.health_window, "health_window")?
+        .unwrap_or(Duration::from_secs(60));
+    if health_window < refresh * 2 || health_window > Duration::from_secs(3600) {
+        return Err(r.fail(
+            "health_window",
+            format_args!(
+                "is {}; it must hold at least two polls (refresh {}) and at most 1h",
+                humantime::format_duration(health_window),
+                humantime::format_duration(refresh)
+            ),
+        ));
+    }
 
     // Authentication.
     let secret = |t: &Option<Templ>, key: &str| match secrets {
@@ -269,6 +282,7 @@ pub(crate) fn resolve_raw(
         environment,
         read_only,
         refresh,
+        health_window,
         theme: r.s(&raw.theme, "theme")?,
         claim_consumer: r.s(&raw.claim_consumer, "claim_consumer")?,
         target,

@@ -57,6 +57,8 @@ pub(super) fn resolve_alerts(
     set!(dlq_warn, u64);
     set!(slowlog_warn_new, u64);
     set!(last_save_warn, dur);
+    set!(behind_warn, dur);
+    set!(behind_crit, dur);
     Ok(t)
 }
 
