@@ -63,3 +63,40 @@ pub fn age(ms: u64) -> String {
 pub fn duration(d: Duration) -> String {
     humantime::format_duration(d).to_string()
 }
+
+/// The last `width` values as a text sparkline (`▁`…`█`, scaled to their
+/// maximum; a space where a value is unknown).
+pub fn spark(values: &[Option<u64>], width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let tail = &values[values.len().saturating_sub(width)..];
+    let max = tail.iter().flatten().copied().max().unwrap_or(0);
+    tail.iter()
+        .map(|v| match v {
+            None => ' ',
+            Some(_) if max == 0 => BARS[0],
+            Some(v) => BARS[((v * 7 + max / 2) / max).min(7) as usize],
+        })
+        .collect()
+}
+
+/// A rate per second, short: `0`, `2.5`, `40`, `1,250`.
+pub fn rate(r: f64) -> String {
+    if r.abs() >= 10.0 || r == r.round() {
+        count(r.abs().round() as u64)
+    } else {
+        format!("{:.1}", r.abs())
+    }
+}
+
+#[cfg(test)]
+mod spark_tests {
+    #[test]
+    fn a_sparkline_scales_to_its_maximum_and_keeps_the_newest() {
+        let v: Vec<Option<u64>> = [0, 1, 2, 4, 8].into_iter().map(Some).collect();
+        assert_eq!(super::spark(&v, 5), "▁▂▃▅█");
+        assert_eq!(super::spark(&v, 2), "▅█");
+        assert_eq!(super::spark(&[None, Some(0)], 4), " ▁");
+        assert_eq!(super::rate(2.46), "2.5");
+        assert_eq!(super::rate(1250.2), "1,250");
+    }
+}

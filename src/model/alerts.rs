@@ -218,6 +218,27 @@ pub fn evaluate(s: &Snapshot, r: &Rates, t: &Thresholds) -> Vec<Alert> {
             ) {
                 add(l, subject.clone(), format!("{} pending", g.pending));
             }
+            if let Some(b) = g.behind_ms
+                && let Some(l) = level(
+                    b as f64,
+                    t.behind_warn.as_millis() as f64,
+                    t.behind_crit.as_millis() as f64,
+                )
+            {
+                add(
+                    l,
+                    subject.clone(),
+                    format!("behind {}", crate::format::age(b)),
+                );
+            }
+            if let Some(st) = g.health.status {
+                let why = g.health.status_reason.as_deref().unwrap_or("");
+                if st.is_critical() {
+                    add(Level::Crit, subject.clone(), format!("{st}: {why}"));
+                } else if st == super::health::Status::FallingBehind {
+                    add(Level::Warn, subject.clone(), format!("{st}: {why}"));
+                }
+            }
             if let Some(age) = g.oldest_pending_age_ms
                 && let Some(l) = level(
                     age as f64,
@@ -298,13 +319,121 @@ fn kind_of(subject: &str, text: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     subject.hash(&mut h);
-    for c in text
-        .chars()
-        .filter(|c| !c.is_ascii_digit() && !matches!(c, '.' | ',' | '+' | '%'))
-    {
-        c.hash(&mut h);
-    }
+    shape(text, |w| w.hash(&mut h));
     h.finish()
+}
+
+/// The words of an alert's text that say what it is about: up to the first
+/// `,` or `:` (`3 dead letters, +2 since last poll` and `3 dead letters`
+/// are one alert; `STALLED: …` is the status), without the words holding a
+/// figure (`lag 1500` and `lag 1600`, `behind 59s` and `behind 1m 2s`).
+fn shape(text: &str, mut each: impl FnMut(&str)) {
+    let head = text.split([',', ':']).next().unwrap_or(text);
+    for w in head
+        .split_whitespace()
+        .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
+    {
+        each(w);
+    }
+}
+
+/// Alert levels that change only after holding for [`Hysteresis::HOLD`]
+/// polls in a row (raised, cleared, or moved between WARN and CRIT), so a
+/// figure sitting on a threshold (a lag around `lag_warn`, a DLQ that grows
+/// now and then) does not flap. One for every alert the dashboard shows.
+#[derive(Debug, Clone, Default)]
+pub struct Hysteresis {
+    state: std::collections::HashMap<u64, Held>,
+}
+
+#[derive(Debug, Clone)]
+struct Held {
+    /// The level shown, and the latest alert of this kind.
+    shown: Option<Level>,
+    alert: Alert,
+    /// A run of polls away from the shown level: where it goes (the
+    /// level it would show) and how many polls it has lasted.
+    run: Option<(Option<Level>, u32)>,
+}
+
+impl Hysteresis {
+    pub const HOLD: u32 = 3;
+
+    /// The alerts to show, given this poll's.
+    pub fn apply(&mut self, alerts: Vec<Alert>) -> Vec<Alert> {
+        let mut now: std::collections::HashMap<u64, Alert> = std::collections::HashMap::new();
+        for a in alerts {
+            let k = kind(&a);
+            match now.get(&k) {
+                Some(b) if b.level >= a.level => {}
+                _ => {
+                    now.insert(k, a);
+                }
+            }
+        }
+        for (k, held) in &mut self.state {
+            let level = now.get(k).map(|a| a.level);
+            held.step(level);
+        }
+        for (k, a) in now.iter() {
+            match self.state.get_mut(k) {
+                Some(h) => h.alert.clone_from(a),
+                None => {
+                    let mut h = Held {
+                        shown: None,
+                        alert: a.clone(),
+                        run: None,
+                    };
+                    h.step(Some(a.level));
+                    self.state.insert(*k, h);
+                }
+            }
+        }
+        self.state
+            .retain(|_, h| h.shown.is_some() || h.run.is_some());
+        let mut out: Vec<Alert> = self
+            .state
+            .values()
+            .filter_map(|h| {
+                let mut a = h.alert.clone();
+                a.level = h.shown?;
+                Some(a)
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.level
+                .cmp(&a.level)
+                .then_with(|| a.subject.cmp(&b.subject))
+        });
+        out
+    }
+}
+
+impl Held {
+    /// One poll at `level` (`None`: absent). A run of polls all above the
+    /// shown level raises it, after HOLD polls, to the lowest of them; a
+    /// run all below lowers it to the highest of them; a poll at the shown
+    /// level ends the run.
+    fn step(&mut self, level: Option<Level>) {
+        if level == self.shown {
+            self.run = None;
+            return;
+        }
+        let up = level > self.shown;
+        self.run = match self.run {
+            Some((to, polls)) if (to > self.shown) == up => {
+                let to = if up { to.min(level) } else { to.max(level) };
+                Some((to, polls + 1))
+            }
+            _ => Some((level, 1)),
+        };
+        if let Some((to, polls)) = self.run
+            && polls >= Hysteresis::HOLD
+        {
+            self.shown = to;
+            self.run = None;
+        }
+    }
 }
 
 impl AlertLog {
@@ -362,6 +491,59 @@ impl AlertLog {
 #[cfg(test)]
 mod log_tests {
     use super::*;
+
+    fn at(level: Level, subject: &str, text: &str) -> Alert {
+        Alert {
+            level,
+            subject: subject.into(),
+            text: text.into(),
+        }
+    }
+
+    /// A DLQ growing every other poll and a lag around its threshold: the
+    /// levels hold instead of flapping, and change once the new one held.
+    #[test]
+    fn levels_on_a_threshold_do_not_flap() {
+        let mut h = Hysteresis::default();
+        let mut seen = Vec::new();
+        for poll in 0..12u32 {
+            let dlq = if poll % 2 == 0 {
+                at(Level::Crit, "dlq d", "3 dead letters, +1 since last poll")
+            } else {
+                at(Level::Warn, "dlq d", "3 dead letters")
+            };
+            let mut alerts = vec![dlq];
+            if poll % 4 != 3 {
+                alerts.push(at(Level::Warn, "s/g", &format!("lag {}", 1000 + poll)));
+            }
+            let shown = h.apply(alerts);
+            seen.push(
+                shown
+                    .iter()
+                    .map(|a| format!("{}:{:?}", a.subject, a.level))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+        // Nothing for the first HOLD-1 polls, then one stable answer.
+        assert_eq!(seen[0], "");
+        assert!(seen[3..].windows(2).all(|w| w[0] == w[1]), "{seen:?}");
+        assert!(
+            seen[11].contains("dlq d:Warn") && seen[11].contains("s/g:Warn"),
+            "{seen:?}"
+        );
+        // Held CRIT for three polls: it rises, and clears three polls after it ends.
+        for _ in 0..3 {
+            h.apply(vec![at(
+                Level::Crit,
+                "dlq d",
+                "9 dead letters, +3 since last poll",
+            )]);
+        }
+        assert_eq!(h.apply(vec![])[0].level, Level::Crit);
+        h.apply(vec![]);
+        assert!(h.apply(vec![]).is_empty());
+    }
 
     fn a(subject: &str, text: &str) -> Alert {
         Alert {

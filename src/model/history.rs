@@ -5,7 +5,7 @@
 
 use super::series::Series;
 use super::{Name, Snapshot};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Default)]
@@ -26,7 +26,14 @@ pub struct Rates {
 pub struct StreamSeries {
     pub length: Series<u32>,
     pub added_per_s: Series<u32>,
+    /// Each group's lag at the last [`GROUP_POLLS`] polls, oldest first
+    /// (`u32::MAX`: unknown): what the group sparklines draw. Short on
+    /// purpose: 3,000 groups × 24 h of tiers would not fit the RSS budget.
+    pub groups: HashMap<Name, VecDeque<u32>>,
 }
+
+/// Polls of lag kept per group for its sparkline.
+pub const GROUP_POLLS: usize = 120;
 
 #[derive(Debug, Clone, Default)]
 pub struct History {
@@ -128,9 +135,40 @@ impl History {
                     .unwrap_or(0.0)
                     .round() as u64,
             );
+            series
+                .groups
+                .retain(|name, _| s.groups.iter().any(|g| g.exists && &g.name == name));
+            for g in s.groups.iter().filter(|g| g.exists) {
+                if !series.groups.contains_key(&g.name) {
+                    series
+                        .groups
+                        .insert(g.name.clone(), VecDeque::with_capacity(GROUP_POLLS));
+                }
+                let ring = series.groups.get_mut(&g.name).expect("inserted above");
+                if ring.len() == GROUP_POLLS {
+                    ring.pop_front();
+                }
+                ring.push_back(
+                    g.lag
+                        .map_or(u32::MAX, |l| l.min(u64::from(u32::MAX - 1)) as u32),
+                );
+            }
         }
         self.rates = rates;
         self.prev = Some(snap);
+    }
+
+    /// The last polls' lag of `group` in `stream`, oldest first.
+    pub fn group_lag(&self, stream: &Name, group: &Name) -> Vec<Option<u64>> {
+        self.streams
+            .get(stream)
+            .and_then(|s| s.groups.get(group))
+            .map(|r| {
+                r.iter()
+                    .map(|v| (*v != u32::MAX).then_some(u64::from(*v)))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub fn latest(&self) -> Option<&Arc<Snapshot>> {

@@ -285,8 +285,9 @@ impl App {
 
     pub fn on_snapshot(&mut self, snap: Arc<Snapshot>) {
         self.view.history.push(snap.clone());
-        self.view.alerts =
+        let raw =
             crate::model::alerts::evaluate(&snap, &self.view.history.rates, &self.view.thresholds);
+        self.view.alerts = self.view.hysteresis.apply(raw);
         self.view.log.update(snap.taken_at_ms, &self.view.alerts);
         self.view.conn = ConnState::Live;
         let mut cx = self.cx_mut();

@@ -153,6 +153,7 @@ pub fn stream_group(
     stream: usize,
     group: Option<usize>,
     claim_min_idle: Duration,
+    lag_series: &[Option<u64>],
 ) -> Popup {
     let s = &snap.streams[stream];
     let mut lines = vec![format!(
@@ -191,6 +192,7 @@ pub fn stream_group(
         if !g.exists {
             lines.push("the group is configured but does not exist on the server".into());
         } else {
+            health_lines(&mut lines, g, lag_series);
             lines.push(format!("consumers: {}", count(g.consumers)));
             if let Some(c) = &g.consumer_summary {
                 lines.push(format!(
@@ -213,10 +215,10 @@ pub fn stream_group(
                     .unwrap_or_else(|| "unknown".into())
             ));
             lines.push(format!(
-                "last delivered: {}{}",
+                "last delivered id: {}{}",
                 g.last_delivered_id.as_deref().unwrap_or("-"),
                 g.last_delivered_age_ms
-                    .map(|a| format!(" ({} ago)", age(a)))
+                    .map(|a| format!(" (that entry is {} old; not the time behind)", age(a)))
                     .unwrap_or_default()
             ));
             if let Some(a) = g.oldest_pending_age_ms {
@@ -240,6 +242,57 @@ pub fn stream_group(
         lines,
         scroll: 0,
         more: None,
+    }
+}
+
+/// A group's health: status and the rule that decided it, time behind and
+/// how it is known, the window's rates, the ETA, the lag's recent series.
+fn health_lines(lines: &mut Vec<String>, g: &crate::model::GroupInfo, lag_series: &[Option<u64>]) {
+    let h = &g.health;
+    lines.push(format!(
+        "status: {}{}",
+        h.status.map_or("-", |s| s.word()),
+        h.status_reason
+            .as_deref()
+            .map(|r| format!(" — {}", sanitize::text(r)))
+            .unwrap_or_default()
+    ));
+    match (g.behind_ms, &g.behind_reason) {
+        (Some(0), None) => lines.push("behind: 0 (nothing undelivered)".into()),
+        (Some(ms), None) => lines.push(format!(
+            "behind: {} — the first undelivered entry {} against the server's clock; exact even where Redis reports no lag (tombstones, trimming)",
+            age(ms),
+            g.first_undelivered_id.as_deref().unwrap_or("-")
+        )),
+        (Some(ms), Some(why)) => lines.push(format!("behind: at most {} — {why}", age(ms))),
+        (None, Some(why)) => lines.push(format!("behind: n/a — {why}")),
+        (None, None) => lines.push("behind: n/a".into()),
+    }
+    let r = |v: Option<f64>| v.map_or("?".into(), |v| format!("{}/s", crate::format::rate(v)));
+    if let Some(w) = h.window_s {
+        lines.push(format!(
+            "over the last {}: in {} · out {} · acked {} · lag {}",
+            age((w * 1000.0) as u64),
+            r(h.produced_per_s),
+            r(h.consumed_per_s),
+            r(h.acked_per_s),
+            h.lag_change_per_s
+                .map_or("?".into(), crate::model::health::signed_rate)
+        ));
+        if h.consumed_per_s.is_none() {
+            lines.push("  out/s unknown: Redis reports entries-read as NULL for this group".into());
+        }
+        lines.push(format!("eta: {}", crate::model::health::eta_text(h, g.lag)));
+    }
+    if lag_series.iter().any(Option::is_some) {
+        let known: Vec<u64> = lag_series.iter().flatten().copied().collect();
+        lines.push(format!(
+            "lag, last {} polls: {} (min {}, max {})",
+            lag_series.len(),
+            crate::format::spark(lag_series, 60),
+            count(known.iter().copied().min().unwrap_or(0)),
+            count(known.iter().copied().max().unwrap_or(0))
+        ));
     }
 }
 

@@ -131,6 +131,8 @@ pub struct View {
     pub window: usize,
     /// Every alert raised and cleared, with its times (the Alerts pane).
     pub log: crate::model::alerts::AlertLog,
+    /// Holds alert levels for a few polls before they change (no flapping).
+    pub hysteresis: crate::model::alerts::Hysteresis,
     /// Replaying a recording (writes are off): the cursor.
     pub replay: Option<Replay>,
     /// Recording: where to, or why it fails (the header says so).
@@ -145,6 +147,7 @@ impl View {
             theme,
             history: History::default(),
             alerts: Vec::new(),
+            hysteresis: Default::default(),
             thresholds,
             conn: ConnState::Connecting,
             now_ms: crate::time::now_ms(),

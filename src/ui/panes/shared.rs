@@ -54,6 +54,15 @@ pub fn stream_rows(cx: &Cx) -> Vec<StreamRow> {
         1 => rows.sort_by_key(|r| std::cmp::Reverse(key(r).1)),
         2 => rows.sort_by_key(|r| std::cmp::Reverse(key(r).2)),
         3 => rows.sort_by_key(|r| std::cmp::Reverse(key(r).3)),
+        5 => rows.sort_by_key(|r| {
+            let g = r.group.map(|gi| &snap.streams[r.stream].groups[gi]);
+            std::cmp::Reverse(g.and_then(|g| g.behind_ms).unwrap_or(0))
+        }),
+        6 => rows.sort_by_key(|r| {
+            let g = r.group.map(|gi| &snap.streams[r.stream].groups[gi]);
+            let st = g.and_then(|g| g.health.status);
+            std::cmp::Reverse((st, key(r).0))
+        }),
         _ => rows.sort_by(|a, b| {
             let n = |r: &StreamRow| {
                 (
@@ -98,4 +107,64 @@ pub fn dlq_of(cx: &Cx, stream: &Name) -> Name {
         .find(|(s, _, _)| s == stream)
         .map(|(_, dlq, _)| dlq)
         .unwrap_or_else(|| stream.with_suffix(":dlq"))
+}
+
+/// A group's status as a cell: the word and its colour (stalled, stopped,
+/// stuck: critical; falling behind: warning; unknown: dim).
+pub fn status_cell(cx: &Cx, g: &crate::model::GroupInfo) -> (String, ratatui::style::Style) {
+    use crate::model::health::Status;
+    if !g.exists {
+        return ("no group".into(), cx.theme.warn());
+    }
+    match g.health.status {
+        Some(s) if s.is_critical() => (s.word().into(), cx.theme.crit()),
+        Some(Status::FallingBehind) => (Status::FallingBehind.word().into(), cx.theme.warn()),
+        Some(Status::Unknown) | None => ("UNKNOWN".into(), cx.theme.dim()),
+        Some(s) => (s.word().into(), ratatui::style::Style::default()),
+    }
+}
+
+/// A group's time behind as a cell, coloured by `alerts.behind_warn/crit`;
+/// `n/a` when it cannot be known, `≤` before an upper bound.
+pub fn behind_cell(cx: &Cx, g: &crate::model::GroupInfo) -> (String, ratatui::style::Style) {
+    let th = &cx.thresholds;
+    match g.behind_ms {
+        None => ("n/a".into(), cx.theme.dim()),
+        Some(ms) => {
+            let bound = if g.behind_reason.is_some() { "≤" } else { "" };
+            (
+                format!(
+                    "{bound}{}",
+                    if ms == 0 {
+                        "0".into()
+                    } else {
+                        crate::format::age(ms)
+                    }
+                ),
+                super::level_style(
+                    cx,
+                    ms as f64,
+                    th.behind_warn.as_millis() as f64,
+                    th.behind_crit.as_millis() as f64,
+                ),
+            )
+        }
+    }
+}
+
+/// When the lag reaches 0: `clear`, `~1m 20s`, `growing`, `not draining`.
+pub fn eta_cell(g: &crate::model::GroupInfo) -> String {
+    let h = &g.health;
+    match (h.eta_s, h.lag_change_per_s) {
+        (Some(e), _) if e <= 0.0 => "clear".into(),
+        (Some(e), _) => format!("~{}", crate::format::age((e * 1000.0) as u64)),
+        (None, Some(n)) if n > 0.0 => format!("growing {}", crate::model::health::signed_rate(n)),
+        (None, Some(_)) => "not draining".into(),
+        (None, None) => "-".into(),
+    }
+}
+
+/// An optional rate per second as a cell.
+pub fn rate_cell(r: Option<f64>) -> String {
+    r.map(crate::format::rate).unwrap_or_else(|| "?".into())
 }

@@ -1,6 +1,8 @@
-//! Streams: every stream (configured and discovered) × group: length,
-//! entries added per second, consumers, pending, lag (NULL → n/a), backlog,
-//! oldest pending, last-delivered age. Sortable, filterable, alert colours.
+//! Streams: every stream (configured and discovered) × group: its health
+//! status, time behind, lag (NULL → n/a) and the lag's trend, pending, the
+//! rates in and out, when it will be clear; at 170 columns also length,
+//! consumers and the oldest pending entry. Sortable, filterable, alert
+//! colours.
 
 pub use super::defaults::*;
 
@@ -31,41 +33,46 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     let rows = super::streams::stream_rows(app);
     let range = super::window(rows.len(), app.selected(Pane::Streams), area);
     let th = &app.thresholds;
+    // 80 columns: who, status, behind, lag, pending; 120: rates, ETA and
+    // the lag's trend; 170: length, consumers, oldest pending too.
     let wide = area.width >= 120;
+    let full = area.width >= 170;
+    let cols: Vec<(&str, Constraint, bool)> = vec![
+        ("STREAM", Constraint::Fill(3), true),
+        ("GROUP", Constraint::Fill(2), true),
+        ("LENGTH", Constraint::Length(9), full),
+        ("STATUS", Constraint::Length(14), true),
+        ("BEHIND", Constraint::Length(9), true),
+        ("LAG", Constraint::Length(9), true),
+        ("LAG TREND", Constraint::Length(12), wide),
+        ("PENDING", Constraint::Length(9), true),
+        ("IN/S", Constraint::Length(7), wide),
+        ("OUT/S", Constraint::Length(7), wide),
+        ("ETA", Constraint::Length(16), wide),
+        ("CONSUMERS", Constraint::Length(18), full),
+        ("OLDEST PEND", Constraint::Length(11), full),
+    ];
+    let shown: Vec<bool> = cols.iter().map(|c| c.2).collect();
     let table_rows: Vec<Row> = rows[range.clone()]
         .iter()
         .map(|r| {
             let s = &snap.streams[r.stream];
             let g = r.group.map(|gi| &s.groups[gi]);
-            let added = app.history.rates.added_per_s.get(&s.name).copied();
+            let live = g.filter(|g| g.exists);
             let stream_name = format!(
                 "{}{}",
                 s.name.escaped(),
                 if s.configured { "" } else { " *" }
             );
-            let mut cells = vec![
-                Cell::from(cut(&stream_name, if wide { 40 } else { 28 })),
-                Cell::from(cut(
-                    &g.map(|g| g.name.escaped())
-                        .unwrap_or_else(|| "—".into()),
-                    if wide { 32 } else { 24 },
-                )),
-                Cell::from(if s.exists {
-                    count(s.length)
-                } else {
-                    "missing".into()
-                }),
-            ];
-            if wide {
-                cells.push(Cell::from(
-                    added
-                        .map(|a| format!("{a:.1}"))
-                        .unwrap_or_else(|| "-".into()),
-                ));
-                cells.push(Cell::from(g.map(consumers_cell).unwrap_or_default()));
-            }
-            let (lag_text, lag_style) = match g {
-                Some(g) if !g.exists => ("no group".to_string(), app.theme.warn()),
+            let (status, status_style) = match g {
+                Some(g) => super::shared::status_cell(app, g),
+                None => ("-".into(), app.theme.dim()),
+            };
+            let (behind, behind_style) = match live {
+                Some(g) => super::shared::behind_cell(app, g),
+                None => ("-".into(), app.theme.dim()),
+            };
+            let (lag_text, lag_style) = match live {
                 Some(g) => match g.lag {
                     Some(l) => (
                         count(l),
@@ -76,78 +83,62 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
                 None => ("-".into(), app.theme.dim()),
             };
             let pending = g.map(|g| g.pending).unwrap_or(0);
-            cells.push(Cell::from(count(pending)).style(level_style(
-                app,
-                pending as f64,
-                th.pending_warn as f64,
-                th.pending_crit as f64,
-            )));
-            cells.push(Cell::from(lag_text).style(lag_style));
-            if wide {
-                let backlog = g.and_then(|g| g.lag.map(|l| l + g.pending));
-                cells.push(Cell::from(
-                    backlog.map(count).unwrap_or_else(|| "n/a".into()),
-                ));
-            }
+            let trend = live
+                .map(|g| crate::format::spark(&app.history.group_lag(&s.name, &g.name), 12))
+                .unwrap_or_default();
+            let added = app.history.rates.added_per_s.get(&s.name).copied();
             let oldest = g.and_then(|g| g.oldest_pending_age_ms);
-            cells.push(
+            let cells: Vec<Cell> = vec![
+                Cell::from(cut(&stream_name, if wide { 40 } else { 28 })),
+                Cell::from(cut(
+                    &g.map(|g| g.name.escaped()).unwrap_or_else(|| "—".into()),
+                    if wide { 32 } else { 24 },
+                )),
+                Cell::from(if s.exists {
+                    count(s.length)
+                } else {
+                    "missing".into()
+                }),
+                Cell::from(status).style(status_style),
+                Cell::from(behind).style(behind_style),
+                Cell::from(lag_text).style(lag_style),
+                Cell::from(trend),
+                Cell::from(count(pending)).style(level_style(
+                    app,
+                    pending as f64,
+                    th.pending_warn as f64,
+                    th.pending_crit as f64,
+                )),
+                Cell::from(
+                    live.and_then(|g| g.health.produced_per_s)
+                        .or(added)
+                        .map(crate::format::rate)
+                        .unwrap_or_else(|| "-".into()),
+                ),
+                Cell::from(
+                    live.map(|g| super::shared::rate_cell(g.health.consumed_per_s))
+                        .unwrap_or_else(|| "-".into()),
+                ),
+                Cell::from(live.map(super::shared::eta_cell).unwrap_or_else(|| "-".into())),
+                Cell::from(g.map(consumers_cell).unwrap_or_default()),
                 Cell::from(oldest.map(age).unwrap_or_else(|| "-".into())).style(level_style(
                     app,
                     oldest.unwrap_or(0) as f64,
                     th.oldest_pending_warn.as_millis() as f64,
                     th.oldest_pending_crit.as_millis() as f64,
                 )),
-            );
-            if wide {
-                cells.push(Cell::from(
-                    g.and_then(|g| g.last_delivered_age_ms)
-                        .map(age)
-                        .unwrap_or_else(|| "-".into()),
-                ));
-            }
-            Row::new(cells)
+            ];
+            Row::new(
+                cells
+                    .into_iter()
+                    .zip(&shown)
+                    .filter(|(_, on)| **on)
+                    .map(|(c, _)| c),
+            )
         })
         .collect();
-    let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
-        (
-            vec![
-                "STREAM",
-                "GROUP",
-                "LENGTH",
-                "ADD/S",
-                "CONSUMERS",
-                "PENDING",
-                "LAG",
-                "BACKLOG",
-                "OLDEST PEND",
-                "LAST DELIV",
-            ],
-            vec![
-                Constraint::Fill(3),
-                Constraint::Fill(2),
-                Constraint::Length(9),
-                Constraint::Length(7),
-                Constraint::Length(20),
-                Constraint::Length(9),
-                Constraint::Length(9),
-                Constraint::Length(9),
-                Constraint::Length(12),
-                Constraint::Length(11),
-            ],
-        )
-    } else {
-        (
-            vec!["STREAM", "GROUP", "LENGTH", "PENDING", "LAG", "OLDEST"],
-            vec![
-                Constraint::Fill(3),
-                Constraint::Fill(2),
-                Constraint::Length(8),
-                Constraint::Length(8),
-                Constraint::Length(8),
-                Constraint::Length(8),
-            ],
-        )
-    };
+    let header: Vec<&str> = cols.iter().filter(|c| c.2).map(|c| c.0).collect();
+    let widths: Vec<Constraint> = cols.iter().filter(|c| c.2).map(|c| c.1).collect();
     let title = format!(
         "streams ({}, * = discovered) · sort: {} · Enter pending · i detail",
         snap.streams.len(),
@@ -179,7 +170,15 @@ fn consumers_cell(g: &crate::model::GroupInfo) -> String {
 }
 
 pub const TITLE: &str = "Streams";
-pub const SORTS: &[&str] = &["backlog", "lag", "pending", "oldest pending", "name"];
+pub const SORTS: &[&str] = &[
+    "backlog",
+    "lag",
+    "pending",
+    "oldest pending",
+    "name",
+    "behind",
+    "status",
+];
 
 pub const KEYS: &[Key] = &[
     Key {
@@ -224,7 +223,18 @@ fn detail(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
     else {
         return vec![];
     };
-    let popup = crate::ui::detail::stream_group(snap, r.stream, r.group, c.profile.claim_min_idle);
+    let s = &snap.streams[r.stream];
+    let series = r
+        .group
+        .map(|gi| c.history.group_lag(&s.name, &s.groups[gi].name))
+        .unwrap_or_default();
+    let popup = crate::ui::detail::stream_group(
+        snap,
+        r.stream,
+        r.group,
+        c.profile.claim_min_idle,
+        &series,
+    );
     cx.popup = Some(popup);
     vec![]
 }
