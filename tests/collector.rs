@@ -70,6 +70,7 @@ async fn pane_needs_change_what_one_poll_reads() {
     let p = profile(&srv);
     let conn = redeye::connect::connect(&p).await.unwrap();
     let req = PollRequest {
+        behind: Vec::new(),
         streams: p.streams.streams.clone(),
         slowlog: 5,
         consumers: ConsumerScope::Groups(vec![("orders".into(), "billing".into())]),
