@@ -30,6 +30,8 @@ fn snapshot(home: &Home, cfg: &std::path::Path) -> serde_json::Value {
             "--profile",
             "c",
             "snapshot",
+            "--sample",
+            "0",
             "--json",
         ])
         .output()

@@ -12,7 +12,7 @@ fn snapshot_json(home: &Home, envs: &[(&str, &str)], args: &[&str]) -> Json {
     }
     let o = cmd
         .args(args)
-        .args(["snapshot", "--json"])
+        .args(["snapshot", "--json", "--sample", "0"])
         .output()
         .unwrap();
     let (stdout, stderr) = out(&o);

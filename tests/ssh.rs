@@ -372,6 +372,8 @@ async fn a_cluster_behind_ssh_is_polled_and_written_and_survives_a_dead_tunnel()
             "c",
             "snapshot",
             "--json",
+            "--sample",
+            "0",
         ])
         .output()
         .unwrap();
