@@ -652,6 +652,9 @@ struct Scenario {
     /// The cadence on (the dashboard as it is), or off: every stream read
     /// in full every poll, through the script, as before it.
     cadence: bool,
+    /// The health reads on (first undelivered entries, the lagging groups'
+    /// consumers), or off: what they add.
+    health: bool,
 }
 
 impl Scenario {
@@ -661,6 +664,7 @@ impl Scenario {
             work,
             target_us,
             cadence: true,
+            health: true,
         }
     }
 }
@@ -680,6 +684,7 @@ async fn measure_poller(
     let dep = connect::connect(&profile).await?;
     let mut poller = Poller::new(profile, Limits::default());
     poller.memory.remember = sc.cadence;
+    poller.health.reads = sc.health;
     poller.poll(&dep).await?;
     let cpu0 = main_thread_cpu_us(admin).await?;
     q(admin, &["CONFIG", "RESETSTAT"]).await?;
@@ -738,6 +743,11 @@ async fn poll_cost(args: &BenchArgs) -> Result<()> {
     let mut all = dataset(&admin, 0, 10).await?;
     let ten = Scenario::new("10 streams", Workload::None, Some(250.0));
     rows.push(measure_poller(&profile, &admin, &all, polls, &ten).await?);
+    let ten_off = Scenario {
+        health: false,
+        ..Scenario::new("10 streams, health reads off", Workload::None, None)
+    };
+    rows.push(measure_poller(&profile, &admin, &all, polls, &ten_off).await?);
     all.extend(dataset(&admin, 10, 990).await?);
     let scenarios = [
         Scenario::new("1,000 streams, none changed", Workload::None, Some(3_000.0)),
@@ -751,6 +761,22 @@ async fn poll_cost(args: &BenchArgs) -> Result<()> {
             Workload::AllAdded,
             Some(12_000.0),
         ),
+        Scenario {
+            health: false,
+            ..Scenario::new(
+                "1,000 streams, none changed, health reads off",
+                Workload::None,
+                None,
+            )
+        },
+        Scenario {
+            health: false,
+            ..Scenario::new(
+                "1,000 streams, 10% consumed, health reads off",
+                Workload::TenthConsumed,
+                None,
+            )
+        },
         Scenario {
             cadence: false,
             ..Scenario::new(

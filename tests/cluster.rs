@@ -843,6 +843,8 @@ fn check_judges_streams_across_every_primary() {
         let o = home
             .redeye()
             .args(["--config", cfg.to_str().unwrap(), "--profile", "c", "check"])
+            // The thresholds (a group without consumers is STOPPED over a sample).
+            .args(["--sample", "0"])
             .args(args)
             .output()
             .unwrap();

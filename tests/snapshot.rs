@@ -291,7 +291,7 @@ fn discover_adds_streams_the_profile_does_not_name() {
     let o = home
         .redeye()
         .env("REDIS_ADDR", srv.addr())
-        .args(["snapshot", "--json", "--discover"])
+        .args(["snapshot", "--json", "--discover", "--sample", "0"])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", out(&o).1);

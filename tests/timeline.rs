@@ -452,10 +452,11 @@ async fn replay_in_a_terminal_steps_back_to_an_earlier_lag() {
     };
     wait(&format!("REPLAY {}", clock(last.taken_at_ms)));
     t(&["send-keys", "-t", "r", "4"]);
-    let s = wait("billing");
+    // The Streams pane's header (the Overview's alert names the group too).
+    let s = wait("BEHIND");
     let row = |s: &str| {
         s.lines()
-            .find(|l| l.contains("orders"))
+            .find(|l| l.contains("orders") && l.contains("billing") && !l.contains("CRIT"))
             .unwrap_or_default()
             .to_string()
     };

@@ -573,7 +573,11 @@ fn a_replica_without_its_master_is_a_critical_alert() {
     let sv = snap.server.as_mut().unwrap();
     sv.role = "slave".into();
     sv.master_link_status = Some("down".into());
-    a.on_snapshot(Arc::new(snap));
+    // Alerts hold for a few polls before they show (no flapping).
+    let snap = Arc::new(snap);
+    for _ in 0..redeye::model::alerts::Hysteresis::HOLD {
+        a.on_snapshot(snap.clone());
+    }
     assert!(
         a.alerts.iter().any(|al| al.subject == "replication"
             && al.level == redeye::model::alerts::Level::Crit

@@ -58,6 +58,9 @@ pub struct Tracker {
     pub window: Duration,
     /// A consumer seen within this is active (always `health_window`).
     pub active_within: Duration,
+    /// False: ask for no first-undelivered reads and no consumers' idle
+    /// times (`redeye bench` measures what they add).
+    pub reads: bool,
     streams: HashMap<Name, HashMap<Name, Track>>,
     tick: u64,
 }
@@ -72,6 +75,7 @@ impl Tracker {
         Tracker {
             window: sample,
             active_within: window,
+            reads: true,
             streams: HashMap::new(),
             tick: 0,
         }
@@ -79,6 +83,9 @@ impl Tracker {
 
     /// What to read next poll for each of `streams`.
     pub fn asks(&self, streams: &[StreamSpec]) -> Vec<Ask> {
+        if !self.reads {
+            return vec![Ask::Nothing; streams.len()];
+        }
         streams
             .iter()
             .map(|s| match self.streams.get(&s.name) {
@@ -102,6 +109,9 @@ impl Tracker {
     /// Groups whose consumers' idle times the status needs (something
     /// undelivered or held).
     pub fn watched(&self) -> Vec<(Name, Name)> {
+        if !self.reads {
+            return Vec::new();
+        }
         self.streams
             .iter()
             .flat_map(|(s, groups)| {
