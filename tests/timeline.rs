@@ -217,7 +217,7 @@ fn retention_deletes_the_oldest_days_first() {
         std::fs::write(dir.join(format!("{d}.idx")), vec![0u8; 24]).unwrap();
     }
     // Keep 3 days: the three oldest go.
-    let gone = redeye::record::retain(dir, now, Duration::from_secs(3 * 86_400 + 3600), u64::MAX);
+    let gone = redeye::record::retain(dir, now, Duration::from_secs(3 * 86_400), u64::MAX);
     let names: Vec<String> = gone
         .iter()
         .map(|p| p.file_stem().unwrap().to_string_lossy().into())
