@@ -384,6 +384,8 @@ async fn keyspace(args: &BenchArgs) -> Result<()> {
                 consumers: ConsumerScope::None,
                 client_list: None,
                 pending_page: None,
+                pending_consumer: None,
+                holders: Vec::new(),
                 dlq_page: None,
                 discover: None,
                 discover_node: 0,

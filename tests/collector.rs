@@ -71,6 +71,8 @@ async fn pane_needs_change_what_one_poll_reads() {
     let conn = redeye::connect::connect(&p).await.unwrap();
     let req = PollRequest {
         behind: Vec::new(),
+        holders: Vec::new(),
+        pending_consumer: None,
         streams: p.streams.streams.clone(),
         slowlog: 5,
         consumers: ConsumerScope::Groups(vec![("orders".into(), "billing".into())]),

@@ -25,12 +25,8 @@ fn profile(srv: &Server, streams: &[(&str, &[&str])]) -> redeye::config::Profile
 fn group<'a>(s: &'a Snapshot, stream: &str, g: &str) -> &'a GroupInfo {
     s.streams
         .iter()
-        .find(|x| x.name == redeye::model::Name::from(stream))
-        .and_then(|x| {
-            x.groups
-                .iter()
-                .find(|y| y.name == redeye::model::Name::from(g))
-        })
+        .find(|x| x.name == stream)
+        .and_then(|x| x.groups.iter().find(|y| y.name == g))
         .unwrap_or_else(|| panic!("{stream}/{g} not in the snapshot"))
 }
 
@@ -79,8 +75,7 @@ fn consume(con: &mut redis::Connection, stream: &str, g: &str, consumer: &str) {
     // The id is the first bulk string of the reply after the stream name.
     if let Some(id) = text
         .split('"')
-        .filter(|w| w.contains('-') && w.chars().next().is_some_and(|c| c.is_ascii_digit()))
-        .next()
+        .find(|w| w.contains('-') && w.chars().next().is_some_and(|c| c.is_ascii_digit()))
     {
         let _: i64 = redis::cmd("XACK")
             .arg(stream)

@@ -507,6 +507,7 @@ fn enter_on_a_cluster_node_scopes_memory_clients_and_slowlog() {
             role: "master".into(),
             poll_ms: 0.4,
             memory: Some(node_mem.clone()),
+            client_name: None,
         })
         .collect();
     snap.nodes[1].memory.as_mut().unwrap().used_bytes = 7 * 1024 * 1024;
@@ -769,4 +770,67 @@ fn an_info_refusal_is_not_shown_in_the_keys_pane() {
         screen.contains("not permitted for user ro: SCAN"),
         "{screen}"
     );
+}
+
+/// The Pending pane's consumers table: most held first, the dead one (holds
+/// entries, idle past claim_min_idle) marked; ← and Enter on a consumer ask
+/// the collector for that consumer's entries only; Esc shows all again.
+#[test]
+fn a_consumer_chosen_in_the_pending_pane_filters_its_entries() {
+    let mut a = app();
+    open(&mut a, Pane::Streams);
+    key(&mut a, KeyCode::Enter);
+    let screen = render(&a, 120, 40);
+    assert!(screen.contains("consumers (1,412"), "{screen}");
+    let dead = screen
+        .lines()
+        .find(|l| l.contains("worker-3f9a-dead"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(dead.contains("dead") && dead.contains(" 20 "), "{dead}");
+    key(&mut a, KeyCode::Left);
+    key(&mut a, KeyCode::Char('j'));
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(
+        a.needs().pending_consumer,
+        Some(redeye::model::Name::from("worker-81c2")),
+        "the second row, by entries held"
+    );
+    let screen = render(&a, 120, 40);
+    assert!(
+        screen.contains("pending entries of worker-81c2 (Esc: all)"),
+        "{screen}"
+    );
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.needs().pending_consumer, None);
+    assert_eq!(a.pane, Pane::Pending, "Esc first clears the consumer");
+}
+
+/// The Streams row says where a group is going: status, time behind, rates
+/// and ETA, as the snapshot's health figures give them.
+#[test]
+fn the_streams_pane_shows_status_behind_rates_and_eta() {
+    let mut a = app();
+    open(&mut a, Pane::Streams);
+    let screen = render(&a, 160, 30);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("webhook_events"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    for want in [
+        "FALLING BEHIND",
+        "12m 40s",
+        "2,406",
+        "50",
+        "10",
+        "growing +40/s",
+    ] {
+        assert!(row.contains(want), "{want} in {row}");
+    }
+    key(&mut a, KeyCode::Char('i'));
+    let screen = render(&a, 160, 40);
+    assert!(
+        screen.contains("status: FALLING BEHIND — lag grew +40/s"),
+        "{screen}"
+    );
+    assert!(screen.contains("against the server's clock"), "{screen}");
 }

@@ -19,6 +19,8 @@ pub struct Needs {
     pub client_list: bool,
     /// The group whose pending view is open: its consumers and a page of entries.
     pub pending: Option<(Name, Name, super::PageStart)>,
+    /// The pending view shows only this consumer's entries.
+    pub pending_consumer: Option<Name>,
     /// The DLQ stream whose entries are shown, and where its page ends.
     pub dlq: Option<(Name, super::PageEnd)>,
     /// The Keys pane is open: walk the keyspace, one bounded step a poll.
@@ -185,6 +187,9 @@ pub struct Poller {
     known_groups: std::collections::BTreeMap<Name, Vec<Name>>,
     /// Consumer summaries by (stream, group), with when they were read.
     consumers: std::collections::HashMap<(Name, Name), (crate::model::ConsumerSummary, Instant)>,
+    /// The last consumers table of the open pending view (its holders'
+    /// oldest entries are read next poll).
+    table: Option<crate::model::ConsumerTable>,
     /// The key-family walk (advances only while the Keys pane is open).
     keys: super::keys::Walk,
     /// What the last polls saw of each stream.
@@ -209,6 +214,7 @@ impl Poller {
             next_pass: Instant::now(),
             tick: 0,
             clients: None,
+            table: None,
             known_groups: Default::default(),
             consumers: Default::default(),
             memory: Default::default(),
@@ -245,6 +251,7 @@ impl Poller {
         self.health
             .observe(&mut snap, self.profile.streams.claim_min_idle);
         self.known_groups = super::seen_groups(&snap);
+        self.table = snap.pending_consumers.clone();
         // Keep showing the last CLIENT LIST between throttled reads.
         match (&snap.client_list, self.needs.client_list) {
             (Some(c), _) => self.clients = Some(c.clone()),
@@ -319,8 +326,20 @@ impl Poller {
         };
         let reads = self.memory.plan(&streams);
         let behind = self.health.asks(&streams);
+        let holders = match (&self.needs.pending, &self.table) {
+            (Some((s, g, _)), Some(t)) if &t.stream == s && &t.group == g => t
+                .rows
+                .iter()
+                .filter(|r| r.pending > 0)
+                .take(50)
+                .map(|r| r.name.clone())
+                .collect(),
+            _ => Vec::new(),
+        };
         PollRequest {
             behind,
+            holders,
+            pending_consumer: self.needs.pending_consumer.clone(),
             streams,
             slowlog: self.limits.slowlog,
             consumers,

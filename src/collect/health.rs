@@ -40,7 +40,7 @@ const KEPT: u64 = 30;
 struct Track {
     obs: VecDeque<Obs>,
     /// The last-delivered id and the entry after it, as last read.
-    first: Option<(String, Option<String>)>,
+    first: Option<Cached>,
     /// The last-delivered id at the last poll.
     last: Option<String>,
     /// Read the first undelivered entry next poll.
@@ -134,7 +134,7 @@ impl Tracker {
     pub fn observe(&mut self, snap: &mut Snapshot, claim_min_idle: Duration) {
         self.tick += 1;
         let tick = self.tick;
-        let now = server_now(snap);
+        let now = snap.server_now();
         let client_now = snap.taken_at_ms;
         let window_ms = self.window.as_millis() as u64;
         let claim_ms = claim_min_idle.as_millis() as u64;
@@ -161,7 +161,7 @@ impl Tracker {
                     t.last.clone_from(&g.last_delivered_id);
                 }
                 t.seen_before = true;
-                behind(g, t, &stream_view, now);
+                let exact = behind(g, t, &stream_view, now);
                 let undelivered = g.lag.is_some_and(|l| l > 0)
                     || (g.lag.is_none() && g.first_undelivered_id.is_some())
                     || g.behind_ms.is_some_and(|b| b > 0);
@@ -188,11 +188,7 @@ impl Tracker {
                     null_lag_reason: g.lag_unavailable_reason.as_deref(),
                 };
                 g.health = health::judge(t.obs.make_contiguous(), &facts);
-                let cached = t
-                    .first
-                    .as_ref()
-                    .is_some_and(|(after, _)| Some(after) == g.last_delivered_id.as_ref());
-                t.ask = undelivered && (moved || !cached);
+                t.ask = undelivered && (moved || !exact);
                 t.watch = undelivered || g.pending > 0;
             }
             tracks.retain(|_, t| t.seen == tick);
@@ -200,14 +196,6 @@ impl Tracker {
         self.streams
             .retain(|_, g| g.values().any(|t| t.seen == tick));
     }
-}
-
-/// The server's clock at the poll (the client's when INFO did not say).
-pub fn server_now(snap: &Snapshot) -> u64 {
-    snap.server
-        .as_ref()
-        .and_then(|s| s.time_ms)
-        .unwrap_or(snap.taken_at_ms)
 }
 
 /// What the behind rules need of a group's stream.
@@ -250,32 +238,83 @@ fn plausible(ms: u64, now: u64) -> bool {
     (946_684_800_000..=now + 86_400_000).contains(&ms)
 }
 
+/// The first entry after a last-delivered id, as read.
+#[derive(Debug, Clone)]
+struct Cached {
+    after: String,
+    first: Option<String>,
+    /// The stream's max-deleted-entry-id at the read: when it moves, the
+    /// entry may be gone.
+    deleted: Option<String>,
+    /// The stream's entries-added at the read: while it stands still,
+    /// "nothing after it" stays true.
+    added: Option<u64>,
+}
+
 /// The group's first undelivered entry (read this poll, or cached for its
-/// last-delivered id) and its time behind.
-fn behind(g: &mut GroupInfo, t: &mut Track, s: &StreamView, now: u64) {
+/// last-delivered id) and its time behind. Returns whether it is exact.
+fn behind(g: &mut GroupInfo, t: &mut Track, s: &StreamView, now: u64) -> bool {
     if let Some(after) = g.undelivered_after.take() {
-        t.first = Some((after, g.first_undelivered_id.clone()));
+        t.first = Some(Cached {
+            after,
+            first: g.first_undelivered_id.clone(),
+            deleted: s.max_deleted.clone(),
+            added: s.added,
+        });
     } else if g.lag == Some(0) {
         if let Some(l) = &g.last_delivered_id {
-            t.first = Some((l.clone(), None));
+            t.first = Some(Cached {
+                after: l.clone(),
+                first: None,
+                deleted: s.max_deleted.clone(),
+                added: s.added,
+            });
         }
+        g.first_undelivered_id = None;
+        (g.behind_ms, g.behind_reason) = (Some(0), None);
+        return true;
     } else {
-        let valid = t.first.as_ref().filter(|(after, first)| {
-            Some(after) == g.last_delivered_id.as_ref()
-                && first.as_deref().is_none_or(|f| s.still_has(f))
-        });
-        match valid {
-            Some((_, first)) => g.first_undelivered_id = first.clone(),
+        // Something is undelivered (or Redis cannot say): the cached entry
+        // serves if it follows this last-delivered id and is still there.
+        let same = t
+            .first
+            .as_ref()
+            .filter(|c| Some(&c.after) == g.last_delivered_id.as_ref());
+        // Nothing after it when read, and nothing added since: still nothing.
+        if same.is_some_and(|c| c.first.is_none() && c.added.is_some() && c.added == s.added) {
+            g.first_undelivered_id = None;
+            (g.behind_ms, g.behind_reason) = (Some(0), None);
+            return true;
+        }
+        match same.and_then(|c| Some((c.first.clone()?, c.deleted != s.max_deleted))) {
+            Some((f, _)) if !s.still_has(&f) => {
+                estimate(g, t, s, now);
+                return false;
+            }
+            Some((f, maybe_gone)) => {
+                g.first_undelivered_id = Some(f);
+                if maybe_gone {
+                    set_behind(g, now);
+                    if g.behind_ms.is_some() {
+                        g.behind_reason = Some(
+                            "an upper bound: entries were deleted since the first undelivered one was read (it may be gone); read again next poll".into(),
+                        );
+                    }
+                    return false;
+                }
+            }
             None => {
-                t.first = None;
-                estimate(g, t, now);
-                return;
+                estimate(g, t, s, now);
+                return false;
             }
         }
     }
-    if g.lag == Some(0) {
-        g.first_undelivered_id = None;
-    }
+    set_behind(g, now);
+    true
+}
+
+/// The time behind from `first_undelivered_id` (none: 0).
+fn set_behind(g: &mut GroupInfo, now: u64) {
     (g.behind_ms, g.behind_reason) = match g.first_undelivered_id.as_deref() {
         None => (Some(0), None),
         Some(id) => match ids::parse(id) {
@@ -290,27 +329,35 @@ fn behind(g: &mut GroupInfo, t: &mut Track, s: &StreamView, now: u64) {
     };
 }
 
-/// No read of the entry after the last-delivered id this poll: an upper
-/// bound (the age of the last delivered entry, or, when nothing was
-/// undelivered at the last poll, the time since it), said as such.
-fn estimate(g: &mut GroupInfo, t: &Track, now: u64) {
+/// No usable read of the entry after the last-delivered id this poll: an
+/// upper bound, said as such — the least of the age of the last delivered
+/// entry, of the stream's head (the entry is after both), and, when nothing
+/// was undelivered at the last poll, the time since it.
+fn estimate(g: &mut GroupInfo, t: &Track, s: &StreamView, now: u64) {
     let since_clear = t
         .obs
         .back()
         .filter(|o| o.lag == Some(0) && o.delivered_ms == delivered_ms(g).unwrap_or(0))
         .map(|o| now.saturating_sub(o.at_ms));
-    let age_of_last = delivered_ms(g)
-        .filter(|ms| plausible(*ms, now))
-        .map(|ms| now.saturating_sub(ms));
-    let bound = match (since_clear, age_of_last) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+    let age = |id: Option<&str>| {
+        id.and_then(ids::parse)
+            .map(|(ms, _)| ms)
+            .filter(|ms| *ms > 0 && plausible(*ms, now))
+            .map(|ms| now.saturating_sub(ms))
     };
+    let bound = [
+        since_clear,
+        age(g.last_delivered_id.as_deref()),
+        age(s.head.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
     g.first_undelivered_id = None;
     g.behind_ms = bound;
     g.behind_reason = Some(match bound {
-        Some(_) => "an upper bound: the entry after the last-delivered id was not read this poll (it is read when the group has something undelivered and its last-delivered id moves)".into(),
-        None => "the entry after the last-delivered id was not read, and that id is not a time".into(),
+        Some(_) => "an upper bound: the entry after the last-delivered id was not read this poll (it is read when the group has something undelivered and its last-delivered id moved, or the entry may be gone)".into(),
+        None => "the entry after the last-delivered id was not read, and neither that id nor the stream's head is a time".into(),
     });
 }
 

@@ -49,10 +49,15 @@ pub(super) fn merge(
             s
         })
         .collect();
-    let pending_page = req.pending_page.as_ref().and_then(|(s, ..)| {
-        let o = dep.owner_of(s.as_bytes()).min(last);
-        all[o].1.snapshot.pending_page.take()
-    });
+    let (pending_page, pending_consumers) = req
+        .pending_page
+        .as_ref()
+        .map(|(s, ..)| {
+            let o = dep.owner_of(s.as_bytes()).min(last);
+            let part = &mut all[o].1.snapshot;
+            (part.pending_page.take(), part.pending_consumers.take())
+        })
+        .unwrap_or_default();
     let dlq_page = req.dlq_page.as_ref().and_then(|(s, ..)| {
         let o = dep.owner_of(s.as_bytes()).min(last);
         all[o].1.snapshot.dlq_page.take()
@@ -92,6 +97,7 @@ pub(super) fn merge(
     snap.nodes = statuses;
     snap.streams = streams;
     snap.pending_page = pending_page;
+    snap.pending_consumers = pending_consumers;
     snap.dlq_page = dlq_page;
     snap.mode = dep.mode();
     snap.endpoint = dep.describe();

@@ -53,6 +53,10 @@ pub struct PollRequest {
     pub client_list: Option<usize>,
     /// XPENDING extended form: (stream, group, where the page starts, count).
     pub pending_page: Option<(Name, Name, PageStart, u32)>,
+    /// The pending page holds only this consumer's entries.
+    pub pending_consumer: Option<Name>,
+    /// Consumers of the pending page's group whose oldest held entry is read.
+    pub holders: Vec<Name>,
     /// Newest DLQ entries first: (dlq stream, where the page ends, count).
     pub dlq_page: Option<(Name, PageEnd, u32)>,
     /// One SCAN step for stream discovery: (cursor, count).
@@ -155,6 +159,8 @@ impl PollRequest {
             consumers: ConsumerScope::Configured,
             client_list: None,
             pending_page: None,
+            pending_consumer: None,
+            holders: Vec::new(),
             dlq_page: None,
             discover: None,
             discover_node: 0,
@@ -397,7 +403,9 @@ pub async fn sampled(
     tokio::time::sleep(sample).await;
     req.known_groups = seen_groups(&first);
     req.consumers = ConsumerScope::Every;
-    req.behind = tracker.asks(&req.streams);
+    // Every lagging group's first undelivered entry, read afresh: a
+    // one-shot run's figures are exact.
+    req.behind = Vec::new();
     let mut second = poll_with(profile, dep, req).await?.snapshot;
     second.round_trips += first.round_trips;
     tracker.observe(&mut second, claim);
@@ -452,6 +460,7 @@ pub async fn poll_with(
                 .unwrap_or_else(|| "unreachable".into()),
             poll_ms: took.as_secs_f64() * 1000.0,
             memory: outcome.snapshot.memory.clone(),
+            client_name: node.named(),
         };
         parts.push((status, outcome));
     }
@@ -511,6 +520,7 @@ fn base_snapshot(profile: &Profile, conn: &Node, req: &PollRequest, now: u64) ->
         slowlog: None,
         client_list: None,
         pending_page: None,
+        pending_consumers: None,
         dlq_page: None,
         problems: Vec::new(),
         nodes: Vec::new(),

@@ -188,6 +188,30 @@ pub fn consumer_summary(v: &Value, claim_min_idle_ms: u64) -> ConsumerSummary {
     s
 }
 
+/// XINFO CONSUMERS as rows: most entries held first, then by name; at
+/// most `keep`.
+pub fn consumer_rows(v: &Value, keep: usize) -> (Vec<crate::model::ConsumerRow>, usize) {
+    let mut rows: Vec<crate::model::ConsumerRow> = items(v)
+        .iter()
+        .map(|c| {
+            let p = pairs(c);
+            crate::model::ConsumerRow {
+                name: field(&p, "name").and_then(bytes_name).unwrap_or_default(),
+                pending: field(&p, "pending").and_then(int).unwrap_or(0),
+                idle_ms: field(&p, "idle").and_then(int).unwrap_or(0),
+                inactive_ms: field(&p, "inactive").and_then(int),
+                oldest_held_id: None,
+            }
+        })
+        .collect();
+    let total = rows.len();
+    // Most held first, then by name: a stable order the cursor can stay in
+    // while idle times change every poll.
+    rows.sort_by(|a, b| b.pending.cmp(&a.pending).then_with(|| a.name.cmp(&b.name)));
+    rows.truncate(keep);
+    (rows, total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,6 +49,11 @@ pub struct Snapshot {
     /// One page of XPENDING entries, only while a pending view is open.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_page: Option<PendingPage>,
+    /// The consumers of the group whose pending view is open (XINFO
+    /// CONSUMERS, most entries held first, at most 500), with the oldest
+    /// entry each of the first 50 holders holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_consumers: Option<ConsumerTable>,
     /// One page of DLQ entries, only while the DLQ pane is open.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dlq_page: Option<EntryPage>,
@@ -86,6 +91,10 @@ pub struct NodeStatus {
     /// a cluster).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<Memory>,
+    /// The name redeye's connection to it took (`redeye:<profile>`);
+    /// absent when the server refused CLIENT SETNAME.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
 }
 
 /// Raw bytes from Redis; serialised as (lossy) UTF-8, displayed via `sanitize::bytes`.
@@ -170,9 +179,36 @@ pub struct ClientRow {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
+pub struct ConsumerTable {
+    pub stream: Name,
+    pub group: Name,
+    pub rows: Vec<ConsumerRow>,
+    /// Consumers in the group (rows are cut at 500).
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConsumerRow {
+    pub name: Name,
+    /// Entries it holds (delivered, not acknowledged).
+    pub pending: u64,
+    /// ms since its last attempt to read.
+    pub idle_ms: u64,
+    /// Redis 7.2+: ms since its last successful read.
+    pub inactive_ms: Option<u64>,
+    /// The oldest entry it holds (read for the first 50 holders).
+    pub oldest_held_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PendingPage {
     pub stream: Name,
     pub group: Name,
+    /// The page holds only this consumer's entries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<Name>,
     /// The page starts after this id (exclusive); "-" for the first page.
     pub after: String,
     pub entries: Vec<PendingEntry>,
@@ -591,6 +627,17 @@ impl<'de> Deserialize<'de> for Section {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Ok(s.parse().unwrap_or_default())
+    }
+}
+
+impl Snapshot {
+    /// The server's clock at the poll (the client's when INFO did not say):
+    /// what the ages of stream ids are taken against.
+    pub fn server_now(&self) -> u64 {
+        self.server
+            .as_ref()
+            .and_then(|s| s.time_ms)
+            .unwrap_or(self.taken_at_ms)
     }
 }
 

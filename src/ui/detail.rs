@@ -311,6 +311,20 @@ pub fn connection(snap: Option<&Snapshot>, endpoint: &str, now_ms: u64) -> Popup
     };
     let d = &s.deployment;
     lines.push(format!("mode: {}", d.mode));
+    // redeye's connections name themselves; an ACL without CLIENT refuses it.
+    for n in &s.nodes {
+        lines.push(match &n.client_name {
+            Some(name) => format!(
+                "client name on {}: {} (CLIENT SETNAME; look for it in CLIENT LIST and the slowlog)",
+                sanitize::text(&n.address),
+                sanitize::text(name)
+            ),
+            None => format!(
+                "client name on {}: none (CLIENT SETNAME was refused or disabled; the connection is unnamed)",
+                sanitize::text(&n.address)
+            ),
+        });
+    }
     if let Some(name) = &d.master_name {
         lines.push(format!("master name: {}", sanitize::text(name)));
     }

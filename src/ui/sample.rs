@@ -296,6 +296,7 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
         pending_page: Some(PendingPage {
             stream: "webhook_events".into(),
             group: "webhook_workers".into(),
+            consumer: None,
             after: "-".into(),
             entries: (0..40u64)
                 .map(|i| PendingEntry {
@@ -305,6 +306,31 @@ pub fn snapshot(extra_streams: usize, shift: u64) -> Snapshot {
                     deliveries: 1 + i % 6,
                 })
                 .collect(),
+        }),
+        pending_consumers: Some(crate::model::ConsumerTable {
+            stream: "webhook_events".into(),
+            group: "webhook_workers".into(),
+            total: 1412,
+            rows: [
+                ("worker-3f9a-dead", 20, 1_950_000, 1_950_000),
+                ("worker-81c2", 9, 120, 4_000),
+                ("worker-0d77", 7, 80, 2_500),
+                ("worker-5e10", 2, 40, 900),
+                ("worker-9ab4", 0, 15, 15),
+            ]
+            .into_iter()
+            .enumerate()
+            .map(
+                |(i, (name, pending, idle, inactive))| crate::model::ConsumerRow {
+                    name: name.into(),
+                    pending,
+                    idle_ms: idle,
+                    inactive_ms: Some(inactive),
+                    oldest_held_id: (pending > 0)
+                        .then(|| format!("{}-{i}", NOW_MS - 1_900_000 + i as u64 * 60_000)),
+                },
+            )
+            .collect(),
         }),
         dlq_page: Some(EntryPage {
             stream: "task_events:dlq".into(),

@@ -13,13 +13,42 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
         .as_ref()
         .filter(|(stream, ..)| cx.owns(stream.as_bytes()))
     {
-        let args = vec![
+        let mut args = vec![
             stream.as_bytes().to_vec(),
             group.as_bytes().to_vec(),
             start.arg().into_bytes(),
             b"+".to_vec(),
             count.to_string().into_bytes(),
         ];
+        let consumer = cx.req.pending_consumer.clone();
+        if let Some(c) = &consumer {
+            args.push(c.as_bytes().to_vec());
+        }
+        // The oldest entry each holder holds (XPENDING … 1 consumer), for
+        // the consumers table; names from the last poll's table.
+        for h in &cx.req.holders {
+            let args = [
+                stream.as_bytes(),
+                group.as_bytes(),
+                b"-",
+                b"+",
+                b"1",
+                h.as_bytes(),
+            ];
+            plan.add("XPENDING", args, Section::PendingEntries, move |out, r| {
+                let v = match r {
+                    Err(e) if is_missing(&e) => return Ok(()),
+                    r => r?,
+                };
+                let oldest = crate::resp::pending_entries(&v).into_iter().next();
+                if let (Some(t), Some(e)) = (&mut out.snapshot.pending_consumers, oldest)
+                    && let Some(row) = t.rows.iter_mut().find(|r| r.name == *h)
+                {
+                    row.oldest_held_id = Some(e.id);
+                }
+                Ok(())
+            });
+        }
         plan.add("XPENDING", args, Section::PendingEntries, move |out, r| {
             let v = match r {
                 Err(e) if is_missing(&e) => return Ok(()),
@@ -28,6 +57,7 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
             out.snapshot.pending_page = Some(PendingPage {
                 stream: stream.clone(),
                 group: group.clone(),
+                consumer,
                 after: start.shown(),
                 entries: crate::resp::pending_entries(&v),
             });

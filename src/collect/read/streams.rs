@@ -128,6 +128,20 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
                         Err(e) if is_missing(&e) => return Ok(()),
                         r => r?,
                     };
+                    let open = cx
+                        .req
+                        .pending_page
+                        .as_ref()
+                        .is_some_and(|(ps, pg, ..)| ps == &spec.name && pg == &g);
+                    if open {
+                        let (rows, total) = streams::consumer_rows(&v, 500);
+                        out.snapshot.pending_consumers = Some(crate::model::ConsumerTable {
+                            stream: spec.name.clone(),
+                            group: g.clone(),
+                            rows,
+                            total,
+                        });
+                    }
                     let s = &mut out.snapshot.streams[i];
                     if let Some(grp) = s.groups.iter_mut().find(|x| x.name == g) {
                         grp.consumer_summary = Some(streams::consumer_summary(&v, claim_ms));

@@ -73,7 +73,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
                 Some(n) => format!("{} › {}", sanitize::text(n), sanitize::text(&c.addr)),
                 None => sanitize::text(&c.addr),
             };
-            let mut cells = vec![addr, cut(&sanitize::text(&c.name), 32)];
+            // redeye's own connections are named `redeye:<profile>`.
+            let name = if c.name.starts_with("redeye:") {
+                format!("{} (a redeye)", sanitize::text(&c.name))
+            } else {
+                sanitize::text(&c.name)
+            };
+            let mut cells = vec![addr, cut(&name, 44)];
             if wide {
                 cells.push(cut(&sanitize::text(&c.user), 14));
             }

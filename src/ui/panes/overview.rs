@@ -193,7 +193,18 @@ fn draw_streams(f: &mut Frame, area: Rect, app: &Cx) {
         return;
     };
     let rows = super::shared::stream_rows(app);
-    let name_w = (area.width as usize).saturating_sub(40).max(16);
+    // The group's status, time behind, lag and its trend come first; the
+    // trend and the oldest pending entry only where they fit.
+    let pending_col = area.width >= 72;
+    let trend = area.width >= 84;
+    let oldest_col = area.width >= 100;
+    let fixed = 14
+        + 9
+        + 9
+        + if pending_col { 9 } else { 0 }
+        + if trend { 11 } else { 0 }
+        + if oldest_col { 10 } else { 0 };
+    let name_w = (area.width as usize).saturating_sub(fixed + 8).max(12);
     let table_rows: Vec<Row> = rows[super::window(rows.len(), 0, area)]
         .iter()
         .map(|r| {
@@ -217,43 +228,76 @@ fn draw_streams(f: &mut Frame, area: Rect, app: &Cx) {
                 Some((false, _)) => ("no group".into(), app.theme.warn()),
                 None => ("-".into(), app.theme.dim()),
             };
+            let (status, status_style) = match g {
+                Some(g) => super::shared::status_cell(app, g),
+                None => ("-".into(), app.theme.dim()),
+            };
+            let (behind, behind_style) = match g.filter(|g| g.exists) {
+                Some(g) => super::shared::behind_cell(app, g),
+                None => ("-".into(), app.theme.dim()),
+            };
             let pending = g.map(|g| g.pending).unwrap_or(0);
             let oldest = g.and_then(|g| g.oldest_pending_age_ms);
-            Row::new(vec![
+            let mut cells = vec![
                 ratatui::widgets::Cell::from(cut(&name, name_w)),
+                ratatui::widgets::Cell::from(status).style(status_style),
+                ratatui::widgets::Cell::from(behind).style(behind_style),
                 ratatui::widgets::Cell::from(lag).style(lag_style),
-                ratatui::widgets::Cell::from(count(pending)).style(level_style(
+            ];
+            if trend {
+                let series = g
+                    .map(|g| app.history.group_lag(&s.name, &g.name))
+                    .unwrap_or_default();
+                cells.push(ratatui::widgets::Cell::from(crate::format::spark(&series, 10)));
+            }
+            if pending_col {
+                cells.push(ratatui::widgets::Cell::from(count(pending)).style(level_style(
                     app,
                     pending as f64,
                     app.thresholds.pending_warn as f64,
                     app.thresholds.pending_crit as f64,
-                )),
-                ratatui::widgets::Cell::from(oldest.map(age).unwrap_or_else(|| "-".into())).style(
-                    level_style(
-                        app,
-                        oldest.unwrap_or(0) as f64,
-                        app.thresholds.oldest_pending_warn.as_millis() as f64,
-                        app.thresholds.oldest_pending_crit.as_millis() as f64,
-                    ),
-                ),
-            ])
+                )));
+            }
+            if oldest_col {
+                cells.push(
+                    ratatui::widgets::Cell::from(oldest.map(age).unwrap_or_else(|| "-".into()))
+                        .style(level_style(
+                            app,
+                            oldest.unwrap_or(0) as f64,
+                            app.thresholds.oldest_pending_warn.as_millis() as f64,
+                            app.thresholds.oldest_pending_crit.as_millis() as f64,
+                        )),
+                );
+            }
+            Row::new(cells)
         })
         .collect();
-    let table = Table::new(
-        table_rows,
-        [
-            Constraint::Fill(1),
-            Constraint::Length(9),
-            Constraint::Length(9),
-            Constraint::Length(10),
-        ],
-    )
-    .header(Row::new(["STREAM/GROUP", "LAG", "PENDING", "OLDEST"]).style(app.theme.title()))
-    .block(block(
-        app,
-        format!("streams ({}) — worst first", snap.streams.len()),
-        app.selected(Pane::Overview) == 0,
-    ));
+    let mut header = vec!["STREAM/GROUP", "STATUS", "BEHIND", "LAG"];
+    let mut widths = vec![
+        Constraint::Fill(1),
+        Constraint::Length(14),
+        Constraint::Length(9),
+        Constraint::Length(9),
+    ];
+    if trend {
+        header.push("LAG TREND");
+        widths.push(Constraint::Length(10));
+    }
+    if pending_col {
+        header.push("PENDING");
+        widths.push(Constraint::Length(9));
+    }
+    if oldest_col {
+        header.push("OLDEST");
+        widths.push(Constraint::Length(10));
+    }
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(header).style(app.theme.title()))
+        .block(block(
+            app,
+            format!("streams ({}) — worst first", snap.streams.len()),
+            app.selected(Pane::Overview) == 0,
+        ));
     f.render_widget(table, area);
 }
 

@@ -1,6 +1,10 @@
-//! Pending view of one group: XPENDING entries with idle time and delivery
-//! count, paged; claimable (idle > claim_min_idle) and poison (deliveries >
-//! dlq.max_retries) entries marked. Enter shows the message body.
+//! Pending view of one group: its consumers (what each holds, idle, 7.2's
+//! inactive, the oldest entry held; `dead` when it holds entries and is idle
+//! longer than claim_min_idle), then XPENDING entries with idle time and
+//! delivery count, paged; claimable (idle > claim_min_idle) and poison
+//! (deliveries > dlq.max_retries) entries marked. ← → move between the two
+//! tables; Enter on a consumer shows only its entries (read from the server,
+//! paged), on an entry its message body.
 
 pub use super::defaults::*;
 
@@ -32,7 +36,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
         );
         return;
     };
-    let [head, list] = Layout::vertical([Constraint::Length(4), Constraint::Fill(1)]).areas(area);
+    let table_rows = app
+        .snapshot()
+        .and_then(|s| s.pending_consumers.as_ref())
+        .filter(|t| &t.stream == stream && &t.group == group)
+        .map_or(0, |t| t.rows.len());
+    let consumers_h = if table_rows == 0 {
+        0
+    } else {
+        (table_rows.min(if area.height >= 40 { 10 } else { 4 }) + 3) as u16
+    };
+    let [head, consumers, list] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Length(consumers_h),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    if consumers_h > 0 {
+        draw_consumers(f, consumers, app);
+    }
     let st = app
         .snapshot()
         .and_then(|s| s.streams.iter().find(|x| &x.name == stream));
@@ -116,7 +138,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
         list,
         app,
         format!(
-            "pending entries · page {page} · sort: {}{}{}",
+            "pending entries{} · page {page} · sort: {}{}{}",
+            app.panes
+                .pending
+                .consumer
+                .as_ref()
+                .map(|c| format!(" of {} (Esc: all)", c.escaped()))
+                .unwrap_or_default(),
             Pane::Pending.sorts()[app.sort(Pane::Pending)],
             if app.marks.is_empty() {
                 String::new()
@@ -134,8 +162,113 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
             Constraint::Length(10),
             Constraint::Length(10),
         ],
-        Some(app.selected(Pane::Pending) - range.start),
+        (!app.panes.pending.on_consumers).then(|| app.selected(Pane::Pending) - range.start),
     );
+}
+
+/// The consumers table: most entries held first.
+fn draw_consumers(f: &mut Frame, area: Rect, app: &Cx) {
+    let Some(t) = app.snapshot().and_then(|s| s.pending_consumers.as_ref()) else {
+        return;
+    };
+    let th = &app.theme;
+    let claim = app.profile.claim_min_idle.as_millis() as u64;
+    let now = app
+        .snapshot()
+        .map(|s| s.server_now())
+        .unwrap_or(app.now_ms);
+    let sel = app.panes.pending.consumer_sel.min(t.rows.len().saturating_sub(1));
+    let range = super::window(t.rows.len(), sel, area);
+    let rows: Vec<Row> = t.rows[range.clone()]
+        .iter()
+        .map(|r| {
+            let dead = r.pending > 0 && r.idle_ms > claim;
+            let oldest = r
+                .oldest_held_id
+                .as_deref()
+                .and_then(|id| crate::model::ids::age_ms(id, now))
+                .map(age)
+                .unwrap_or_else(|| if r.pending > 0 { "?".into() } else { "-".into() });
+            let filtered = app.panes.pending.consumer.as_ref() == Some(&r.name);
+            Row::new(vec![
+                ratatui::widgets::Cell::from(format!(
+                    "{}{}",
+                    if filtered { "▸ " } else { "" },
+                    cut(&r.name.escaped(), 40)
+                )),
+                ratatui::widgets::Cell::from(count(r.pending)),
+                ratatui::widgets::Cell::from(age(r.idle_ms)),
+                ratatui::widgets::Cell::from(r.inactive_ms.map(age).unwrap_or_else(|| "-".into())),
+                ratatui::widgets::Cell::from(oldest),
+                ratatui::widgets::Cell::from(if dead { "dead" } else { "" }),
+            ])
+            .style(if dead { th.crit() } else { ratatui::style::Style::default() })
+        })
+        .collect();
+    let focus = if app.panes.pending.on_consumers {
+        "Enter: only its entries · → entries"
+    } else {
+        "← to choose one"
+    };
+    table(
+        f,
+        area,
+        app,
+        format!(
+            "consumers ({}{}) · {focus}",
+            count(t.total as u64),
+            if t.total > t.rows.len() {
+                format!(", {} shown", t.rows.len())
+            } else {
+                String::new()
+            }
+        ),
+        &["CONSUMER", "HOLDS", "IDLE", "INACTIVE", "OLDEST HELD", ""],
+        rows,
+        &[
+            Constraint::Fill(1),
+            Constraint::Length(8),
+            Constraint::Length(9),
+            Constraint::Length(9),
+            Constraint::Length(12),
+            Constraint::Length(5),
+        ],
+        app.panes.pending.on_consumers.then(|| sel - range.start),
+    );
+}
+
+/// The consumers table's rows (the open group's).
+fn consumer_rows<'a>(cx: &'a Cx) -> &'a [crate::model::ConsumerRow] {
+    let drill = cx.panes.pending.drill.as_ref();
+    cx.snapshot()
+        .and_then(|s| s.pending_consumers.as_ref())
+        .filter(|t| drill == Some(&(t.stream.clone(), t.group.clone())))
+        .map_or(&[], |t| &t.rows[..])
+}
+
+fn focus(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
+    let to_consumers = matches!(k, KeyCode::Left | KeyCode::Char('h'));
+    cx.panes.pending.on_consumers = to_consumers && !consumer_rows(&cx.cx()).is_empty();
+    vec![]
+}
+
+fn move_in(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
+    let delta: isize = if matches!(k, KeyCode::Down | KeyCode::Char('j')) {
+        1
+    } else {
+        -1
+    };
+    if !cx.panes.pending.on_consumers {
+        cx.move_sel(delta);
+        return vec![];
+    }
+    let n = consumer_rows(&cx.cx()).len();
+    let p = &mut cx.panes.pending;
+    p.consumer_sel = p
+        .consumer_sel
+        .saturating_add_signed(delta)
+        .min(n.saturating_sub(1));
+    vec![]
 }
 
 pub const TITLE: &str = "Pending";
@@ -147,14 +280,37 @@ pub struct State {
     pub drill: Option<(Name, Name)>,
     /// Server-side pages: the last id of each page before the one shown.
     pub after: Vec<String>,
+    /// The keys move in the consumers table (else in the entries).
+    pub on_consumers: bool,
+    pub consumer_sel: usize,
+    /// Show only this consumer's entries.
+    pub consumer: Option<Name>,
 }
 
 pub const KEYS: &[Key] = &[
     Key {
+        keys: "← →",
+        help: "move between the consumers table and the entries",
+        on: |k| matches!(k, KeyCode::Left | KeyCode::Right | KeyCode::Char('h' | 'l')),
+        run: Some(focus),
+    },
+    Key {
+        keys: "j k ↓ ↑",
+        help: "move in the table chosen with ← →",
+        on: |k| matches!(k, KeyCode::Up | KeyCode::Down | KeyCode::Char('j' | 'k')),
+        run: Some(move_in),
+    },
+    Key {
         keys: "Enter",
-        help: "message body of the selected entry",
+        help: "on a consumer: only its entries (again: all); on an entry: its message body",
         on: |k| matches!(k, KeyCode::Enter),
         run: Some(body),
+    },
+    Key {
+        keys: "dead",
+        help: "a consumer holding entries, idle longer than claim_min_idle",
+        on: |_| false,
+        run: None,
     },
     Key {
         keys: "PgDn PgUp",
@@ -211,6 +367,9 @@ pub fn enter(cx: &mut CxMut) {
 pub fn open(cx: &mut CxMut, stream: Name, group: Name) {
     cx.panes.pending.drill = Some((stream, group));
     cx.panes.pending.after.clear();
+    cx.panes.pending.consumer = None;
+    cx.panes.pending.on_consumers = false;
+    cx.panes.pending.consumer_sel = 0;
     cx.view.marks.clear();
     cx.list(Pane::Pending).selected = 0;
     cx.switch(Pane::Pending);
@@ -221,7 +380,9 @@ pub fn list<'a>(cx: &'a Cx) -> Vec<&'a PendingEntry> {
     let Some(page) = cx.snapshot().and_then(|s| s.pending_page.as_ref()) else {
         return Vec::new();
     };
-    if cx.panes.pending.drill.as_ref() != Some(&(page.stream.clone(), page.group.clone())) {
+    if cx.panes.pending.drill.as_ref() != Some(&(page.stream.clone(), page.group.clone()))
+        || page.consumer != cx.panes.pending.consumer
+    {
         return Vec::new();
     }
     let f = cx.filter(Pane::Pending).to_lowercase();
@@ -248,6 +409,7 @@ pub fn needs(cx: &Cx, n: &mut Needs) {
         let after = cx.panes.pending.after.last().cloned();
         let start = after.map_or(PageStart::First, PageStart::After);
         n.pending = Some((s.clone(), g.clone(), start));
+        n.pending_consumer = cx.panes.pending.consumer.clone();
     }
 }
 
@@ -256,6 +418,19 @@ fn ids(cx: &Cx) -> Vec<String> {
 }
 
 fn body(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
+    if cx.panes.pending.on_consumers {
+        let c = cx.cx();
+        let chosen = consumer_rows(&c)
+            .get(c.panes.pending.consumer_sel)
+            .map(|r| r.name.clone());
+        let p = &mut cx.panes.pending;
+        p.consumer = if p.consumer == chosen { None } else { chosen };
+        p.on_consumers = false;
+        p.after.clear();
+        cx.view.marks.clear();
+        cx.list(Pane::Pending).selected = 0;
+        return vec![];
+    }
     let c = cx.cx();
     match (list(&c).get(c.selected(Pane::Pending)), &c.panes.pending.drill) {
         (Some(e), Some((stream, _))) => vec![Effect::FetchEntry {
@@ -282,6 +457,12 @@ fn page(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
 }
 
 fn back(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
+    if cx.panes.pending.consumer.is_some() {
+        cx.panes.pending.consumer = None;
+        cx.panes.pending.after.clear();
+        cx.list(Pane::Pending).selected = 0;
+        return vec![];
+    }
     if cx.list(Pane::Pending).filter.is_empty() {
         return vec![Effect::Open(Pane::Streams)];
     }

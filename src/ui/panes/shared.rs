@@ -154,9 +154,12 @@ pub fn behind_cell(cx: &Cx, g: &crate::model::GroupInfo) -> (String, ratatui::st
 
 /// When the lag reaches 0: `clear`, `~1m 20s`, `growing`, `not draining`.
 pub fn eta_cell(g: &crate::model::GroupInfo) -> String {
+    use crate::model::health::Status;
     let h = &g.health;
     match (h.eta_s, h.lag_change_per_s) {
         (Some(e), _) if e <= 0.0 => "clear".into(),
+        // The lag rose over the window but touched 0 in it: keeping up.
+        (None, Some(n)) if n > 0.0 && h.status == Some(Status::Ok) => "keeping up".into(),
         (Some(e), _) => format!("~{}", crate::format::age((e * 1000.0) as u64)),
         (None, Some(n)) if n > 0.0 => format!("growing {}", crate::model::health::signed_rate(n)),
         (None, Some(_)) => "not draining".into(),
