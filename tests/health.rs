@@ -449,3 +449,44 @@ fn check_is_critical_for_a_stopped_group_and_snapshot_carries_the_figures() {
     );
     assert_eq!(v["round_trips"], 1);
 }
+
+fn client_names(srv: &Server) -> Vec<String> {
+    let list = match srv.run(&["CLIENT", "LIST"]) {
+        redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+        redis::Value::VerbatimString { text, .. } => text,
+        other => format!("{other:?}"),
+    };
+    list.lines()
+        .filter_map(|l| l.split(' ').find_map(|f| f.strip_prefix("name=")))
+        .map(str::to_string)
+        .collect()
+}
+
+/// redeye's connections take the name `redeye:<profile>` (spaces made
+/// `-`), so CLIENT LIST and the slowlog say whose they are; a user the ACL
+/// does not allow CLIENT connects all the same, unnamed, and the poll says
+/// so (`nodes[].client_name` absent).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_are_named_for_the_profile_and_a_refused_name_is_skipped() {
+    let srv = Server::builder().acl_users().password().start();
+    let mut p = profile(&srv, &[]);
+    p.name = "prod eu".into();
+    p.password = Some(redeye::secret::Secret::new(common::ADMIN_PASSWORD));
+    let dep = redeye::connect::connect(&p).await.unwrap();
+    assert!(
+        client_names(&srv).iter().any(|n| n == "redeye:prod-eu"),
+        "{:?}",
+        client_names(&srv)
+    );
+    let snap = redeye::collect::poll(&p, &dep).await.unwrap();
+    assert_eq!(snap.nodes[0].client_name.as_deref(), Some("redeye:prod-eu"));
+    drop(dep);
+
+    let mut ro = profile(&srv, &[]);
+    ro.username = Some("readonly_user".into());
+    ro.password = Some(redeye::secret::Secret::new(common::READONLY_PASSWORD));
+    let dep = redeye::connect::connect(&ro).await.expect("connects unnamed");
+    let snap = redeye::collect::poll(&ro, &dep).await.unwrap();
+    assert_eq!(snap.nodes[0].client_name, None);
+    assert!(!client_names(&srv).iter().any(|n| n == "redeye:t"));
+}

@@ -507,3 +507,55 @@ async fn replay_json_into_a_reader_that_goes_away_ends_quietly() {
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// The consumer-health figures are part of what is recorded: a replayed
+/// frame has the time behind, rates and status the dashboard had, and
+/// `replay --json` prints them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_health_figures_survive_a_recording_and_a_replay() {
+    let srv = Server::plain();
+    for _ in 0..30 {
+        srv.run(&["XADD", "orders", "*", "n", "1"]);
+    }
+    srv.run(&["XGROUP", "CREATE", "orders", "billing", "0"]);
+    srv.run(&[
+        "XREADGROUP", "GROUP", "billing", "c1", "COUNT", "10", "STREAMS", "orders", ">",
+    ]);
+    let home = Home::new();
+    let dir = home.dir.path().join("rec");
+    let p = common::local_profile(
+        &srv.addr(),
+        Duration::from_millis(200),
+        &[("orders", &["billing"])],
+    );
+    let seen = record_for(p, 2, &dir, false, Needs::default()).await;
+    let last = seen.last().unwrap();
+    let g = |s: &redeye::model::Snapshot| {
+        s.streams[0]
+            .groups
+            .iter()
+            .find(|g| g.name == "billing")
+            .cloned()
+            .unwrap()
+    };
+    let live = g(last);
+    assert!(live.behind_ms.is_some_and(|b| b > 0), "{live:?}");
+    assert!(live.health.status.is_some() && live.health.window_s.is_some(), "{live:?}");
+    let rec = Recording::open(&dir).unwrap();
+    let frame = rec.frame(rec.len() - 1).unwrap();
+    let replayed = g(&frame.snapshot);
+    assert_eq!(replayed.behind_ms, live.behind_ms);
+    assert_eq!(replayed.first_undelivered_id, live.first_undelivered_id);
+    assert_eq!(replayed.health, live.health);
+    let o = home
+        .redeye()
+        .args(["replay", dir.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let (text, err) = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let line: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    let j = &line["streams"][0]["groups"][0];
+    assert_eq!(j["behind_ms"].as_u64(), live.behind_ms, "{j}");
+    assert!(j["status"].is_string(), "{j}");
+}
