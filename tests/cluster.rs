@@ -929,3 +929,56 @@ async fn a_primary_that_does_not_answer_costs_only_its_part_of_the_poll() {
     // The layout is read again on the next poll.
     assert!(!dep.is_current());
 }
+
+/// The health oracle on a cluster: a stream on a primary that is not the
+/// seed has its time behind read on its own node, against that node's
+/// clock: `behind_ms` is the node's TIME less the millisecond part of the
+/// first undelivered entry's id (between TIME before and after the run).
+#[test]
+fn behind_is_exact_for_a_stream_on_a_non_seed_primary() {
+    let set = ClusterSet::start(Spot::host(), &cluster_ports(6));
+    let seed = set.ports[0];
+    let name = ["orders", "payments", "emails", "audit", "jobs", "mail"]
+        .into_iter()
+        .find(|n| set.owner(n) != seed)
+        .expect("a key another primary owns");
+    let owner = set.owner(name);
+    set.cli(&["XADD", name, "*", "n", "1"]);
+    set.cli(&["XGROUP", "CREATE", name, "billing", "0"]);
+    set.cli(&[
+        "XREADGROUP",
+        "GROUP",
+        "billing",
+        "c1",
+        "COUNT",
+        "1",
+        "STREAMS",
+        name,
+        ">",
+    ]);
+    std::thread::sleep(Duration::from_millis(50));
+    let first = set.cli(&["XADD", name, "*", "n", "2"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let home = Home::new();
+    let cfg = home.config(&format!(
+        "profiles:\n  c:\n    redis:\n      cluster:\n        enabled: true\n        addresses: [\"127.0.0.1:{seed}\"]\n      streams:\n        \"{name}\": \"{name}\"\n        consumer_groups:\n          billing: {{stream: \"{name}\"}}\n"
+    ));
+    let time = || {
+        let t = Spot::host().cli(owner, &["TIME"]);
+        let mut w = t.split_whitespace().map(|x| x.parse::<u64>().unwrap());
+        w.next().unwrap() * 1000 + w.next().unwrap() / 1000
+    };
+    let before = time();
+    let v = snapshot(&home, &cfg);
+    let after = time();
+    let g = &v["streams"][0]["groups"][0];
+    assert_eq!(g["first_undelivered_id"], first.as_str(), "{g}");
+    let ms: u64 = first.split('-').next().unwrap().parse().unwrap();
+    let behind = g["behind_ms"].as_u64().unwrap();
+    assert!(
+        (before - ms..=after - ms).contains(&behind),
+        "behind {behind} ms, oracle {}..={} ms",
+        before - ms,
+        after - ms
+    );
+}

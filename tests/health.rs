@@ -485,7 +485,9 @@ async fn connections_are_named_for_the_profile_and_a_refused_name_is_skipped() {
     let mut ro = profile(&srv, &[]);
     ro.username = Some("readonly_user".into());
     ro.password = Some(redeye::secret::Secret::new(common::READONLY_PASSWORD));
-    let dep = redeye::connect::connect(&ro).await.expect("connects unnamed");
+    let dep = redeye::connect::connect(&ro)
+        .await
+        .expect("connects unnamed");
     let snap = redeye::collect::poll(&ro, &dep).await.unwrap();
     assert_eq!(snap.nodes[0].client_name, None);
     assert!(!client_names(&srv).iter().any(|n| n == "redeye:t"));

@@ -519,7 +519,15 @@ async fn the_health_figures_survive_a_recording_and_a_replay() {
     }
     srv.run(&["XGROUP", "CREATE", "orders", "billing", "0"]);
     srv.run(&[
-        "XREADGROUP", "GROUP", "billing", "c1", "COUNT", "10", "STREAMS", "orders", ">",
+        "XREADGROUP",
+        "GROUP",
+        "billing",
+        "c1",
+        "COUNT",
+        "10",
+        "STREAMS",
+        "orders",
+        ">",
     ]);
     let home = Home::new();
     let dir = home.dir.path().join("rec");
@@ -540,7 +548,10 @@ async fn the_health_figures_survive_a_recording_and_a_replay() {
     };
     let live = g(last);
     assert!(live.behind_ms.is_some_and(|b| b > 0), "{live:?}");
-    assert!(live.health.status.is_some() && live.health.window_s.is_some(), "{live:?}");
+    assert!(
+        live.health.status.is_some() && live.health.window_s.is_some(),
+        "{live:?}"
+    );
     let rec = Recording::open(&dir).unwrap();
     let frame = rec.frame(rec.len() - 1).unwrap();
     let replayed = g(&frame.snapshot);
