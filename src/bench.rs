@@ -618,6 +618,15 @@ async fn work(c: &Node, streams: &[StreamSpec], w: Workload, p: usize) -> Result
 /// Commands the workload and the measurement send, left out of the poll's cost.
 const NOT_THE_POLL: &[&str] = &["xadd", "xreadgroup", "xack", "config|resetstat"];
 
+/// The server's network counters so far: (bytes in, bytes out).
+async fn net_bytes(c: &Node) -> Result<(f64, f64)> {
+    let text = crate::resp::text(&q(c, &["INFO", "stats"]).await?).unwrap_or_default();
+    Ok((
+        info_field(&text, "total_net_input_bytes"),
+        info_field(&text, "total_net_output_bytes"),
+    ))
+}
+
 /// The main thread's CPU time so far, in µs.
 async fn main_thread_cpu_us(c: &Node) -> Result<f64> {
     let text = crate::resp::text(&q(c, &["INFO", "cpu"]).await?).unwrap_or_default();
@@ -639,6 +648,10 @@ pub struct CostRow {
     /// the same workload run alone over the same time.
     pub main_thread_cpu_us_per_poll: f64,
     pub client_ms_per_poll: f64,
+    /// The server's network counters per poll (total_net_input_bytes /
+    /// total_net_output_bytes), less the same workload run alone.
+    pub bytes_in_per_poll: f64,
+    pub bytes_out_per_poll: f64,
     /// This machine's speed, for comparing runs: the server's µs per call
     /// of the cheap reads every stream costs every poll.
     pub xinfo_groups_us_per_call: f64,
@@ -690,6 +703,8 @@ async fn measure_poller(
     poller.poll(&dep).await?;
     let cpu0 = main_thread_cpu_us(admin).await?;
     q(admin, &["CONFIG", "RESETSTAT"]).await?;
+    // After the reset: it zeroes the network counters too.
+    let net0 = net_bytes(admin).await?;
     let mut round_trips = 0u64;
     let mut client = std::time::Duration::ZERO;
     let started = Instant::now();
@@ -703,8 +718,10 @@ async fn measure_poller(
     let took = started.elapsed();
     let stats = crate::resp::text(&q(admin, &["INFO", "commandstats"]).await?).unwrap_or_default();
     let cpu1 = main_thread_cpu_us(admin).await?;
+    let net1 = net_bytes(admin).await?;
     // The baseline: the same workload alone, paced over the same time.
     let pause = took / polls.max(1);
+    let bnet0 = net_bytes(admin).await?;
     let b0 = main_thread_cpu_us(admin).await?;
     for p in 0..polls as usize {
         let t = Instant::now();
@@ -712,6 +729,7 @@ async fn measure_poller(
         tokio::time::sleep(pause.saturating_sub(t.elapsed())).await;
     }
     let b1 = main_thread_cpu_us(admin).await?;
+    let bnet1 = net_bytes(admin).await?;
     let (usec, calls) = commandstats(&stats, |name| !NOT_THE_POLL.contains(&name));
     if std::env::var_os("REDEYE_BENCH_STATS").is_some() {
         eprintln!("{label}:\n{stats}");
@@ -727,6 +745,8 @@ async fn measure_poller(
         target_us_per_poll: target,
         main_thread_cpu_us_per_poll: ((cpu1 - cpu0) - (b1 - b0)).max(0.0) / n,
         client_ms_per_poll: client.as_secs_f64() * 1000.0 / n,
+        bytes_in_per_poll: ((net1.0 - net0.0) - (bnet1.0 - bnet0.0)).max(0.0) / n,
+        bytes_out_per_poll: ((net1.1 - net0.1) - (bnet1.1 - bnet0.1)).max(0.0) / n,
         xinfo_groups_us_per_call: stat(&stats, "xinfo|groups", "usec_per_call"),
         xlen_us_per_call: stat(&stats, "xlen", "usec_per_call"),
     })
@@ -805,7 +825,7 @@ async fn poll_cost(args: &BenchArgs) -> Result<()> {
         return Ok(());
     }
     println!(
-        "{:<46} {:>7} {:>9} {:>10} {:>8} {:>13} {:>10} {:>14}",
+        "{:<50} {:>7} {:>9} {:>10} {:>8} {:>13} {:>10} {:>17} {:>14}",
         "scenario",
         "rt/poll",
         "cmds/poll",
@@ -813,11 +833,12 @@ async fn poll_cost(args: &BenchArgs) -> Result<()> {
         "target",
         "main CPU µs",
         "client ms",
+        "bytes in/out",
         "µs/call GR/LEN"
     );
     for r in &rows {
         println!(
-            "{:<46} {:>7.2} {:>9.1} {:>10.1} {:>8} {:>13.1} {:>10.2} {:>8.2}/{:.2}",
+            "{:<50} {:>7.2} {:>9.1} {:>10.1} {:>8} {:>13.1} {:>10.2} {:>8.0}/{:<8.0} {:>8.2}/{:.2}",
             r.scenario,
             r.round_trips_per_poll,
             r.commands_per_poll,
@@ -826,6 +847,8 @@ async fn poll_cost(args: &BenchArgs) -> Result<()> {
                 .map_or("stated".to_string(), |t| format!("≤{t:.0}")),
             r.main_thread_cpu_us_per_poll,
             r.client_ms_per_poll,
+            r.bytes_in_per_poll,
+            r.bytes_out_per_poll,
             r.xinfo_groups_us_per_call,
             r.xlen_us_per_call
         );

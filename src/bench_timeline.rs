@@ -1,7 +1,8 @@
 //! `redeye bench --timeline`: the incident timeline's budgets, measured.
 //!
 //! - Memory: the dashboard's state (history at every resolution, alerts,
-//!   the alert log) after the equivalent of 24 hours, fed synthetically:
+//!   the alert log, the collector's health tracker) after the equivalent of
+//!   24 hours, fed synthetically:
 //!   one snapshot every 10 s for 24 h (fills the 10 s and 1 min tiers),
 //!   then one a second for the last 10 minutes (the 1 s tier). RSS of this
 //!   process from /proc/self/status, before and after.
@@ -52,6 +53,8 @@ fn memory(streams: usize) -> (u64, u64, u64) {
         crate::ui::theme::Theme::monochrome(),
         Duration::from_secs(1),
     );
+    // The collector's health tracker lives in the same process.
+    let mut tracker = crate::collect::health::Tracker::new(Duration::from_secs(60));
     let start = 1_795_000_000_000u64;
     let base = synthetic(streams, start, 0);
     let mut push = |at: u64, i: u64| {
@@ -64,6 +67,7 @@ fn memory(streams: usize) -> (u64, u64, u64) {
             st.length += i % (k as u64 + 7);
             st.entries_added = st.entries_added.map(|e| e + i * 3);
         }
+        tracker.observe(&mut s, Duration::from_secs(60));
         app.on_snapshot(Arc::new(s));
     };
     let day = 86_400_000u64;
@@ -82,6 +86,7 @@ fn memory(streams: usize) -> (u64, u64, u64) {
     let after = rss_kib();
     let buckets: usize = app.history.ops.buckets();
     drop(app);
+    drop(tracker);
     (before, after, buckets as u64)
 }
 

@@ -496,6 +496,51 @@ pub async fn run(profile: crate::error::Result<crate::config::Profile>, a: &Chec
 mod tests {
     use super::*;
 
+    /// Each consumer-health status gives its exit code: stalled, stopped and
+    /// stuck are CRITICAL (2), falling behind WARNING (1), the rest OK (0);
+    /// the line names the group, the status and its reason.
+    #[test]
+    fn each_status_has_its_exit_code() {
+        use crate::model::health::Status as H;
+        let args = <CheckArgs as clap::FromArgMatches>::from_arg_matches(
+            &<CheckArgs as clap::Args>::augment_args(clap::Command::new("check"))
+                .get_matches_from(["check"]),
+        )
+        .unwrap();
+        let t = Thresholds::defaults(Duration::from_secs(60));
+        for (status, code) in [
+            (H::Ok, 0),
+            (H::Idle, 0),
+            (H::CatchingUp, 0),
+            (H::Unknown, 0),
+            (H::FallingBehind, 1),
+            (H::Stalled, 2),
+            (H::Stopped, 2),
+            (H::Stuck, 2),
+        ] {
+            let mut snap = crate::ui::sample::snapshot(0, 0);
+            snap.memory = None;
+            snap.streams.truncate(1);
+            snap.streams[0].dlq = None;
+            let g = &mut snap.streams[0].groups[0];
+            (g.lag, g.pending, g.oldest_pending_age_ms, g.behind_ms) =
+                (Some(1), 0, None, Some(1_000));
+            g.health.status = Some(status);
+            g.health.status_reason = Some("the rule".into());
+            let (st, line) = report(&findings(&snap, &t, &args), &[]);
+            assert_eq!(st.code(), code, "{status:?}: {line}");
+            if code > 0 {
+                assert!(
+                    line.contains(&format!(
+                        "webhook_events/webhook_workers status {} (the rule)",
+                        status.word()
+                    )),
+                    "{line}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn perfdata_and_null_lag() {
         let mut f = Finding::judge(

@@ -293,8 +293,26 @@ impl Poller {
         // consumers' idle times) every half window, the stalest first, a
         // few per poll so the reads spread over the interval.
         let half_window = self.health.window / 2;
-        let watched = self.health.watched();
-        let due: std::collections::HashMap<(Name, Name), Option<Instant>> = self
+        let watched: std::collections::HashSet<(Name, Name)> =
+            self.health.watched().into_iter().collect();
+        let age = |k: &(Name, Name)| self.consumers.get(k).map(|(_, at)| *at);
+        // The watched groups (work undelivered or held): every half window,
+        // spread over its polls, the stalest first.
+        let mut due: Vec<((Name, Name), Option<Instant>)> = watched
+            .iter()
+            .filter(|k| !groups.contains(k))
+            .map(|k| (k.clone(), age(k)))
+            .filter(|(_, at)| {
+                at.is_none_or(|t| t.elapsed() >= half_window.min(self.limits.consumers_every))
+            })
+            .collect();
+        due.sort_by_key(|(_, at)| *at);
+        let polls = (half_window.as_millis() / self.interval.as_millis().max(1)).max(1) as usize;
+        let per_poll = watched.len().div_ceil(polls).max(1);
+        let mut stale: Vec<(Name, Name)> = due.into_iter().take(per_poll).map(|(k, _)| k).collect();
+        // And one configured group a poll whose summary is older than
+        // `consumers_every` (the Streams pane's active count).
+        let configured = self
             .profile
             .streams
             .streams
@@ -304,20 +322,15 @@ impl Poller {
                     .iter()
                     .map(move |g| (s.name.clone(), g.name.clone()))
             })
-            .map(|k| (k, self.limits.consumers_every))
-            .chain(watched.into_iter().map(|k| (k, half_window)))
-            .filter(|(k, _)| !groups.contains(k))
-            .filter_map(|(k, every)| {
-                let at = self.consumers.get(&k).map(|(_, at)| *at);
-                at.is_none_or(|t| t.elapsed() >= every.min(self.limits.consumers_every))
-                    .then_some((k, at))
+            .filter(|k| !groups.contains(k) && !watched.contains(k))
+            .map(|k| {
+                let at = age(&k);
+                (k, at)
             })
-            .collect();
-        let mut due: Vec<_> = due.into_iter().collect();
-        due.sort_by_key(|(_, at)| *at);
-        let polls = (half_window.as_millis() / self.interval.as_millis().max(1)).max(1) as usize;
-        let per_poll = (self.consumers.len().max(due.len()) / polls).max(1);
-        let stale = due.into_iter().take(per_poll).map(|(k, _)| k);
+            .filter(|(_, at)| at.is_none_or(|t| t.elapsed() >= self.limits.consumers_every))
+            .min_by_key(|(_, at)| *at)
+            .map(|(k, _)| k);
+        stale.extend(configured);
         groups.extend(stale);
         let consumers = if groups.is_empty() {
             ConsumerScope::None
