@@ -829,7 +829,7 @@ fn the_streams_pane_shows_status_behind_rates_and_eta() {
     key(&mut a, KeyCode::Char('i'));
     let screen = render(&a, 160, 40);
     assert!(
-        screen.contains("status: FALLING BEHIND — lag grew +40/s"),
+        screen.contains("status: FALLING BEHIND — lag grew over 1m, now +40/s"),
         "{screen}"
     );
     assert!(screen.contains("against the server's clock"), "{screen}");

@@ -71,7 +71,8 @@ pub struct Health {
     pub consumed_per_s: Option<f64>,
     /// Entries acknowledged per second (Δ entries-read − Δ pending).
     pub acked_per_s: Option<f64>,
-    /// Change of the lag per second (positive: falling behind).
+    /// Change of the lag per second over the newer half of the window
+    /// (positive: falling behind): the current direction.
     pub lag_change_per_s: Option<f64>,
     /// Seconds until the lag reaches 0 at the current rates (0 when it is
     /// 0; null when it is not shrinking).
@@ -140,9 +141,26 @@ pub fn judge(obs: &[Obs], f: &Facts) -> Health {
     h.consumed_per_s = read_delta.map(|d| per_s(d.max(0.0), span_s));
     let pending_delta = last.pending as f64 - first.pending as f64;
     h.acked_per_s = read_delta.map(|d| per_s((d - pending_delta).max(0.0), span_s));
-    h.lag_change_per_s = delta(first.lag, last.lag)
-        .map(|d| per_s(d, span_s))
-        .or_else(|| Some(h.produced_per_s? - h.consumed_per_s?));
+    // Which way it is heading now: the lag's change over the newer half of
+    // the window (from the last observation at or before its middle), so a
+    // lag that rose and is now falling is catching up, and the ETA is at
+    // the current rate.
+    let middle = last.at_ms.saturating_sub(span_ms / 2);
+    let from = obs
+        .iter()
+        .rev()
+        .find(|o| o.at_ms <= middle && o.at_ms < last.at_ms)
+        .unwrap_or(first);
+    let recent_s = last.at_ms.saturating_sub(from.at_ms).max(1) as f64 / 1000.0;
+    h.lag_change_per_s = delta(from.lag, last.lag)
+        .map(|d| per_s(d, recent_s))
+        .or_else(|| {
+            Some(
+                per_s(delta(from.added, last.added)?, recent_s)
+                    - per_s(delta(from.read, last.read)?, recent_s),
+            )
+        });
+    let grew = delta(first.lag, last.lag).is_some_and(|d| d > 0.0);
     let net = h.lag_change_per_s;
     h.eta_s = match (last.lag, net) {
         (Some(0), _) => Some(0.0),
@@ -236,20 +254,20 @@ pub fn judge(obs: &[Obs], f: &Facts) -> Health {
                     Status::Unknown,
                     format!("consuming, but the lag is unknown: {reason}"),
                 ),
-                (Some(n), _) if n > 0.0 && min_lag != Some(0) => (
+                (Some(n), _) if n > 0.0 && grew && min_lag != Some(0) => (
                     Status::FallingBehind,
                     format!(
-                        "lag grew {} over {}",
-                        signed_rate(n),
-                        crate::format::age(span_ms)
+                        "lag grew over {}, now {}",
+                        crate::format::age(span_ms),
+                        signed_rate(n)
                     ),
                 ),
                 (Some(n), _) if n < 0.0 => (
                     Status::CatchingUp,
                     format!(
-                        "lag shrinking {} over {}",
+                        "lag shrinking {} (over the last {})",
                         signed_rate(n),
-                        crate::format::age(span_ms)
+                        crate::format::age((recent_s * 1000.0) as u64)
                     ),
                 ),
                 _ => (Status::Ok, "consuming as fast as entries arrive".into()),
@@ -407,6 +425,29 @@ mod tests {
             judge(&w, &facts(true, Some((&a, 0)))).status,
             Some(Status::Ok)
         );
+    }
+
+    /// A lag that rose and is now falling is catching up, its ETA at the
+    /// current rate.
+    #[test]
+    fn a_lag_that_rose_and_now_falls_is_catching_up() {
+        let a = active();
+        let w: Vec<Obs> = (0..=60)
+            .map(|t| {
+                let lag = if t <= 20 { 10 * t } else { 200 - 4 * (t - 20) };
+                Obs {
+                    lag: Some(lag),
+                    read: Some(1_000 + 10 * t),
+                    added: Some(1_000 + 10 * t + lag),
+                    ..obs(t, 0, 0, 0)
+                }
+            })
+            .collect();
+        let h = judge(&w, &facts(true, Some((&a, 0))));
+        assert_eq!(h.status, Some(Status::CatchingUp), "{h:?}");
+        assert_eq!(h.lag_change_per_s, Some(-4.0));
+        // 40 left at 4/s.
+        assert_eq!(h.eta_s, Some(10.0));
     }
 
     #[test]

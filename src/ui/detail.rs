@@ -271,7 +271,7 @@ fn health_lines(lines: &mut Vec<String>, g: &crate::model::GroupInfo, lag_series
     let r = |v: Option<f64>| v.map_or("?".into(), |v| format!("{}/s", crate::format::rate(v)));
     if let Some(w) = h.window_s {
         lines.push(format!(
-            "over the last {}: in {} · out {} · acked {} · lag {}",
+            "over the last {}: in {} · out {} · acked {} · lag now {} (its newer half)",
             age((w * 1000.0) as u64),
             r(h.produced_per_s),
             r(h.consumed_per_s),

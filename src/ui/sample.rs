@@ -59,8 +59,18 @@ fn sample_health(lag: Option<u64>) -> crate::model::health::Health {
     use crate::model::health::{Health, Status};
     let (produced, consumed, status, reason) = match lag {
         Some(0) => (12.0, 12.0, Status::Ok, "nothing undelivered"),
-        Some(l) if l > 1_000 => (50.0, 10.0, Status::FallingBehind, "lag grew +40/s over 1m"),
-        Some(_) => (8.0, 20.0, Status::CatchingUp, "lag shrinking -12/s over 1m"),
+        Some(l) if l > 1_000 => (
+            50.0,
+            10.0,
+            Status::FallingBehind,
+            "lag grew over 1m, now +40/s",
+        ),
+        Some(_) => (
+            8.0,
+            20.0,
+            Status::CatchingUp,
+            "lag shrinking -12/s (over the last 30s)",
+        ),
         None => (
             5.0,
             5.0,
