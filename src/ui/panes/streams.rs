@@ -44,11 +44,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
         ("STATUS", Constraint::Length(14), true),
         ("BEHIND", Constraint::Length(9), true),
         ("LAG", Constraint::Length(9), true),
-        ("LAG TREND", Constraint::Length(12), wide),
+        ("LAG TREND", Constraint::Length(10), wide),
         ("PENDING", Constraint::Length(9), true),
         ("IN/S", Constraint::Length(7), wide),
         ("OUT/S", Constraint::Length(7), wide),
-        ("ETA", Constraint::Length(16), wide),
+        ("ETA", Constraint::Length(13), wide),
         ("CONSUMERS", Constraint::Length(18), full),
         ("OLDEST PEND", Constraint::Length(11), full),
     ];
@@ -84,7 +84,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
             };
             let pending = g.map(|g| g.pending).unwrap_or(0);
             let trend = live
-                .map(|g| crate::format::spark(&app.history.group_lag(&s.name, &g.name), 12))
+                .map(|g| crate::format::spark(&app.history.group_lag(&s.name, &g.name), 10))
                 .unwrap_or_default();
             let added = app.history.rates.added_per_s.get(&s.name).copied();
             let oldest = g.and_then(|g| g.oldest_pending_age_ms);
