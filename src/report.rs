@@ -344,6 +344,35 @@ fn group_line(g: &GroupInfo) -> String {
     if let Some(r) = &g.lag_unavailable_reason {
         let _ = write!(line, "\n      lag n/a: {r}");
     }
+    // Where it is going (consumer health).
+    let behind = match (g.behind_ms, &g.behind_reason) {
+        (Some(0), _) => "0".to_string(),
+        (Some(ms), None) => age(ms),
+        (Some(ms), Some(_)) => format!("at most {}", age(ms)),
+        (None, _) => "n/a".into(),
+    };
+    let h = &g.health;
+    let rate = |v: Option<f64>| v.map_or("?".into(), crate::format::rate);
+    let _ = write!(
+        line,
+        "\n      {} · behind {behind}",
+        h.status.map_or("status n/a", |s| s.word())
+    );
+    if h.window_s.is_some() {
+        let _ = write!(
+            line,
+            " · in {}/s · out {}/s · {}",
+            rate(h.produced_per_s),
+            rate(h.consumed_per_s),
+            crate::model::health::eta_text(h, g.lag)
+        );
+    }
+    if let Some(r) = &h.status_reason {
+        let _ = write!(line, " — {}", clean(r));
+    }
+    if let (None, Some(r)) = (g.behind_ms, &g.behind_reason) {
+        let _ = write!(line, "\n      behind n/a: {}", clean(r));
+    }
     line
 }
 

@@ -366,12 +366,20 @@ impl Hysteresis {
     pub fn apply(&mut self, alerts: Vec<Alert>) -> Vec<Alert> {
         let warming = self.polls < Self::HOLD;
         self.polls = self.polls.saturating_add(1);
+        // This poll's alerts by kind (the worse level of a kind), in the
+        // order they came: the output keeps it, so the screen does not
+        // shuffle alerts of one level from poll to poll.
+        let mut order: Vec<u64> = Vec::new();
         let mut now: std::collections::HashMap<u64, Alert> = std::collections::HashMap::new();
         for a in alerts {
             let k = kind(&a);
             match now.get(&k) {
                 Some(b) if b.level >= a.level => {}
-                _ => {
+                Some(_) => {
+                    now.insert(k, a);
+                }
+                None => {
+                    order.push(k);
                     now.insert(k, a);
                 }
             }
@@ -405,20 +413,28 @@ impl Hysteresis {
         }
         self.state
             .retain(|_, h| h.shown.is_some() || h.run.is_some());
-        let mut out: Vec<Alert> = self
+        // Shown: this poll's in their order, then those held though gone
+        // this poll (by subject and text); critical first, stably.
+        let mut gone: Vec<&Held> = self
             .state
-            .values()
+            .iter()
+            .filter(|(k, _)| !now.contains_key(k))
+            .map(|(_, h)| h)
+            .collect();
+        gone.sort_by(|a, b| {
+            (&a.alert.subject, &a.alert.text).cmp(&(&b.alert.subject, &b.alert.text))
+        });
+        let mut out: Vec<Alert> = order
+            .iter()
+            .filter_map(|k| self.state.get(k))
+            .chain(gone)
             .filter_map(|h| {
                 let mut a = h.alert.clone();
                 a.level = h.shown?;
                 Some(a)
             })
             .collect();
-        out.sort_by(|a, b| {
-            b.level
-                .cmp(&a.level)
-                .then_with(|| a.subject.cmp(&b.subject))
-        });
+        out.sort_by_key(|a| std::cmp::Reverse(a.level));
         out
     }
 }
