@@ -185,7 +185,7 @@ impl Memory {
         reads: &[StreamRead],
         bodies: &BTreeMap<Name, u64>,
     ) {
-        let now = snap.taken_at_ms;
+        let now = snap.server_now();
         for (i, s) in snap.streams.iter_mut().enumerate() {
             let how = reads.get(i).copied().unwrap_or_default();
             if !s.exists {

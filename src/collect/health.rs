@@ -414,6 +414,28 @@ mod tests {
         assert!((58_000..=62_000).contains(&span), "{span}");
     }
 
+    /// Producers that set their own ids (`5-1`): the time behind cannot be
+    /// known, and the reason says so; a real id gives its age.
+    #[test]
+    fn ids_that_are_not_times_give_no_time_behind() {
+        let mut g = GroupInfo {
+            first_undelivered_id: Some("5-1".into()),
+            ..Default::default()
+        };
+        let now = 1_796_000_000_000;
+        set_behind(&mut g, now);
+        assert_eq!(g.behind_ms, None);
+        assert!(
+            g.behind_reason
+                .as_deref()
+                .unwrap()
+                .contains("producers set their own ids")
+        );
+        g.first_undelivered_id = Some(format!("{}-0", now - 1500));
+        set_behind(&mut g, now);
+        assert_eq!((g.behind_ms, g.behind_reason), (Some(1500), None));
+    }
+
     #[test]
     fn an_entry_the_head_passed_or_a_deletion_reached_is_gone() {
         let s = StreamView {

@@ -50,6 +50,15 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
             };
             let s = &mut out.snapshot.streams[i];
             s.exists = true;
+            // Ages against the server's clock (INFO, read first in this
+            // pipeline), the client's when INFO was refused.
+            let now = out
+                .snapshot
+                .server
+                .as_ref()
+                .and_then(|x| x.time_ms)
+                .unwrap_or(now);
+            let s = &mut out.snapshot.streams[i];
             let mut found = streams::groups(&v, s, now);
             for g in &mut found {
                 g.configured = spec.groups.iter().any(|c| c.name == g.name);
@@ -105,9 +114,15 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
                             Err(e) if is_missing(&e) => return Ok(()),
                             r => r?,
                         };
+                        let server_now = out
+                            .snapshot
+                            .server
+                            .as_ref()
+                            .and_then(|x| x.time_ms)
+                            .unwrap_or(now);
                         let s = &mut out.snapshot.streams[i];
                         if let Some(grp) = s.groups.iter_mut().find(|x| x.name == group) {
-                            streams::apply_pending_summary(grp, &v, now);
+                            streams::apply_pending_summary(grp, &v, server_now);
                         }
                         Ok(())
                     },
