@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Home, Server, calls, code_out, local_profile, out};
+use common::{Home, Server, calls, code_out, local_profile, net_out, out};
 use std::time::Duration;
 
 fn run(home: &Home, srv: &Server, args: &[&str]) -> (i32, String, String) {
@@ -656,20 +656,6 @@ async fn a_stalled_link_a_cut_one_and_a_truncated_reply_are_all_recovered_from()
             }
         }
     }
-}
-
-fn net_out(srv: &Server) -> u64 {
-    let info = match srv.run(&["INFO", "stats"]) {
-        redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
-        redis::Value::VerbatimString { text, .. } => text,
-        other => format!("{other:?}"),
-    };
-    info.lines()
-        .find_map(|l| l.strip_prefix("total_net_output_bytes:"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
 }
 
 #[test]

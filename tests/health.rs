@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::Server;
+use common::{Server, net_out};
 use redeye::collect::collector::{Limits, Poller};
 use redeye::model::health::Status;
 use redeye::model::{GroupInfo, Snapshot};
@@ -375,20 +375,6 @@ async fn behind_is_the_first_undelivered_entrys_age_and_its_body_stays_home() {
         assert!(sent < 256 * 1024, "the poll sent {sent} bytes");
         tokio::time::sleep(REFRESH).await;
     }
-}
-
-fn net_out(srv: &Server) -> u64 {
-    let info = match srv.run(&["INFO", "stats"]) {
-        redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
-        redis::Value::VerbatimString { text, .. } => text,
-        other => format!("{other:?}"),
-    };
-    info.lines()
-        .find_map(|l| l.strip_prefix("total_net_output_bytes:"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
 }
 
 /// `check` judges the status: a stopped group is CRITICAL (exit 2) and

@@ -581,12 +581,7 @@ async fn poll_node(
 ) -> Result<PollOutcome> {
     let now = crate::time::now_ms();
     let snap = base_snapshot(profile, conn, req, now);
-    let cx = read::Ctx {
-        profile,
-        req,
-        part,
-        now,
-    };
+    let cx = read::Ctx { profile, req, part };
     let mut plan = plan::Plan::new(conn);
     read::plan_all(&cx, &mut plan);
     let mut out = PollOutcome::new(snap);

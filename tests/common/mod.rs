@@ -415,3 +415,18 @@ pub fn calls(srv: &Server, cmd: &str) -> u64 {
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
 }
+
+/// The server's `total_net_output_bytes` (INFO stats): what it has sent.
+pub fn net_out(srv: &Server) -> u64 {
+    let info = match srv.run(&["INFO", "stats"]) {
+        redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+        redis::Value::VerbatimString { text, .. } => text,
+        other => format!("{other:?}"),
+    };
+    info.lines()
+        .find_map(|l| l.strip_prefix("total_net_output_bytes:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}

@@ -31,7 +31,6 @@ pub(crate) struct Ctx<'a> {
     pub profile: &'a Profile,
     pub req: &'a PollRequest,
     pub part: &'a Part<'a>,
-    pub now: u64,
 }
 
 impl Ctx<'_> {

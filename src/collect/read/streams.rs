@@ -24,7 +24,6 @@ use crate::model::{Name, Section};
 
 pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
     let claim_ms = cx.profile.streams.claim_min_idle.as_millis() as u64;
-    let now = cx.now;
     for (i, spec) in cx.req.streams.iter().enumerate() {
         let name = spec.name.as_bytes();
         if !cx.owns(name) {
@@ -52,12 +51,7 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
             s.exists = true;
             // Ages against the server's clock (INFO, read first in this
             // pipeline), the client's when INFO was refused.
-            let now = out
-                .snapshot
-                .server
-                .as_ref()
-                .and_then(|x| x.time_ms)
-                .unwrap_or(now);
+            let now = out.snapshot.server_now();
             let s = &mut out.snapshot.streams[i];
             let mut found = streams::groups(&v, s, now);
             for g in &mut found {
@@ -114,12 +108,7 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
                             Err(e) if is_missing(&e) => return Ok(()),
                             r => r?,
                         };
-                        let server_now = out
-                            .snapshot
-                            .server
-                            .as_ref()
-                            .and_then(|x| x.time_ms)
-                            .unwrap_or(now);
+                        let server_now = out.snapshot.server_now();
                         let s = &mut out.snapshot.streams[i];
                         if let Some(grp) = s.groups.iter_mut().find(|x| x.name == group) {
                             streams::apply_pending_summary(grp, &v, server_now);
