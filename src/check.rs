@@ -1,7 +1,8 @@
 //! `redeye check`: one poll judged against thresholds, for a monitoring
 //! agent or cron, with the monitoring-plugin convention: exit 0 OK, 1
-//! WARNING, 2 CRITICAL, 3 UNKNOWN (unreachable, not permitted, bad
-//! arguments: never a false OK). Output: one status line naming the worst
+//! WARNING, 2 CRITICAL (also: unreachable, or no answer within
+//! `--timeout`), 3 UNKNOWN (not permitted, bad arguments, nothing to judge
+//! by: never a false OK). Output: one status line naming the worst
 //! finding, `|`, then perfdata (`'label'=value;warn;crit;min`), or `--json`.
 
 use crate::error::Failure;
@@ -42,6 +43,12 @@ pub struct CheckArgs {
     /// one poll, no status.
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = humantime::parse_duration)]
     pub sample: Duration,
+    /// The whole run, from connecting to the last reply, ends within this
+    /// (monitoring agents kill a plugin at their own limit, usually 10 s, and
+    /// lose its reason): no answer in time is CRITICAL. A `--sample` that
+    /// does not fit in half of it is cut to a third of it.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
     /// Print every finding as JSON instead.
     #[arg(long)]
     pub json: bool,
@@ -430,34 +437,61 @@ pub fn report(findings: &[Finding], problems: &[String]) -> (Status, String) {
     (worst, line)
 }
 
-/// Run the check: UNKNOWN (exit 3) for anything that keeps it from judging.
-/// `profile`: the selected profile, or why there is none (UNKNOWN too).
+/// Run the check. A deployment that cannot be reached or does not answer
+/// (within `--timeout`) is CRITICAL (exit 2), as `check_tcp` and
+/// `check_redis` say it, so a total outage never ranks below a partial one;
+/// UNKNOWN (exit 3) is for what redeye cannot judge: a bad profile or
+/// arguments, a login or permission refused, nothing to judge by.
+/// `profile`: the selected profile, or why there is none.
 pub async fn run(profile: crate::error::Result<crate::config::Profile>, a: &CheckArgs) -> i32 {
-    let unknown = |why: &Failure, json: bool| {
+    let say = |status: Status, why: &str, json: bool| {
+        let why = crate::sanitize::text(why);
         if json {
             println!(
                 "{}",
-                serde_json::json!({"status": "UNKNOWN", "code": 3, "summary": why.to_string(), "findings": []})
+                serde_json::json!({"status": status, "code": status.code(), "summary": why, "findings": []})
             );
         } else {
-            println!("UNKNOWN - {why}");
+            println!("{} - {why}", status.word());
         }
-        3
+        status.code()
     };
     let profile = match profile {
         Ok(p) => p,
-        Err(e) => return unknown(&e, a.json),
+        Err(e) => return say(Status::Unknown, &e.to_string(), a.json),
     };
-    let snap = match async {
+    // Two polls must fit in the time allowed.
+    let sample = if a.sample * 2 >= a.timeout {
+        a.timeout / 3
+    } else {
+        a.sample
+    };
+    let polled = tokio::time::timeout(a.timeout, async {
         let dep = crate::connect::connect(&profile).await?;
         let mut req = crate::collect::PollRequest::snapshot(&profile);
         req.advisor = false;
-        crate::collect::sampled(&profile, &dep, &mut req, a.sample).await
-    }
-    .await
-    {
-        Ok(s) => s,
-        Err(e) => return unknown(&e, a.json),
+        crate::collect::sampled(&profile, &dep, &mut req, sample).await
+    })
+    .await;
+    let snap = match polled {
+        Err(_) => {
+            return say(
+                Status::Critical,
+                &format!(
+                    "no answer from {} within --timeout {}: the server is stalled, overloaded or unreachable",
+                    profile.target.describe(),
+                    humantime::format_duration(a.timeout)
+                ),
+                a.json,
+            );
+        }
+        // Refused (login, permission) or misconfigured: redeye cannot judge.
+        Ok(Err(e @ (Failure::Refused(_) | Failure::Config(_)))) => {
+            return say(Status::Unknown, &e.to_string(), a.json);
+        }
+        // Unreachable, or it stopped answering: an outage.
+        Ok(Err(e)) => return say(Status::Critical, &e.to_string(), a.json),
+        Ok(Ok(s)) => s,
     };
     let found = findings(&snap, &profile.alerts, a);
     // A section that could not be read (not permitted, disabled) is unknown.

@@ -10,8 +10,12 @@ use std::fmt;
 pub enum Failure {
     /// Bad configuration or usage: exit code 2.
     Config(String),
-    /// Something failed while running (network, server, auth): exit code 1.
+    /// Something failed while running (network, server): exit code 1.
     Runtime(String),
+    /// The server answered and refused us (the login, a permission the
+    /// connection needs): exit code 1. `check` calls it UNKNOWN (it cannot
+    /// judge), where an unreachable or silent server is CRITICAL.
+    Refused(String),
     /// Exit with this code; what there was to say was printed already
     /// (`redeye check`'s monitoring-plugin codes).
     Status(i32),
@@ -26,17 +30,21 @@ impl Failure {
         Failure::Runtime(msg.into())
     }
 
+    pub fn refused(msg: impl Into<String>) -> Self {
+        Failure::Refused(msg.into())
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             Failure::Config(_) => 2,
-            Failure::Runtime(_) => 1,
+            Failure::Runtime(_) | Failure::Refused(_) => 1,
             Failure::Status(c) => *c,
         }
     }
 
     pub fn message(&self) -> &str {
         match self {
-            Failure::Config(m) | Failure::Runtime(m) => m,
+            Failure::Config(m) | Failure::Runtime(m) | Failure::Refused(m) => m,
             Failure::Status(_) => "",
         }
     }

@@ -115,7 +115,7 @@ fn a_null_lag_is_unknown_with_its_reason_never_ok() {
 }
 
 #[test]
-fn unreachable_not_permitted_and_bad_arguments_are_unknown() {
+fn unreachable_is_critical_not_permitted_and_bad_arguments_are_unknown() {
     let home = Home::new();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -124,8 +124,8 @@ fn unreachable_not_permitted_and_bad_arguments_are_unknown() {
         .port();
     let cfg = config(&home, &format!("127.0.0.1:{port}"), "");
     let (code, o) = check(&home, &cfg, &[]);
-    assert_eq!(code, 3, "{o}");
-    assert!(o.starts_with("UNKNOWN - cannot reach Redis"), "{o}");
+    assert_eq!(code, 2, "an outage ranks above any partial finding: {o}");
+    assert!(o.starts_with("CRITICAL - cannot reach Redis"), "{o}");
 
     let srv = Server::builder()
         .conf("user watcher on >watch-pw ~* +ping +info +config|get +slowlog +client|list +latency +cluster|info")
@@ -146,4 +146,39 @@ fn unreachable_not_permitted_and_bad_arguments_are_unknown() {
     let (code, o) = check(&home, &cfg, &["--max-lag", "lots"]);
     assert_eq!(code, 3, "{o}");
     assert!(o.starts_with("UNKNOWN - bad arguments"), "{o}");
+}
+
+/// A server that accepts and then says nothing (SIGSTOP): `check --timeout
+/// 5s` ends within 5.5 s, CRITICAL, saying it did not answer; the whole run
+/// is bounded, not each step.
+#[test]
+fn a_stalled_server_is_critical_within_the_timeout() {
+    let srv = Server::plain();
+    srv.run(&["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"]);
+    let home = Home::new();
+    let cfg = config(&home, &srv.addr(), "");
+    let pid = srv.pid().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = std::time::Instant::now();
+    let (code, o) = check(&home, &cfg, &["--timeout", "5s", "--sample", "3s"]);
+    let took = started.elapsed();
+    std::process::Command::new("kill")
+        .args(["-CONT", &pid])
+        .status()
+        .unwrap();
+    assert_eq!(code, 2, "{o}");
+    assert!(
+        o.starts_with("CRITICAL - ") && (o.contains("did not answer") || o.contains("no answer")),
+        "{o}"
+    );
+    assert!(
+        took < std::time::Duration::from_millis(5_500),
+        "{took:?}: {o}"
+    );
 }

@@ -771,12 +771,12 @@ where
     .await;
     match made {
         Err(_) => Err(Failure::runtime(format!(
-            "Redis at {endpoint} accepted the connection but did not answer within {}; is it a Redis port{}?",
+            "Redis at {endpoint} accepted the connection but did not answer within {}: stalled, overloaded, or not speaking Redis{}",
             humantime::format_duration(profile.timeouts.read),
             if tls {
                 ""
             } else {
-                ", and does it expect TLS (redis.tls.enabled)"
+                " (or it expects TLS: redis.tls.enabled)"
             }
         ))),
         Ok(Err(e)) => Err(session_error(&e, cx)),
@@ -850,13 +850,13 @@ fn session_error(e: &RedisError, cx: &Cx<'_>) -> Failure {
         } else {
             "no such (enabled) user"
         };
-        return Failure::runtime(format!(
+        return Failure::refused(format!(
             "Redis at {endpoint} rejected the login for user '{user}': {why}; check {}",
             cx.keys
         ));
     }
     if code == "NOAUTH" || text.contains("NOAUTH") {
-        return Failure::runtime(format!(
+        return Failure::refused(format!(
             "Redis at {endpoint} requires a password and the profile gives none; set redis.password (or REDIS_PASSWORD in zero-config mode)"
         ));
     }
@@ -867,7 +867,7 @@ fn session_error(e: &RedisError, cx: &Cx<'_>) -> Failure {
         ));
     }
     if kind == ErrorKind::NoPerm {
-        return Failure::runtime(format!(
+        return Failure::refused(format!(
             "Redis at {endpoint}: user '{user}' may not run the connection setup ({}); grant it +select +client|setinfo",
             crate::sanitize::text(e.detail().unwrap_or(&text))
         ));
