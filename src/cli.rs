@@ -111,8 +111,9 @@ pub enum Command {
     /// The writes: claim, requeue, dead-letter, ack, dlq …, consumers prune.
     #[command(flatten)]
     Write(crate::opscli::WriteCommand),
-    /// Poll once and judge it for a monitoring agent: exit 0 OK, 1 WARNING,
-    /// 2 CRITICAL, 3 UNKNOWN (unreachable, not permitted, bad arguments).
+    /// Poll twice --sample apart and judge it for a monitoring agent: exit 0
+    /// OK, 1 WARNING, 2 CRITICAL (also unreachable, or no answer within
+    /// --timeout), 3 UNKNOWN (not permitted, bad arguments, nothing to judge).
     /// Thresholds default to the profile's alerts; a flag sets the critical one.
     Check(crate::check::CheckArgs),
     /// Print a shell completion script (bash, zsh, fish): commands, flags,
