@@ -18,6 +18,7 @@ pub mod format;
 pub mod model;
 pub mod ops;
 pub mod opscli;
+pub mod private;
 pub mod record;
 pub mod report;
 pub mod resp;

@@ -266,6 +266,14 @@ fn ack_and_dlq_requeue_delete_purge() {
     assert_eq!(code, 0);
     assert!(so.contains("acked 1"));
     assert_eq!(pending(&srv, "s", "g").len(), 3);
+    // The audit log and its directory are the user's only (0600 / 0700).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let log = home.dir.path().join("xdg-data/redeye/audit.log");
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&log), 0o600);
+        assert_eq!(mode(log.parent().unwrap()), 0o700);
+    }
 
     // DLQ as the real system writes it: payload under `event`, metadata beside it.
     // One from 1970 first: it is expired for any TTL.

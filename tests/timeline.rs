@@ -570,3 +570,36 @@ async fn the_health_figures_survive_a_recording_and_a_replay() {
     assert_eq!(j["behind_ms"].as_u64(), live.behind_ms, "{j}");
     assert!(j["status"].is_string(), "{j}");
 }
+
+/// What redeye writes is its user's only: a recording's day file, its
+/// index, its directory and an export are 0600 / 0700 under the usual
+/// umask 022 (they were 0644 / 0755, readable by every user of a shared
+/// bastion).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recordings_and_exports_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    let dir = home.dir.path().join("rec/t");
+    small_recording(&dir, 1).await;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&home.dir.path().join("rec")), 0o700);
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(files.len() >= 2, "a day file and its index: {files:?}");
+    for f in &files {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+    let file = home.dir.path().join("incident.redeye");
+    let o = home
+        .redeye()
+        .args(["record", "export", "--input", dir.to_str().unwrap(), "-o"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o).1);
+    assert_eq!(mode(&file), 0o600);
+}

@@ -49,10 +49,18 @@ impl Tunnel {
     /// `interactive`, ssh may ask on the terminal; otherwise BatchMode.
     pub async fn open(settings: &SshSettings, interactive: bool) -> Result<Tunnel> {
         // A short path: a Unix socket's path is limited to ~100 bytes.
+        use std::os::unix::fs::PermissionsExt;
+        let user_only = std::fs::Permissions::from_mode(0o700);
         let dir = tempfile::Builder::new()
             .prefix("redeye-ssh-")
+            .permissions(user_only.clone())
             .tempdir_in("/tmp")
-            .or_else(|_| tempfile::Builder::new().prefix("redeye-ssh-").tempdir())
+            .or_else(|_| {
+                tempfile::Builder::new()
+                    .prefix("redeye-ssh-")
+                    .permissions(user_only)
+                    .tempdir()
+            })
             .map_err(|e| {
                 Failure::runtime(format!(
                     "cannot make a directory for the SSH control socket: {e}"
@@ -126,10 +134,7 @@ impl Tunnel {
 
     async fn start_master(&self, interactive: bool) -> Result<Child> {
         let _ = std::fs::remove_file(self.socket());
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.log())
+        let log = crate::private::append(&self.log())
             .map_err(|e| Failure::runtime(format!("cannot write the SSH log: {e}")))?;
         let log_len = log.metadata().map(|m| m.len()).unwrap_or(0);
         let mut c = self.base();

@@ -60,18 +60,14 @@ fn open_log() -> Result<(std::fs::File, PathBuf)> {
     let p = path()
         .ok_or_else(|| Failure::runtime("no data directory for the audit log (HOME unset?)"))?;
     if let Some(dir) = p.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
+        crate::private::create_dir(dir).map_err(|e| {
             Failure::runtime(format!(
                 "cannot create {} for the audit log: {e}; fix its permissions (or set XDG_DATA_HOME) and try again — nothing was changed",
                 dir.display()
             ))
         })?;
     }
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&p)
-        .map_err(|e| {
+    let f = crate::private::append(&p).map_err(|e| {
             Failure::runtime(format!(
                 "cannot open the audit log {}: {e}; fix its permissions (or set XDG_DATA_HOME) and try again — nothing was changed",
                 p.display()

@@ -6,7 +6,7 @@ use crate::error::{Failure, Result};
 use crate::model::Snapshot;
 use crate::model::alerts::{Alert, AlertLog};
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -117,11 +117,7 @@ impl Writer {
         let today = day(at_ms);
         if self.open.as_ref().is_none_or(|(d, ..)| *d != today) {
             let path = self.dir.join(format!("{today}.redeye"));
-            let mut data = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .read(true)
-                .open(&path)
+            let mut data = crate::private::append_read(&path)
                 .map_err(|e| io(&path, "open the recording", e))?;
             let mut size = data.metadata().map(|m| m.len()).unwrap_or(0);
             if size == 0 {
@@ -131,10 +127,7 @@ impl Writer {
                 size = HEADER as u64;
             }
             let idx_path = path.with_extension("idx");
-            let index = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&idx_path)
+            let index = crate::private::append(&idx_path)
                 .map_err(|e| io(&idx_path, "open the recording index", e))?;
             self.open = Some((today, data, index, size));
             self.retain(at_ms);
@@ -238,7 +231,8 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn start(dir: PathBuf, keep: Duration, max_bytes: u64, payloads: bool) -> Result<Recorder> {
-        std::fs::create_dir_all(&dir).map_err(|e| io(&dir, "create the recording directory", e))?;
+        crate::private::create_dir(&dir)
+            .map_err(|e| io(&dir, "create the recording directory", e))?;
         let (tx, rx) = std::sync::mpsc::channel::<Msg>();
         let error = Arc::new(std::sync::Mutex::new(None));
         let err = error.clone();
@@ -506,7 +500,7 @@ impl Recording {
     /// Write frames `from..=to` (by time) as one self-contained file.
     pub fn export(&self, from_ms: u64, to_ms: u64, out: &Path) -> Result<usize> {
         let tmp = out.with_extension("redeye.part");
-        let mut f = File::create(&tmp).map_err(|e| io(&tmp, "create", e))?;
+        let mut f = crate::private::create(&tmp).map_err(|e| io(&tmp, "create", e))?;
         f.write_all(MAGIC)
             .and_then(|_| f.write_all(&FORMAT.to_le_bytes()))
             .map_err(|e| io(&tmp, "write", e))?;
