@@ -35,6 +35,22 @@ pub fn select_profile(cli: &Cli) -> Result<Profile> {
     for w in connect::warnings(&profile) {
         eprintln!("{w}");
     }
+    // What redeye writes (the audit log, the profile's recording) should be
+    // its user's only: say so once when others can read it.
+    let audit = crate::ops::audit::path();
+    let rec = profile.record.dir_for(&profile.name);
+    let mine: Vec<(&str, &std::path::Path)> = [
+        ("the audit log", audit.as_deref()),
+        ("the recording", rec.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(what, p)| Some((what, p?)))
+    .collect();
+    for (what, p) in mine {
+        for w in crate::private::warnings(what, &[p]) {
+            eprintln!("{w}");
+        }
+    }
     let mut profile = profile;
     if cli.read_only {
         profile.read_only = true;

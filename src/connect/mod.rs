@@ -165,13 +165,6 @@ pub fn warnings(profile: &Profile) -> Vec<String> {
             profile.name
         ));
     }
-    // What redeye writes: the audit log, the profile's recording.
-    if let Some(audit) = crate::ops::audit::path() {
-        w.extend(crate::private::warnings("the audit log", &[&audit]));
-    }
-    if let Some(rec) = profile.record.dir_for(&profile.name) {
-        w.extend(crate::private::warnings("the recording", &[&rec]));
-    }
     w
 }
 
