@@ -213,7 +213,11 @@ async fn replay(
         // From the frame on screen at --time.
         return json_lines(&rec, start.map(|t| rec.at(t)).unwrap_or(0), u64::MAX);
     }
-    let first = rec.frame(0)?.snapshot;
+    // The first frame that reads (a damaged one is skipped).
+    let first = match (0..rec.len()).find_map(|i| rec.frame(i).ok()) {
+        Some(f) => f.snapshot,
+        None => rec.frame(0)?.snapshot,
+    };
     let info = match &profile {
         Some(p) => crate::ui::app::ProfileInfo::of(p),
         None => crate::ui::app::ProfileInfo {
@@ -233,13 +237,22 @@ async fn replay(
     crate::ui::replay::run(rec, start, info, theme).await
 }
 
-/// The snapshots of frames `from..` taken up to `to_ms`, one JSON line each.
+/// The snapshots of frames `from..` taken up to `to_ms`, one JSON line each;
+/// damaged frames are skipped and counted once at the end (stderr).
 fn json_lines(rec: &crate::record::Recording, from: usize, to_ms: u64) -> Result<()> {
+    let mut skipped = rec.damaged();
     for i in (from..rec.len()).take_while(|i| rec.time(*i) <= to_ms) {
+        let Ok(frame) = rec.frame(i) else {
+            skipped += 1;
+            continue;
+        };
         println!(
             "{}",
-            serde_json::to_string(&rec.frame(i)?.snapshot).expect("snapshot serialises")
+            serde_json::to_string(&frame.snapshot).expect("snapshot serialises")
         );
+    }
+    if skipped > 0 {
+        eprintln!("redeye: skipped {skipped} damaged frames");
     }
     Ok(())
 }
@@ -264,6 +277,16 @@ fn record(cli: &Cli, cmd: &crate::cli::RecordCommand) -> Result<()> {
                 crate::format::bytes(size),
                 crate::format::bytes(size / rec.len().max(1) as u64)
             );
+            if rec.damaged() > 0 {
+                println!("damaged    {} stretches skipped", rec.damaged());
+            }
+            for (f, n) in rec.files() {
+                println!(
+                    "file       {} ({} frames)",
+                    f.display(),
+                    crate::format::count(n as u64)
+                );
+            }
             Ok(())
         }
         RecordCommand::Export {
@@ -285,7 +308,11 @@ fn record(cli: &Cli, cmd: &crate::cli::RecordCommand) -> Result<()> {
                 return json_lines(&rec, rec.first_from(from), to);
             }
             let out = output.as_ref().expect("clap requires -o without --json");
-            let n = rec.export(from, to, out)?;
+            let (n, left_out) = rec.export(from, to, out)?;
+            let skipped = left_out + rec.damaged();
+            if skipped > 0 {
+                eprintln!("redeye: skipped {skipped} damaged frames");
+            }
             if n == 0 {
                 let _ = std::fs::remove_file(out);
                 return Err(Failure::config(format!(

@@ -165,3 +165,89 @@ proptest! {
         }
     }
 }
+
+/// A recording file of arbitrary bytes — garbage, a valid header followed
+/// by garbage, truncations and bit flips of a real recording, absurd
+/// lengths — opens or fails with a sentence; reading every frame it lists
+/// never panics.
+mod recording_fuzz {
+    use proptest::prelude::*;
+    use redeye::record::{Recorder, Recording};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn real_recording() -> Vec<u8> {
+        static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        BYTES
+            .get_or_init(|| {
+                let dir = tempfile::tempdir().unwrap();
+                let rec = Recorder::start(
+                    dir.path().to_path_buf(),
+                    Duration::from_secs(86_400),
+                    1 << 30,
+                    false,
+                )
+                .unwrap();
+                let start = redeye::time::now_ms() - 10_000;
+                for i in 0..6 {
+                    let mut s = redeye::ui::sample::snapshot(0, i);
+                    s.taken_at_ms = start + i * 1000;
+                    rec.record(&Arc::new(s), &[], &Default::default());
+                }
+                rec.flush();
+                drop(rec);
+                let f = std::fs::read_dir(dir.path())
+                    .unwrap()
+                    .flatten()
+                    .map(|e| e.path())
+                    .find(|p| p.extension().is_some_and(|x| x == "redeye"))
+                    .unwrap();
+                std::fs::read(f).unwrap()
+            })
+            .clone()
+    }
+
+    fn read_all(bytes: &[u8]) {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("x.redeye");
+        std::fs::write(&f, bytes).unwrap();
+        if let Ok(rec) = Recording::open(&f) {
+            for i in 0..rec.len() {
+                let _ = rec.frame(i);
+            }
+            let _ = rec.export(0, u64::MAX, &dir.path().join("out.redeye"));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn arbitrary_bytes(data in prop::collection::vec(any::<u8>(), 0..2048), header in any::<bool>()) {
+            let mut bytes = if header { real_recording()[..12].to_vec() } else { Vec::new() };
+            bytes.extend(data);
+            read_all(&bytes);
+        }
+
+        #[test]
+        fn flips_and_cuts_of_a_real_recording(
+            flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+            cut in any::<prop::sample::Index>(),
+            absurd in any::<Option<prop::sample::Index>>(),
+        ) {
+            let mut bytes = real_recording();
+            for (at, x) in flips {
+                let i = at.index(bytes.len());
+                bytes[i] ^= x;
+            }
+            // An absurd length in some frame head's place.
+            if let Some(at) = absurd {
+                let i = 12 + at.index(bytes.len() - 16);
+                bytes[i..i + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+            }
+            let keep = 12 + cut.index(bytes.len() - 11);
+            bytes.truncate(keep);
+            read_all(&bytes);
+        }
+    }
+}

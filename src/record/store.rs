@@ -113,12 +113,39 @@ struct Writer {
 }
 
 impl Writer {
+    /// Today's file, locked for this recorder (`flock`): `<day>.redeye`, or,
+    /// when another recorder of the profile holds it (a second dashboard on
+    /// the bastion), `<day>.<host>-<pid>.redeye` of its own. Replay and
+    /// export merge the files by time; writes never interleave in one file.
+    fn own_file(&self, today: &str) -> Result<(PathBuf, File)> {
+        let open = |path: &Path| {
+            crate::private::append_read(path).map_err(|e| io(path, "open the recording", e))
+        };
+        let shared = self.dir.join(format!("{today}.redeye"));
+        let file = open(&shared)?;
+        match file.try_lock() {
+            Ok(()) => Ok((shared, file)),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let name = format!(
+                    "{today}.{}-{}.redeye",
+                    crate::ops::audit::host().replace(['.', '/'], "-"),
+                    std::process::id()
+                );
+                let own = self.dir.join(name);
+                let file = open(&own)?;
+                // Ours alone; locked so a later recorder does not take it.
+                let _ = file.try_lock();
+                Ok((own, file))
+            }
+            // A filesystem without locks: write as before.
+            Err(std::fs::TryLockError::Error(_)) => Ok((shared, file)),
+        }
+    }
+
     fn append(&mut self, at_ms: u64, payload: &[u8]) -> Result<()> {
         let today = day(at_ms);
         if self.open.as_ref().is_none_or(|(d, ..)| *d != today) {
-            let path = self.dir.join(format!("{today}.redeye"));
-            let mut data = crate::private::append_read(&path)
-                .map_err(|e| io(&path, "open the recording", e))?;
+            let (path, mut data) = self.own_file(&today)?;
             let mut size = data.metadata().map(|m| m.len()).unwrap_or(0);
             if size == 0 {
                 data.write_all(MAGIC)
@@ -198,10 +225,12 @@ pub fn retain(dir: &Path, now_ms: u64, keep: Duration, max_bytes: u64) -> Vec<Pa
     let mut total: u64 = days.iter().map(|(_, s)| s).sum();
     let mut deleted = Vec::new();
     for (d, size) in &days {
-        if *d == today {
+        // A second recorder's file (`<day>.<host>-<pid>`) is of its day.
+        let of_day = d.split('.').next().unwrap_or(d);
+        if of_day >= today.as_str() {
             break;
         }
-        if *d < oldest_kept || total > max_bytes {
+        if of_day < oldest_kept.as_str() || total > max_bytes {
             for ext in ["redeye", "idx"] {
                 let p = dir.join(format!("{d}.{ext}"));
                 if std::fs::remove_file(&p).is_ok() && ext == "redeye" {
@@ -304,6 +333,8 @@ impl Drop for Recorder {
 struct FileIndex {
     path: PathBuf,
     entries: Vec<Entry>,
+    /// Damaged stretches its scan skipped (frames found past them).
+    damaged: usize,
 }
 
 /// A recording to replay: one file, or a directory of day files.
@@ -313,28 +344,56 @@ pub struct Recording {
     order: Vec<(usize, usize)>,
 }
 
+/// The frame whose head is at `at` in `data`, if it is whole and its CRC
+/// holds. Its time must be plausible first (within a day of `near`, the
+/// last good frame's, or else between 2020 and 2100): a cheap test that
+/// spares a CRC over garbage when looking for the next frame past damage.
+fn frame_at(data: &[u8], at: usize, near: Option<u64>) -> Option<Entry> {
+    let head = data.get(at..at.checked_add(FRAME_HEAD)?)?;
+    let len = u32::from_le_bytes(head[..4].try_into().expect("4")) as usize;
+    let crc = u32::from_le_bytes(head[4..8].try_into().expect("4"));
+    let ms = u64::from_le_bytes(head[8..16].try_into().expect("8"));
+    let plausible = match near {
+        Some(t) => ms.abs_diff(t) <= 86_400_000,
+        None => (1_577_836_800_000..4_102_444_800_000).contains(&ms),
+    };
+    if !plausible {
+        return None;
+    }
+    let body = data.get(at + FRAME_HEAD..(at + FRAME_HEAD).checked_add(len)?)?;
+    (crc32fast::hash(body) == crc).then_some(Entry {
+        at_ms: ms,
+        offset: at as u64,
+        len: len as u32,
+        crc,
+    })
+}
+
 /// Frames of `data` from `from` on, by their heads: each whole and with a
-/// good CRC; stops at the first one that is not (a half-written end).
-fn scan(data: &[u8], from: usize) -> Vec<Entry> {
-    let mut out = Vec::new();
+/// good CRC. Past a damaged stretch (a flipped bit, a torn or interleaved
+/// write) the next intact frame is looked for byte by byte and the stretch
+/// is counted as one damaged frame; a half-written end is just the end.
+/// Returns the frames and the damaged stretches skipped.
+fn scan(data: &[u8], from: usize) -> (Vec<Entry>, usize) {
+    let mut out: Vec<Entry> = Vec::new();
+    let mut damaged = 0;
     let mut at = from;
     while at + FRAME_HEAD <= data.len() {
-        let len = u32::from_le_bytes(data[at..at + 4].try_into().expect("4")) as usize;
-        let crc = u32::from_le_bytes(data[at + 4..at + 8].try_into().expect("4"));
-        let ms = u64::from_le_bytes(data[at + 8..at + 16].try_into().expect("8"));
-        let end = at + FRAME_HEAD + len;
-        if end > data.len() || crc32fast::hash(&data[at + FRAME_HEAD..end]) != crc {
-            break;
+        let near = out.last().map(|e| e.at_ms);
+        if let Some(e) = frame_at(data, at, near) {
+            at += FRAME_HEAD + e.len as usize;
+            out.push(e);
+            continue;
         }
-        out.push(Entry {
-            at_ms: ms,
-            offset: at as u64,
-            len: len as u32,
-            crc,
-        });
-        at = end;
+        match (at + 1..data.len()).find_map(|p| frame_at(data, p, near)) {
+            Some(e) => {
+                damaged += 1;
+                at = e.offset as usize;
+            }
+            None => break,
+        }
     }
-    out
+    (out, damaged)
 }
 
 fn index_file(path: &Path) -> Result<FileIndex> {
@@ -371,6 +430,7 @@ fn index_file(path: &Path) -> Result<FileIndex> {
             return Ok(FileIndex {
                 path: path.to_path_buf(),
                 entries,
+                damaged: 0,
             });
         }
     }
@@ -382,6 +442,7 @@ fn index_file(path: &Path) -> Result<FileIndex> {
         .map(Entry::parse)
         .take_while(|e| e.offset + FRAME_HEAD as u64 + u64::from(e.len) <= size)
         .collect();
+    let mut damaged = 0;
     let next = entries
         .last()
         .map(|e| (e.offset + FRAME_HEAD as u64 + u64::from(e.len)) as usize)
@@ -391,11 +452,14 @@ fn index_file(path: &Path) -> Result<FileIndex> {
         f.seek(SeekFrom::Start(0))
             .and_then(|_| f.read_to_end(&mut data))
             .map_err(|e| io(path, "read", e))?;
-        entries.extend(scan(&data, next));
+        let (found, skipped) = scan(&data, next);
+        entries.extend(found);
+        damaged = skipped;
     }
     Ok(FileIndex {
         path: path.to_path_buf(),
         entries,
+        damaged,
     })
 }
 
@@ -474,6 +538,20 @@ impl Recording {
             .partition_point(|(fi, ei)| self.files[*fi].entries[*ei].at_ms < at_ms)
     }
 
+    /// Damaged stretches skipped while finding the frames (more may show
+    /// when a frame is read: `frame` then fails its CRC).
+    pub fn damaged(&self) -> usize {
+        self.files.iter().map(|f| f.damaged).sum()
+    }
+
+    /// The files of the recording, in the order they were opened.
+    pub fn files(&self) -> Vec<(&Path, usize)> {
+        self.files
+            .iter()
+            .map(|f| (f.path.as_path(), f.entries.len()))
+            .collect()
+    }
+
     /// Read frame `i` (one seek and one read).
     pub fn frame(&self, i: usize) -> Result<Frame> {
         let (file, e) = self.entry(i);
@@ -497,8 +575,9 @@ impl Recording {
         Ok(buf)
     }
 
-    /// Write frames `from..=to` (by time) as one self-contained file.
-    pub fn export(&self, from_ms: u64, to_ms: u64, out: &Path) -> Result<usize> {
+    /// Write frames `from..=to` (by time) as one self-contained file; a
+    /// frame that fails its CRC is left out. Returns (written, left out).
+    pub fn export(&self, from_ms: u64, to_ms: u64, out: &Path) -> Result<(usize, usize)> {
         let tmp = out.with_extension("redeye.part");
         let mut f = crate::private::create(&tmp).map_err(|e| io(&tmp, "create", e))?;
         f.write_all(MAGIC)
@@ -506,12 +585,16 @@ impl Recording {
             .map_err(|e| io(&tmp, "write", e))?;
         let mut offset = HEADER as u64;
         let mut index = Vec::new();
+        let mut left_out = 0;
         for i in 0..self.len() {
             let (file, e) = self.entry(i);
             if e.at_ms < from_ms || e.at_ms > to_ms {
                 continue;
             }
-            let bytes = self.raw(file, e)?;
+            let Ok(bytes) = self.raw(file, e) else {
+                left_out += 1;
+                continue;
+            };
             f.write_all(&bytes).map_err(|err| io(&tmp, "write", err))?;
             index.push(Entry { offset, ..e });
             offset += bytes.len() as u64;
@@ -526,6 +609,6 @@ impl Recording {
             .map_err(|err| io(&tmp, "write", err))?;
         // Whole or not at all: the file appears under its name when complete.
         std::fs::rename(&tmp, out).map_err(|e| io(out, "create", e))?;
-        Ok(index.len())
+        Ok((index.len(), left_out))
     }
 }

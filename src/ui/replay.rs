@@ -23,7 +23,19 @@ pub fn frames_for(rec: &Recording, i: usize, span_ms: u64) -> Result<Vec<Frame>>
     let step = n.div_ceil(HISTORY_FRAMES).max(1);
     let mut idx: Vec<usize> = (from..i).step_by(step).collect();
     idx.push(i);
-    idx.into_iter().map(|j| rec.frame(j)).collect()
+    // A damaged frame is left out of the history (the cursor's own frame,
+    // if damaged, is the error).
+    let last = idx.pop();
+    let mut frames: Vec<Frame> = idx.into_iter().filter_map(|j| rec.frame(j).ok()).collect();
+    if let Some(i) = last {
+        match rec.frame(i) {
+            Ok(f) => frames.push(f),
+            // Damaged: the last good frame before it stands in.
+            Err(e) if frames.is_empty() => return Err(e),
+            Err(_) => {}
+        }
+    }
+    Ok(frames)
 }
 
 /// Where a move takes the cursor (a frame index).
@@ -115,7 +127,8 @@ pub async fn run(
                 }
                 if j > i && j - i <= 60 {
                     // Onward a little: push the frames in between.
-                    app.replay_push((i + 1..=j).map(|k| rec.frame(k)).collect::<Result<_>>()?);
+                    // Damaged frames in between are stepped over.
+                    app.replay_push((i + 1..=j).filter_map(|k| rec.frame(k).ok()).collect());
                 } else {
                     app.replay_show(frames_for(&rec, j, span(&app))?);
                 }
