@@ -452,3 +452,115 @@ async fn a_cluster_behind_ssh_is_polled_and_written_and_survives_a_dead_tunnel()
     drop(h);
     link.close();
 }
+
+/// The control directories (`/tmp/redeye-ssh-<pid>-*`) of the redeye
+/// process `pid`.
+fn control_dirs(pid: u32) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir("/tmp")
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().is_some_and(|n| {
+                n.to_string_lossy()
+                    .starts_with(&format!("redeye-ssh-{pid}-"))
+            })
+        })
+        .collect()
+}
+
+/// A dashboard through the tunnel whose terminal closes (SIGHUP: the end of
+/// an SSH session to the bastion), or that is told to stop (SIGTERM), ends
+/// its ssh master and removes its own control directory (0700, with its log
+/// 0600, while it ran); one killed with SIGKILL leaves it, and the next
+/// start removes it (its process is gone) but never a live dashboard's.
+#[test]
+fn the_control_directory_is_private_and_gone_after_sighup_sigterm_and_sigkill() {
+    use std::os::unix::fs::PermissionsExt;
+    let ns = Netns::new();
+    let dir = tempfile::tempdir().unwrap();
+    let _redis = redis_at(&ns.spot(), dir.path(), 6379, &[]);
+    ns.spot().cli(6379, &["XADD", MARKER, "*", "k", "v"]);
+    let b = Bastion::start(&ns, &[]);
+    let home = Home::new();
+    let cfg = home.config(&standalone_profile(&b));
+    let bin = assert_cmd::cargo::cargo_bin("redeye");
+    let start = |tmux: &common::tmux::Tmux| -> u32 {
+        let shell = format!(
+            "exec env HOME={h} XDG_DATA_HOME={h}/data NO_COLOR=1 {bin} --config {cfg} --profile behind 2>/dev/null",
+            h = home.dir.path().display(),
+            bin = bin.display(),
+            cfg = cfg.display()
+        );
+        let o = tmux.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "120",
+            "-y",
+            "30",
+            &shell,
+        ]);
+        assert!(o.status.success());
+        tmux.wait_for("● live");
+        String::from_utf8_lossy(
+            &tmux
+                .cmd(&["list-panes", "-t", "t", "-F", "#{pane_pid}"])
+                .stdout,
+        )
+        .trim()
+        .parse()
+        .unwrap()
+    };
+    for signal in ["HUP", "TERM"] {
+        let tmux = common::tmux::Tmux::new();
+        let pid = start(&tmux);
+        let dirs = control_dirs(pid);
+        assert_eq!(dirs.len(), 1, "{dirs:?}");
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dirs[0]), 0o700);
+        assert_eq!(mode(&dirs[0].join("ssh.log")), 0o600);
+        std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid.to_string()])
+            .status()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while dirs[0].exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(!dirs[0].exists(), "SIG{signal} left {}", dirs[0].display());
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            b.ssh_pids().is_empty(),
+            "SIG{signal} left ssh running: {:?}",
+            b.ssh_pids()
+        );
+    }
+    // SIGKILL: nothing can clean up; the next start does, and keeps the
+    // live one's.
+    let tmux = common::tmux::Tmux::new();
+    let killed = start(&tmux);
+    let left = control_dirs(killed);
+    std::process::Command::new("kill")
+        .args(["-KILL", &killed.to_string()])
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(left[0].exists());
+    let tmux2 = common::tmux::Tmux::new();
+    let live = start(&tmux2);
+    assert!(
+        !left[0].exists(),
+        "the dead dashboard's directory is removed at the next start"
+    );
+    assert_eq!(control_dirs(live).len(), 1);
+    tmux2.keys("q");
+    tmux2.wait_exit();
+    assert!(control_dirs(live).is_empty());
+    // The killed dashboard's ssh master outlives it; stop it for the bastion's sake.
+    for p in b.ssh_pids() {
+        let _ = std::process::Command::new("kill").arg(&p).status();
+    }
+}

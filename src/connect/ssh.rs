@@ -14,7 +14,7 @@ use crate::config::{Endpoint, SshSettings};
 use crate::error::{Failure, Result};
 pub use crate::model::TunnelStatus;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
@@ -38,6 +38,39 @@ struct State {
     last_error: Option<String>,
 }
 
+/// The SSH control directories' names: this, the owner's pid, `-`, random.
+const DIR_PREFIX: &str = "redeye-ssh-";
+
+/// Remove the control directories in `base` left by redeye processes that
+/// are gone (killed before they could clean up), and only those: a live
+/// dashboard's directory (its pid runs) is never touched, nor another
+/// user's.
+pub fn remove_stale_dirs(base: &Path) -> usize {
+    use std::os::unix::fs::MetadataExt;
+    let me = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    let mut removed = 0;
+    for e in std::fs::read_dir(base).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Some(pid) = name
+            .strip_prefix(DIR_PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let mine = e.metadata().ok().map(|m| m.uid()) == me && me.is_some();
+        // Gone, or a zombie its parent has not reaped yet.
+        let alive = std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|st| {
+            !st.lines()
+                .any(|l| l.starts_with("State:") && l.contains('Z'))
+        });
+        if mine && !alive && std::fs::remove_dir_all(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 pub struct Tunnel {
     settings: SshSettings,
     dir: tempfile::TempDir,
@@ -48,16 +81,24 @@ impl Tunnel {
     /// Start the control master and wait until it is logged in. With
     /// `interactive`, ssh may ask on the terminal; otherwise BatchMode.
     pub async fn open(settings: &SshSettings, interactive: bool) -> Result<Tunnel> {
-        // A short path: a Unix socket's path is limited to ~100 bytes.
+        // A short path: a Unix socket's path is limited to ~100 bytes. The
+        // name holds this process's pid, so a later start can tell the
+        // directory of a dashboard that was killed (SIGKILL leaves it) from
+        // a live one's.
         use std::os::unix::fs::PermissionsExt;
         let user_only = std::fs::Permissions::from_mode(0o700);
+        let prefix = format!("{DIR_PREFIX}{}-", std::process::id());
+        let tmp = std::env::temp_dir();
+        for base in [Path::new("/tmp"), tmp.as_path()] {
+            remove_stale_dirs(base);
+        }
         let dir = tempfile::Builder::new()
-            .prefix("redeye-ssh-")
+            .prefix(&prefix)
             .permissions(user_only.clone())
             .tempdir_in("/tmp")
             .or_else(|_| {
                 tempfile::Builder::new()
-                    .prefix("redeye-ssh-")
+                    .prefix(&prefix)
                     .permissions(user_only)
                     .tempdir()
             })
@@ -495,5 +536,29 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         let e = explain("b", "ssh: connect to host b port 22: Connection refused\n");
         assert!(e.to_string().contains("cannot reach"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod stale_tests {
+    /// A control directory whose redeye is gone (killed: SIGKILL leaves it)
+    /// is removed at the next start; a live process's is kept, and so is
+    /// anything that is not a control directory.
+    #[test]
+    fn only_the_directories_of_gone_processes_are_removed() {
+        let base = tempfile::tempdir().unwrap();
+        // A pid beyond pid_max: no such process.
+        let gone = base.path().join("redeye-ssh-4194305-abc");
+        let live = base
+            .path()
+            .join(format!("redeye-ssh-{}-def", std::process::id()));
+        let other = base.path().join("redeye-ssh-notapid");
+        for d in [&gone, &live, &other] {
+            std::fs::create_dir(d).unwrap();
+        }
+        std::fs::write(gone.join("ssh.log"), "x").unwrap();
+        assert_eq!(super::remove_stale_dirs(base.path()), 1);
+        assert!(!gone.exists());
+        assert!(live.exists() && other.exists());
     }
 }

@@ -10,6 +10,8 @@
 
 #![allow(dead_code)]
 
+pub mod tmux;
+
 pub mod net;
 pub mod proxy;
 
