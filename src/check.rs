@@ -268,6 +268,25 @@ fn limits(t: &Thresholds, a: &CheckArgs) -> [(f64, f64); 6] {
 pub fn findings(s: &Snapshot, t: &Thresholds, a: &CheckArgs) -> Vec<Finding> {
     let [lag, pending, oldest, dlq, mem, behind] = limits(t, a);
     let mut out = Vec::new();
+    // A cluster primary that did not answer: its slots and streams are out
+    // of sight, an outage (CRITICAL), named with what it serves.
+    for p in s
+        .problems
+        .iter()
+        .filter(|p| p.section == crate::model::Section::Node)
+    {
+        let mut f = Finding::judge(
+            format!("node {}", p.node.as_deref().unwrap_or("?")),
+            None,
+            0.0,
+            0.0,
+            "",
+        );
+        f.status = Status::Critical;
+        f.word = Some("UNREACHABLE".into());
+        f.reason = Some(p.message.clone());
+        out.push(f);
+    }
     if a.stream.is_none()
         && let Some(m) = &s.memory
         && let Some(pct) = m.used_percent_of_max

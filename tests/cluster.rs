@@ -982,3 +982,71 @@ fn behind_is_exact_for_a_stream_on_a_non_seed_primary() {
         after - ms
     );
 }
+
+/// A primary down when redeye starts (killed, no failover): `snapshot`
+/// lists the live primaries' streams with their true figures and names the
+/// dead node with its slots and the streams it holds; `check` is CRITICAL
+/// naming it. (It exited 1, "cannot reach Redis at …", before.)
+#[test]
+fn a_primary_down_at_start_is_named_and_the_others_are_shown() {
+    let extra = [
+        "cluster-require-full-coverage no".to_string(),
+        "cluster-replica-no-failover yes".to_string(),
+    ];
+    let mut set = ClusterSet::start_with(Spot::host(), &cluster_ports(6), &extra);
+    let streams = ["orders", "payments", "emails", "s1", "s2", "s3"];
+    for s in streams {
+        set.cli(&["XADD", s, "*", "n", "1"]);
+    }
+    let victim = set.owner("orders");
+    let dead: Vec<&str> = streams
+        .iter()
+        .copied()
+        .filter(|s| set.owner(s) == victim)
+        .collect();
+    set.kill(victim);
+    std::thread::sleep(Duration::from_millis(200));
+    let home = Home::new();
+    let cfg = home.config(&yaml(&set, &streams, ""));
+    let v = snapshot(&home, &cfg);
+    for s in v["streams"].as_array().unwrap() {
+        let name = s["name"].as_str().unwrap();
+        if dead.contains(&name) {
+            assert_eq!(s["exists"], false, "{name}");
+        } else {
+            assert_eq!(
+                (s["exists"].as_bool(), s["length"].as_u64()),
+                (Some(true), Some(1)),
+                "{name}"
+            );
+        }
+    }
+    let node = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["section"] == "node")
+        .unwrap_or_else(|| panic!("{}", v["problems"]));
+    let msg = node["message"].as_str().unwrap();
+    assert!(
+        msg.contains(&format!("127.0.0.1:{victim} unreachable (slots ")),
+        "{msg}"
+    );
+    for d in &dead {
+        assert!(msg.contains(d), "{d} in {msg}");
+    }
+    let (code, o, err) = code_out(home.redeye().args([
+        "--config",
+        cfg.to_str().unwrap(),
+        "--profile",
+        "c",
+        "check",
+        "--sample",
+        "0",
+    ]));
+    assert_eq!(code, 2, "{o}{err}");
+    assert!(
+        o.starts_with(&format!("CRITICAL - node 127.0.0.1:{victim} UNREACHABLE")),
+        "{o}"
+    );
+}

@@ -551,9 +551,48 @@ fn missing_part(
         kind: ProblemKind::Error,
         message,
     };
+    // The slots it serves and the streams that live there: what the
+    // engineer cannot see while it is down.
+    let slots = dep
+        .cluster()
+        .and_then(|l| l.shards.get(i))
+        .map(|s| {
+            s.slots
+                .iter()
+                .map(|(a, b)| {
+                    if a == b {
+                        a.to_string()
+                    } else {
+                        format!("{a}-{b}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    let there: Vec<String> = req
+        .streams
+        .iter()
+        .filter(|s| dep.owner_of(s.name.as_bytes()) == i)
+        .map(|s| s.name.escaped())
+        .collect();
     snap.problems.push(problem(
         Section::Node,
-        crate::sanitize::text(&e.to_string()),
+        format!(
+            "{} unreachable{}{}: {}",
+            node.endpoint,
+            if slots.is_empty() {
+                String::new()
+            } else {
+                format!(" (slots {slots})")
+            },
+            if there.is_empty() {
+                String::new()
+            } else {
+                format!("; its streams not read: {}", there.join(", "))
+            },
+            crate::sanitize::text(&e.to_string())
+        ),
     ));
     let dlq = &profile.streams.dlq;
     for s in &req.streams {

@@ -323,11 +323,32 @@ impl Link {
                 "the cluster has no primary serving slots (CLUSTER SHARDS is empty); is it created? (redis-cli --cluster create)",
             ));
         }
-        let nodes =
+        // A primary that cannot be reached stands in as unreachable: the
+        // others are polled (their figures are what the engineer needs
+        // most while it is down), the poll names it, and the layout is read
+        // again next poll. With none reachable, the first reason.
+        let tries =
             futures_util::future::join_all(shards.iter().map(|s| self.node(&s.primary.address)))
-                .await
-                .into_iter()
-                .collect::<Result<Vec<Node>>>()?;
+                .await;
+        if tries.iter().all(|t| t.is_err()) {
+            return Err(tries.into_iter().find_map(|t| t.err()).expect("all failed"));
+        }
+        let login = self.login();
+        let user = login.username.unwrap_or("default").to_string();
+        let nodes: Vec<Node> = tries
+            .into_iter()
+            .zip(&shards)
+            .map(|(t, s)| match t {
+                Ok(n) => n,
+                Err(e) => Node::unreachable(
+                    profile.commands.clone(),
+                    s.primary.address.clone(),
+                    user.clone(),
+                    (profile.timeouts.read, profile.timeouts.write),
+                    &e.to_string(),
+                ),
+            })
+            .collect();
         if let Some(t) = self.tunnel() {
             let mut keep: Vec<Endpoint> = seeds.to_vec();
             keep.extend(shards.iter().map(|s| s.primary.address.clone()));

@@ -120,10 +120,14 @@ pub fn client_name(profile: &str) -> String {
     format!("redeye:{clean}")
 }
 
-/// A live connection to one node.
+/// A live connection to one node (or, in a cluster, a primary that could
+/// not be reached: every command fails at once with the reason, and the
+/// poll shows the node as a problem and the other primaries' figures).
 #[derive(Clone)]
 pub struct Node {
-    con: MultiplexedConnection,
+    con: Option<MultiplexedConnection>,
+    /// Why `con` is `None`.
+    down: Option<std::sync::Arc<str>>,
     commands: CommandNames,
     /// The address as the user knows it (announced host, not a tunnel's port).
     pub endpoint: Endpoint,
@@ -204,7 +208,8 @@ impl Node {
         write_timeout: Duration,
     ) -> Self {
         Node {
-            con,
+            con: Some(con),
+            down: None,
             commands,
             endpoint,
             user,
@@ -215,10 +220,48 @@ impl Node {
         }
     }
 
+    /// A cluster primary that could not be connected to: it stands in the
+    /// deployment so the others are polled; every command fails with `why`.
+    pub(crate) fn unreachable(
+        commands: CommandNames,
+        endpoint: Endpoint,
+        user: String,
+        timeouts: (Duration, Duration),
+        why: &str,
+    ) -> Self {
+        Node {
+            con: None,
+            down: Some(why.into()),
+            commands,
+            endpoint,
+            user,
+            read_timeout: timeouts.0,
+            write_timeout: timeouts.1,
+            stream_script: Default::default(),
+            named: Default::default(),
+        }
+    }
+
+    /// Why this node could not be reached, when it could not.
+    pub fn unreachable_because(&self) -> Option<&str> {
+        self.down.as_deref()
+    }
+
+    fn con(&self) -> Result<MultiplexedConnection, NodeError> {
+        self.con.clone().ok_or_else(|| NodeError {
+            kind: ErrorKind::Connection,
+            message: format!(
+                "{} is unreachable: {}",
+                self.endpoint,
+                self.down.as_deref().unwrap_or("not connected")
+            ),
+        })
+    }
+
     /// Subscribe to channels; messages arrive on the push sender the
     /// connection was made with (RESP3).
     pub(crate) async fn subscribe(&self, channels: &[&str]) -> Result<(), NodeError> {
-        let mut con = self.con.clone();
+        let mut con = self.con()?;
         match tokio::time::timeout(self.read_timeout, con.subscribe(channels)).await {
             Ok(r) => r.map_err(NodeError::from),
             Err(_) => Err(NodeError {
@@ -235,14 +278,14 @@ impl Node {
 
     /// A read: answered within `timeouts.read`.
     pub async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, NodeError> {
-        self.within(self.read_timeout, cmd.query_async(&mut self.con.clone()))
+        self.within(self.read_timeout, cmd.query_async(&mut self.con()?))
             .await
     }
 
     /// A write: answered within `timeouts.write`. On a timeout the write may
     /// or may not have been applied; callers say so.
     pub async fn write<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, NodeError> {
-        self.within(self.write_timeout, cmd.query_async(&mut self.con.clone()))
+        self.within(self.write_timeout, cmd.query_async(&mut self.con()?))
             .await
     }
 
@@ -253,7 +296,7 @@ impl Node {
     ) -> Result<Vec<redis::RedisResult<Value>>, NodeError> {
         let mut pipe = pipe.clone();
         pipe.ignore_errors();
-        self.within(self.read_timeout, pipe.query_async(&mut self.con.clone()))
+        self.within(self.read_timeout, pipe.query_async(&mut self.con()?))
             .await
     }
 
@@ -262,7 +305,7 @@ impl Node {
         &self,
         pipe: &redis::Pipeline,
     ) -> Result<T, NodeError> {
-        self.within(self.write_timeout, pipe.query_async(&mut self.con.clone()))
+        self.within(self.write_timeout, pipe.query_async(&mut self.con()?))
             .await
     }
 

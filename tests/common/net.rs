@@ -602,7 +602,9 @@ impl ClusterSet {
         let nodes = self.cli(&["CLUSTER", "NODES"]);
         for l in nodes.lines() {
             let w: Vec<&str> = l.split_whitespace().collect();
-            if !w[2].contains("master") || w[2].contains("fail") {
+            // Flags are words: `nofailover` is not `fail`.
+            let flags: Vec<&str> = w[2].split(',').collect();
+            if !flags.contains(&"master") || flags.iter().any(|f| *f == "fail" || *f == "fail?") {
                 continue;
             }
             for r in &w[8..] {
