@@ -564,3 +564,80 @@ fn the_control_directory_is_private_and_gone_after_sighup_sigterm_and_sigkill() 
         let _ = std::process::Command::new("kill").arg(&p).status();
     }
 }
+
+/// The link to the bastion blackholed (its ProxyCommand stopped: packets go
+/// nowhere, no RST): ssh's keepalives (`ssh.keepalive`, 5 s, two missed)
+/// end the master, the collector says `tunnel down` within 20 s, restarts
+/// the master in BatchMode and is live again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blackholed_link_is_tunnel_down_then_recovers() {
+    use redeye::collect::collector::{Cause, FromCollector, Limits, spawn_on};
+    use redeye::connect::Link;
+    let ns = Netns::new();
+    let dir = tempfile::tempdir().unwrap();
+    let _redis = redis_at(&ns.spot(), dir.path(), 6379, &[]);
+    ns.spot().cli(6379, &["XADD", MARKER, "*", "k", "v"]);
+    let b = Bastion::start(&ns, &[]);
+    let home = Home::new();
+    let cfg = home.config(&standalone_profile(&b));
+    let profile = profile_from(&cfg, "behind");
+    assert_eq!(
+        profile.ssh.as_ref().unwrap().keepalive,
+        Duration::from_secs(5)
+    );
+    let link = Link::open_with(&profile, false).await.unwrap();
+    let mut h = spawn_on(link.clone(), Limits::default());
+    snapshot_where(&mut h, Duration::from_secs(10), |s| s.streams[0].exists).await;
+    let master = b.ssh_pids();
+    assert_eq!(master.len(), 1, "{master:?}");
+    let proxy = String::from_utf8_lossy(
+        &std::process::Command::new("pgrep")
+            .args(["-P", &master[0]])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .split_whitespace()
+    .next()
+    .expect("the ProxyCommand runs under the master")
+    .to_string();
+    std::process::Command::new("kill")
+        .args(["-STOP", &proxy])
+        .status()
+        .unwrap();
+    let blackholed = Instant::now();
+    let mut down_after = None;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, h.rx.recv())
+            .await
+            .expect("tunnel down, then live again, in time")
+            .unwrap();
+        match msg {
+            FromCollector::Failed { cause, .. } if cause == Cause::TunnelDown => {
+                down_after.get_or_insert(blackholed.elapsed());
+            }
+            FromCollector::Snapshot(s) if down_after.is_some() => {
+                assert!(s.streams[0].exists);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let down = down_after.unwrap();
+    let back = blackholed.elapsed();
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &proxy])
+        .status();
+    eprintln!("tunnel down after {down:?}, live again after {back:?}");
+    assert!(
+        down <= Duration::from_secs(20),
+        "tunnel down after {down:?}"
+    );
+    assert!(
+        back - down <= Duration::from_secs(10),
+        "live {back:?}, down {down:?}"
+    );
+    drop(h);
+    link.close();
+}

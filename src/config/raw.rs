@@ -120,6 +120,9 @@ pub struct RawSsh {
     pub jump: Option<Templ>,
     /// An ssh_config file instead of `~/.ssh/config` (`ssh -F`).
     pub config_file: Option<Templ>,
+    /// How often ssh checks the bastion answers (ServerAliveInterval); a
+    /// link silent for two of these is down.
+    pub keepalive: Option<Templ>,
 }
 
 /// Alert thresholds (see `model::alerts::Thresholds`).

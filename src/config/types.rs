@@ -158,6 +158,10 @@ pub struct SshSettings {
     pub jump: Option<String>,
     /// `ssh -F`: an ssh_config instead of `~/.ssh/config`.
     pub config_file: Option<PathBuf>,
+    /// ServerAliveInterval; the master gives up after two unanswered
+    /// (`ssh.keepalive`, default 5s): a blackholed link is `tunnel down`
+    /// within about 10–15 s and restarted.
+    pub keepalive: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

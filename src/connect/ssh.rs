@@ -185,8 +185,15 @@ impl Tunnel {
             .arg(self.log())
             .args(["-o", "ControlPersist=no"])
             .args(["-o", "ExitOnForwardFailure=yes"])
-            .args(["-o", "ServerAliveInterval=10"])
-            .args(["-o", "ServerAliveCountMax=3"]);
+            // A blackholed link (no RST) is noticed after two silent
+            // keepalives; the collector then says `tunnel down` and the
+            // master is restarted.
+            .arg("-o")
+            .arg(format!(
+                "ServerAliveInterval={}",
+                self.settings.keepalive.as_secs().max(1)
+            ))
+            .args(["-o", "ServerAliveCountMax=2"]);
         if !interactive {
             c.args(["-o", "BatchMode=yes"]);
         }

@@ -73,6 +73,15 @@ pub(super) fn resolve(r: &Resolver, raw: Option<&RawSsh>) -> Result<Option<SshSe
             ),
         ));
     }
+    let keepalive = r
+        .duration(&raw.keepalive, "ssh.keepalive")?
+        .unwrap_or(std::time::Duration::from_secs(5));
+    if keepalive < std::time::Duration::from_secs(1) {
+        return Err(r.fail(
+            "ssh.keepalive",
+            "is under 1s (ssh counts it in whole seconds); write 1s or more",
+        ));
+    }
     Ok(Some(SshSettings {
         host,
         user,
@@ -80,6 +89,7 @@ pub(super) fn resolve(r: &Resolver, raw: Option<&RawSsh>) -> Result<Option<SshSe
         identity_file,
         jump,
         config_file,
+        keepalive,
     }))
 }
 
