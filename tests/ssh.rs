@@ -614,7 +614,10 @@ async fn a_blackholed_link_is_tunnel_down_then_recovers() {
             .expect("tunnel down, then live again, in time")
             .unwrap();
         match msg {
-            FromCollector::Failed { cause, .. } if cause == Cause::TunnelDown => {
+            FromCollector::Failed {
+                cause: Cause::TunnelDown,
+                ..
+            } => {
                 down_after.get_or_insert(blackholed.elapsed());
             }
             FromCollector::Snapshot(s) if down_after.is_some() => {
