@@ -188,3 +188,53 @@ fn sentinels_naming_different_masters_are_refused() {
         "{stderr}"
     );
 }
+
+/// Every sentinel gone while the dashboard runs: it keeps polling the last
+/// known master (its figures stay live), the snapshot shows each sentinel
+/// unreachable, and a critical alert says failover following is paused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_every_sentinel_gone_the_last_master_is_still_polled() {
+    use redeye::collect::collector::{Limits, spawn_on};
+    let p = ports(5);
+    let mut set = SentinelSet::start(Spot::host(), &p, &[]);
+    set.wait_settled();
+    let home = Home::new();
+    let cfg = home.config(&profile(&set.sentinel_addrs(), "", ""));
+    let prof = common::profile_from(&cfg, "production");
+    let link = redeye::connect::Link::open_with(&prof, false)
+        .await
+        .unwrap();
+    let mut h = spawn_on(link.clone(), Limits::default());
+    common::snapshot_where(&mut h, std::time::Duration::from_secs(10), |s| {
+        s.server.is_some()
+    })
+    .await;
+    set.kill_sentinels();
+    let master = format!("127.0.0.1:{}", p[0]);
+    let s = common::snapshot_where(&mut h, std::time::Duration::from_secs(15), |s| {
+        !s.deployment.sentinels.is_empty()
+            && s.deployment.sentinels.iter().all(|v| !v.reachable)
+            && s.server.is_some()
+    })
+    .await;
+    assert_eq!(s.deployment.master.as_deref(), Some(master.as_str()));
+    let alerts = redeye::model::alerts::evaluate(
+        &s,
+        &Default::default(),
+        &redeye::model::alerts::Thresholds::defaults(std::time::Duration::from_secs(60)),
+    );
+    assert!(
+        alerts.iter().any(|a| a.subject == "sentinel"
+            && a.level == redeye::model::alerts::Level::Crit
+            && a.text.contains("failover following paused")),
+        "{alerts:?}"
+    );
+    // Still live a few polls later.
+    let later = common::snapshot_where(&mut h, std::time::Duration::from_secs(5), |x| {
+        x.taken_at_ms > s.taken_at_ms + 1500
+    })
+    .await;
+    assert!(later.server.is_some());
+    drop(h);
+    link.close();
+}

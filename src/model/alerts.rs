@@ -181,6 +181,20 @@ pub fn evaluate(s: &Snapshot, r: &Rates, t: &Thresholds) -> Vec<Alert> {
             );
         }
     }
+    // Sentinel: none of the sentinels answers. The last known master is
+    // still polled, but a failover would not be followed.
+    let sentinels = &s.deployment.sentinels;
+    if !sentinels.is_empty() && sentinels.iter().all(|v| !v.reachable) {
+        add(
+            Level::Crit,
+            "sentinel".into(),
+            format!(
+                "no sentinel reachable ({} configured): failover following paused; polling the last known master {}",
+                sentinels.len(),
+                s.deployment.master.as_deref().unwrap_or("-")
+            ),
+        );
+    }
     if let Some(c) = &s.cluster {
         if c.state != "ok" {
             add(

@@ -257,6 +257,11 @@ impl SentinelSet {
         set
     }
 
+    /// Stop every sentinel (SIGKILL): the data nodes keep running.
+    pub fn kill_sentinels(&mut self) {
+        self.procs.truncate(2);
+    }
+
     /// Until every sentinel knows the replica and the other sentinels.
     pub fn wait_settled(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
