@@ -268,6 +268,30 @@ fn limits(t: &Thresholds, a: &CheckArgs) -> [(f64, f64); 6] {
 pub fn findings(s: &Snapshot, t: &Thresholds, a: &CheckArgs) -> Vec<Finding> {
     let [lag, pending, oldest, dlq, mem, behind] = limits(t, a);
     let mut out = Vec::new();
+    // A cluster that says it is down: CRITICAL, naming the failing nodes.
+    if let Some(c) = &s.cluster
+        && c.state != "ok"
+    {
+        let failing: Vec<String> = c
+            .nodes
+            .iter()
+            .filter(|n| n.failing())
+            .map(|n| format!("{} ({} {})", n.address, n.role, n.flags))
+            .collect();
+        let mut f = Finding::judge("cluster".into(), None, 0.0, 0.0, "");
+        f.status = Status::Critical;
+        f.word = Some(format!("state {}", c.state));
+        f.reason = Some(format!(
+            "slots ok {} of 16384; failing: {}",
+            c.slots_ok,
+            if failing.is_empty() {
+                "none named".to_string()
+            } else {
+                failing.join(", ")
+            }
+        ));
+        out.push(f);
+    }
     // A cluster primary that did not answer: its slots and streams are out
     // of sight, an outage (CRITICAL), named with what it serves.
     for p in s

@@ -1050,3 +1050,70 @@ fn a_primary_down_at_start_is_named_and_the_others_are_shown() {
         "{o}"
     );
 }
+
+/// A three-primary cluster without replicas loses a primary and says
+/// `cluster_state:fail`: the figures each live node can still give (INFO:
+/// memory, clients, stats) are shown, each stream's problem says why it was
+/// not read (CLUSTERDOWN, or its node unreachable), and `check` is CRITICAL
+/// naming the dead node.
+#[test]
+fn a_failed_cluster_still_shows_what_its_live_nodes_give() {
+    let mut set = ClusterSet::start(Spot::host(), &cluster_ports(3));
+    let streams = ["orders", "payments", "emails", "s1", "s2", "s3"];
+    for s in streams {
+        set.cli(&["XADD", s, "*", "n", "1"]);
+    }
+    let victim = set.owner("orders");
+    set.kill(victim);
+    // The others mark it failed after cluster-node-timeout (1 s).
+    let alive = *set.ports.iter().find(|p| **p != victim).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while !set
+        .spot
+        .cli(alive, &["CLUSTER", "INFO"])
+        .contains("cluster_state:fail")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cluster never said fail"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let home = Home::new();
+    let cfg = home.config(&yaml(&set, &streams, ""));
+    let v = snapshot(&home, &cfg);
+    assert!(
+        v["memory"]["used_bytes"].as_u64().unwrap() > 0,
+        "{}",
+        v["memory"]
+    );
+    assert!(v["clients"]["connected"].as_u64().unwrap() > 0);
+    assert_eq!(v["cluster"]["state"], "fail", "{}", v["cluster"]);
+    let problems = v["problems"].as_array().unwrap();
+    for s in streams {
+        let p = problems
+            .iter()
+            .find(|p| p["section"] == format!("stream {s}"))
+            .unwrap_or_else(|| panic!("no problem for {s}: {problems:?}"));
+        let m = p["message"].as_str().unwrap();
+        assert!(
+            m.contains("the cluster is down") || m.contains("did not answer"),
+            "{s}: {m}"
+        );
+    }
+    let (code, o, err) = code_out(home.redeye().args([
+        "--config",
+        cfg.to_str().unwrap(),
+        "--profile",
+        "c",
+        "check",
+        "--sample",
+        "0",
+    ]));
+    assert_eq!(code, 2, "{o}{err}");
+    assert!(o.starts_with("CRITICAL - "), "{o}");
+    assert!(
+        o.contains(&format!("127.0.0.1:{victim}")),
+        "the dead node is named: {o}"
+    );
+}

@@ -209,6 +209,13 @@ pub fn problem_for(err: &NodeError, command: &str, section: Section, user: &str)
                 "the server does not know {command} (renamed on the server?); map it under redis.rename_commands"
             ),
         ),
+        ErrorKind::ClusterDown => (
+            ProblemKind::Error,
+            format!(
+                "not read: the cluster is down (a primary is unreachable and its slots are not covered), so the live nodes refuse {command} until it recovers (cluster-allow-reads-when-down yes would let them answer); the server said: {}",
+                crate::sanitize::text(&err.message)
+            ),
+        ),
         _ => (ProblemKind::Error, crate::sanitize::text(&err.message)),
     };
     Problem {

@@ -69,6 +69,10 @@ impl ClusterNodeRow {
     }
 
     pub fn failing(&self) -> bool {
-        self.flags.contains("fail") || self.link == "disconnected"
+        // Flags are words: `nofailover` is not `fail`.
+        self.flags
+            .split(',')
+            .any(|f| f.trim() == "fail" || f.trim() == "fail?")
+            || self.link == "disconnected"
     }
 }

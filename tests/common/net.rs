@@ -510,7 +510,12 @@ impl ClusterSet {
             create.arg(format!("127.0.0.1:{p}"));
         }
         let out = create
-            .args(["--cluster-replicas", "1", "--cluster-yes"])
+            // Six nodes: three primaries with a replica each; three: primaries only.
+            .args([
+                "--cluster-replicas",
+                if ports.len() >= 6 { "1" } else { "0" },
+            ])
+            .arg("--cluster-yes")
             .output()
             .expect("redis-cli --cluster create runs");
         assert!(
