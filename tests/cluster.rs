@@ -1117,3 +1117,68 @@ fn a_failed_cluster_still_shows_what_its_live_nodes_give() {
         "the dead node is named: {o}"
     );
 }
+
+/// The dashboard's collector when a primary dies under it (no failover):
+/// within 3 s a snapshot names the dead node and still has every live
+/// primary's streams with their figures, and it keeps polling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_the_live_primaries_within_3s_of_one_dying() {
+    use redeye::collect::collector::{Limits, spawn_on};
+    use redeye::model::Section;
+    let extra = [
+        "cluster-require-full-coverage no".to_string(),
+        "cluster-replica-no-failover yes".to_string(),
+    ];
+    let mut set = ClusterSet::start_with(Spot::host(), &cluster_ports(6), &extra);
+    let streams = ["orders", "payments", "emails", "s1", "s2", "s3"];
+    for s in streams {
+        set.cli(&["XADD", s, "*", "n", "1"]);
+    }
+    let victim = set.owner("orders");
+    let live: Vec<&str> = streams
+        .iter()
+        .copied()
+        .filter(|s| set.owner(s) != victim)
+        .collect();
+    let home = Home::new();
+    let cfg = home.config(&yaml(&set, &streams, ""));
+    let profile = profile_from(&cfg, "c");
+    let link = redeye::connect::Link::open_with(&profile, false)
+        .await
+        .unwrap();
+    let mut h = spawn_on(link.clone(), Limits::default());
+    snapshot_where(&mut h, Duration::from_secs(10), |s| {
+        s.streams.iter().all(|x| x.exists)
+    })
+    .await;
+    set.kill(victim);
+    let killed = std::time::Instant::now();
+    let s = snapshot_where(&mut h, Duration::from_secs(3), |s| {
+        s.problems.iter().any(|p| p.section == Section::Node)
+            && live.iter().all(|n| {
+                s.streams
+                    .iter()
+                    .any(|x| x.name.escaped() == *n && x.exists && x.length == 1)
+            })
+    })
+    .await;
+    eprintln!("shown {:?} after the kill", killed.elapsed());
+    let node = s
+        .problems
+        .iter()
+        .find(|p| p.section == Section::Node)
+        .unwrap();
+    assert!(
+        node.message.contains(&format!("127.0.0.1:{victim}")),
+        "{}",
+        node.message
+    );
+    // And it goes on polling.
+    let at = s.taken_at_ms;
+    snapshot_where(&mut h, Duration::from_secs(5), |x| {
+        x.taken_at_ms > at + 1000
+    })
+    .await;
+    drop(h);
+    link.close();
+}
