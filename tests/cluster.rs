@@ -1182,3 +1182,68 @@ async fn the_dashboard_shows_the_live_primaries_within_3s_of_one_dying() {
     drop(h);
     link.close();
 }
+
+/// A primary that blackholes (SIGSTOP: it accepts, then says nothing) costs
+/// one read timeout, once: the collector names it, and from then on polls
+/// the live primaries at its refresh rate without waiting for it (a
+/// background attempt every 10 s tries it again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blackholed_primary_does_not_hold_back_the_others() {
+    use redeye::collect::collector::{Limits, spawn_on};
+    use redeye::model::Section;
+    let extra = [
+        "cluster-require-full-coverage no".to_string(),
+        "cluster-replica-no-failover yes".to_string(),
+        // No failover, and the others do not mark it failed in the test's time.
+        "cluster-node-timeout 60000".to_string(),
+    ];
+    let set = ClusterSet::start_with(Spot::host(), &cluster_ports(6), &extra);
+    let streams = ["orders", "payments", "emails", "s1", "s2", "s3"];
+    for s in streams {
+        set.cli(&["XADD", s, "*", "n", "1"]);
+    }
+    let victim = set.owner("orders");
+    let home = Home::new();
+    let cfg = home.config(&yaml(&set, &streams, ""));
+    let profile = profile_from(&cfg, "c");
+    let link = redeye::connect::Link::open_with(&profile, false)
+        .await
+        .unwrap();
+    let mut h = spawn_on(link.clone(), Limits::default());
+    snapshot_where(&mut h, Duration::from_secs(10), |s| {
+        s.streams.iter().all(|x| x.exists)
+    })
+    .await;
+    let pid = set.pid_of(victim).to_string();
+    std::process::Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .unwrap();
+    let stopped = std::time::Instant::now();
+    let first = snapshot_where(&mut h, Duration::from_secs(6), |s| {
+        s.problems.iter().any(|p| p.section == Section::Node)
+    })
+    .await;
+    let named_after = stopped.elapsed();
+    // Then polls at about the refresh rate, each with the node named and
+    // the live primaries' streams read.
+    let mut at = first.taken_at_ms;
+    let window = std::time::Instant::now();
+    let mut polls = 0;
+    while window.elapsed() < Duration::from_secs(6) {
+        let s = snapshot_where(&mut h, Duration::from_secs(4), |x| x.taken_at_ms > at).await;
+        at = s.taken_at_ms;
+        assert!(s.problems.iter().any(|p| p.section == Section::Node));
+        assert!(s.streams.iter().filter(|x| x.exists).count() >= 2);
+        polls += 1;
+    }
+    std::process::Command::new("kill")
+        .args(["-CONT", &pid])
+        .status()
+        .unwrap();
+    eprintln!("named after {named_after:?}; {polls} polls in the next 6 s");
+    assert!(named_after <= Duration::from_secs(5), "{named_after:?}");
+    assert!(polls >= 4, "{polls} polls in 6 s");
+    drop(h);
+    link.close();
+}

@@ -444,6 +444,8 @@ pub async fn poll_with(
             // snapshot, not the others': they are what the engineer needs
             // most while it is down. The layout is read again next poll.
             Err(e) if cluster && nodes > 1 => {
+                // The reconnect this causes does not wait for it again.
+                dep.link().note_down(&node.endpoint, &e.to_string());
                 let o = missing_part(profile, dep, req, i, node, &e);
                 failed.push(e);
                 o

@@ -193,7 +193,22 @@ struct LinkInner {
     topology: std::sync::Mutex<Topologies>,
     watch: std::sync::OnceLock<sentinel::Watch>,
     start: tokio::sync::Mutex<()>,
+    /// Cluster primaries that could not be reached (a failed connect or
+    /// poll), with when and why: a reconnect does not wait for them; a
+    /// background attempt every [`RETRY_DOWN`] brings one back, so a
+    /// blackholed primary never holds back the others' figures.
+    down: std::sync::Mutex<std::collections::HashMap<String, Down>>,
 }
+
+struct Down {
+    since: std::time::Instant,
+    why: String,
+    /// A background attempt to reach it is running.
+    trying: bool,
+}
+
+/// How often an unreachable cluster primary is tried again.
+const RETRY_DOWN: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Link {
     /// Open the profile's tunnel, if any. ssh may prompt when a terminal is
@@ -215,11 +230,53 @@ impl Link {
             topology: Default::default(),
             watch: std::sync::OnceLock::new(),
             start: tokio::sync::Mutex::new(()),
+            down: Default::default(),
         })))
     }
 
     pub fn profile(&self) -> &Profile {
         &self.0.profile
+    }
+
+    /// A cluster primary did not answer (a connect or a poll): reconnects
+    /// stop waiting for it until a background attempt reaches it again.
+    pub fn note_down(&self, a: &Endpoint, why: &str) {
+        let mut down = self.0.down.lock().expect("down");
+        let e = down.entry(a.to_string()).or_insert_with(|| Down {
+            since: std::time::Instant::now(),
+            why: String::new(),
+            trying: false,
+        });
+        e.why = why.to_string();
+    }
+
+    /// Why `a` is known down, starting a background attempt to reach it
+    /// when the last began more than [`RETRY_DOWN`] ago; `None`: not down.
+    fn down_reason(&self, a: &Endpoint) -> Option<String> {
+        let mut down = self.0.down.lock().expect("down");
+        let d = down.get_mut(&a.to_string())?;
+        if !d.trying && d.since.elapsed() >= RETRY_DOWN {
+            d.trying = true;
+            let link = self.clone();
+            let a = a.clone();
+            tokio::spawn(async move {
+                let r = link.node(&a).await;
+                let mut down = link.0.down.lock().expect("down");
+                match r {
+                    Ok(_) => {
+                        down.remove(&a.to_string());
+                    }
+                    Err(e) => {
+                        if let Some(d) = down.get_mut(&a.to_string()) {
+                            d.since = std::time::Instant::now();
+                            d.why = e.to_string();
+                            d.trying = false;
+                        }
+                    }
+                }
+            });
+        }
+        Some(d.why.clone())
     }
 
     /// Stop the SSH tunnel now, whoever else still holds the link (the
@@ -296,6 +353,12 @@ impl Link {
                 ask.push(s.clone());
             }
         }
+        // Nodes known down last: one that blackholes would hold the layout
+        // read for a whole connect timeout.
+        {
+            let down = self.0.down.lock().expect("down");
+            ask.sort_by_key(|a| down.contains_key(&a.to_string()));
+        }
         let mut why = Vec::new();
         let mut shards = None;
         for seed in &ask {
@@ -327,9 +390,20 @@ impl Link {
         // others are polled (their figures are what the engineer needs
         // most while it is down), the poll names it, and the layout is read
         // again next poll. With none reachable, the first reason.
-        let tries =
-            futures_util::future::join_all(shards.iter().map(|s| self.node(&s.primary.address)))
-                .await;
+        let tries = futures_util::future::join_all(shards.iter().map(|s| async {
+            let a = &s.primary.address;
+            // Known down: stands in as unreachable at once; retried in the
+            // background now and then.
+            if let Some(why) = self.down_reason(a) {
+                return Err(Failure::runtime(why));
+            }
+            let r = self.node(a).await;
+            if let Err(e) = &r {
+                self.note_down(a, &e.to_string());
+            }
+            r
+        }))
+        .await;
         if tries.iter().all(|t| t.is_err()) {
             return Err(tries.into_iter().find_map(|t| t.err()).expect("all failed"));
         }

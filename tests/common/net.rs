@@ -631,6 +631,12 @@ impl ClusterSet {
         panic!("no owner for slot {slot}")
     }
 
+    /// The pid of the node on `port` (for SIGSTOP and the like).
+    pub fn pid_of(&self, port: u16) -> u32 {
+        let i = self.ports.iter().position(|p| *p == port).unwrap();
+        self.procs[i].as_ref().expect("running").0.id()
+    }
+
     /// Kill the node on `port` (SIGKILL).
     pub fn kill(&mut self, port: u16) {
         let i = self.ports.iter().position(|p| *p == port).unwrap();
