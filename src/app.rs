@@ -121,10 +121,16 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Bench(args)) => crate::bench::run(args).await,
-        Some(Command::Check(args)) => match crate::check::run(select_profile(&cli), args).await {
-            0 => Ok(()),
-            code => Err(Failure::Status(code)),
-        },
+        Some(Command::Check(args)) => {
+            // --timeout counts from here: loading the profile (a
+            // password_command) is part of the run.
+            let started = std::time::Instant::now();
+            let profile = select_profile(&cli);
+            match crate::check::run(profile, args, started).await {
+                0 => Ok(()),
+                code => Err(Failure::Status(code)),
+            }
+        }
         Some(Command::Write(cmd)) => crate::opscli::run(&select_profile(&cli)?, cmd).await,
         Some(Command::Audit {
             tail,

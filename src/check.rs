@@ -486,7 +486,11 @@ pub fn report(findings: &[Finding], problems: &[String]) -> (Status, String) {
 /// UNKNOWN (exit 3) is for what redeye cannot judge: a bad profile or
 /// arguments, a login or permission refused, nothing to judge by.
 /// `profile`: the selected profile, or why there is none.
-pub async fn run(profile: crate::error::Result<crate::config::Profile>, a: &CheckArgs) -> i32 {
+pub async fn run(
+    profile: crate::error::Result<crate::config::Profile>,
+    a: &CheckArgs,
+    started: std::time::Instant,
+) -> i32 {
     let say = |status: Status, why: &str, json: bool| {
         let why = crate::sanitize::text(why);
         if json {
@@ -503,13 +507,25 @@ pub async fn run(profile: crate::error::Result<crate::config::Profile>, a: &Chec
         Ok(p) => p,
         Err(e) => return say(Status::Unknown, &e.to_string(), a.json),
     };
-    // Two polls must fit in the time allowed.
-    let sample = if a.sample * 2 >= a.timeout {
-        a.timeout / 3
+    // What is left of --timeout after loading the profile (a
+    // password_command); two polls must fit in it.
+    let left = a.timeout.saturating_sub(started.elapsed());
+    if left.is_zero() {
+        return say(
+            Status::Unknown,
+            &format!(
+                "loading the profile took longer than --timeout {} (its password_command?); nothing was polled",
+                humantime::format_duration(a.timeout)
+            ),
+            a.json,
+        );
+    }
+    let sample = if a.sample * 2 >= left {
+        left / 3
     } else {
         a.sample
     };
-    let polled = tokio::time::timeout(a.timeout, async {
+    let polled = tokio::time::timeout(left, async {
         let dep = crate::connect::connect(&profile).await?;
         let mut req = crate::collect::PollRequest::snapshot(&profile);
         req.advisor = false;
