@@ -9,6 +9,25 @@ use common::net::{ClusterSet, Spot, cluster_ports};
 use common::{Home, code_out, out, profile_from, snapshot_where};
 use std::time::Duration;
 
+/// The streams the partial-cluster tests spread over the primaries.
+const STREAMS: [&str; 6] = ["orders", "payments", "emails", "s1", "s2", "s3"];
+
+/// Six nodes that never fail over and serve what they can while a primary
+/// is down (`cluster-require-full-coverage no`), `more` config lines beside,
+/// each of [`STREAMS`] holding one entry.
+fn without_failover(more: &[&str]) -> ClusterSet {
+    let mut extra = vec![
+        "cluster-require-full-coverage no".to_string(),
+        "cluster-replica-no-failover yes".to_string(),
+    ];
+    extra.extend(more.iter().map(|s| s.to_string()));
+    let set = ClusterSet::start_with(Spot::host(), &cluster_ports(6), &extra);
+    for s in STREAMS {
+        set.cli(&["XADD", s, "*", "n", "1"]);
+    }
+    set
+}
+
 fn yaml(set: &ClusterSet, streams: &[&str], extra: &str) -> String {
     let list: String = streams
         .iter()
@@ -871,15 +890,8 @@ fn check_judges_streams_across_every_primary() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_primary_that_does_not_answer_costs_only_its_part_of_the_poll() {
     use redeye::model::Section;
-    let extra = [
-        "cluster-require-full-coverage no".to_string(),
-        "cluster-replica-no-failover yes".to_string(),
-    ];
-    let mut set = ClusterSet::start_with(Spot::host(), &cluster_ports(6), &extra);
-    let streams = ["orders", "payments", "emails", "s1", "s2", "s3"];
-    for s in streams {
-        set.cli(&["XADD", s, "*", "n", "1"]);
-    }
+    let mut set = without_failover(&[]);
+    let streams = STREAMS;
     let home = Home::new();
     let cfg = home.config(&yaml(&set, &streams, ""));
     let profile = profile_from(&cfg, "c");
@@ -989,15 +1001,8 @@ fn behind_is_exact_for_a_stream_on_a_non_seed_primary() {
 /// naming it. (It exited 1, "cannot reach Redis at …", before.)
 #[test]
 fn a_primary_down_at_start_is_named_and_the_others_are_shown() {
-    let extra = [
-        "cluster-require-full-coverage no".to_string(),
-        "cluster-replica-no-failover yes".to_string(),
-    ];
-    let mut set = ClusterSet::start_with(Spot::host(), &cluster_ports(6), &extra);
-    let streams = ["orders", "payments", "emails", "s1", "s2", "s3"];
-    for s in streams {
-        set.cli(&["XADD", s, "*", "n", "1"]);
-    }
+    let mut set = without_failover(&[]);
+    let streams = STREAMS;
     let victim = set.owner("orders");
     let dead: Vec<&str> = streams
         .iter()
@@ -1125,15 +1130,8 @@ fn a_failed_cluster_still_shows_what_its_live_nodes_give() {
 async fn the_dashboard_shows_the_live_primaries_within_3s_of_one_dying() {
     use redeye::collect::collector::{Limits, spawn_on};
     use redeye::model::Section;
-    let extra = [
-        "cluster-require-full-coverage no".to_string(),
-        "cluster-replica-no-failover yes".to_string(),
-    ];
-    let mut set = ClusterSet::start_with(Spot::host(), &cluster_ports(6), &extra);
-    let streams = ["orders", "payments", "emails", "s1", "s2", "s3"];
-    for s in streams {
-        set.cli(&["XADD", s, "*", "n", "1"]);
-    }
+    let mut set = without_failover(&[]);
+    let streams = STREAMS;
     let victim = set.owner("orders");
     let live: Vec<&str> = streams
         .iter()
@@ -1191,17 +1189,8 @@ async fn the_dashboard_shows_the_live_primaries_within_3s_of_one_dying() {
 async fn a_blackholed_primary_does_not_hold_back_the_others() {
     use redeye::collect::collector::{Limits, spawn_on};
     use redeye::model::Section;
-    let extra = [
-        "cluster-require-full-coverage no".to_string(),
-        "cluster-replica-no-failover yes".to_string(),
-        // No failover, and the others do not mark it failed in the test's time.
-        "cluster-node-timeout 60000".to_string(),
-    ];
-    let set = ClusterSet::start_with(Spot::host(), &cluster_ports(6), &extra);
-    let streams = ["orders", "payments", "emails", "s1", "s2", "s3"];
-    for s in streams {
-        set.cli(&["XADD", s, "*", "n", "1"]);
-    }
+    let set = without_failover(&["cluster-node-timeout 60000"]);
+    let streams = STREAMS;
     let victim = set.owner("orders");
     let home = Home::new();
     let cfg = home.config(&yaml(&set, &streams, ""));

@@ -12,6 +12,37 @@ use std::time::{Duration, Instant};
 /// redeye talked to (the host's own 127.0.0.1:6379 is another server).
 const MARKER: &str = "marker-only-in-the-namespace";
 
+/// A private Redis holding the marker stream, reached only through a
+/// bastion in a network namespace, and a home whose profile `behind` goes
+/// there. Fields drop in this order: the profile, the bastion, Redis, the
+/// namespace.
+struct Behind {
+    cfg: std::path::PathBuf,
+    home: Home,
+    b: Bastion,
+    _redis: common::net::Proc,
+    _dir: tempfile::TempDir,
+    _ns: Netns,
+}
+
+fn behind() -> Behind {
+    let ns = Netns::new();
+    let dir = tempfile::tempdir().unwrap();
+    let redis = redis_at(&ns.spot(), dir.path(), 6379, &[]);
+    ns.spot().cli(6379, &["XADD", MARKER, "*", "k", "v"]);
+    let b = Bastion::start(&ns, &[]);
+    let home = Home::new();
+    let cfg = home.config(&standalone_profile(&b));
+    Behind {
+        cfg,
+        home,
+        b,
+        _redis: redis,
+        _dir: dir,
+        _ns: ns,
+    }
+}
+
 fn standalone_profile(b: &Bastion) -> String {
     format!(
         "profiles:\n  behind:\n{}    redis:\n      address: 127.0.0.1:6379\n      streams:\n        marker: {MARKER}\n",
@@ -21,13 +52,8 @@ fn standalone_profile(b: &Bastion) -> String {
 
 #[test]
 fn snapshot_through_the_tunnel_reaches_the_private_redis() {
-    let ns = Netns::new();
-    let dir = tempfile::tempdir().unwrap();
-    let _redis = redis_at(&ns.spot(), dir.path(), 6379, &[]);
-    ns.spot().cli(6379, &["XADD", MARKER, "*", "k", "v"]);
-    let b = Bastion::start(&ns, &[]);
-    let home = Home::new();
-    let cfg = home.config(&standalone_profile(&b));
+    let t = behind();
+    let (b, home, cfg) = (&t.b, &t.home, &t.cfg);
     let o = home
         .redeye()
         .args(["--config", cfg.to_str().unwrap(), "--profile", "behind"])
@@ -279,14 +305,9 @@ fn an_unreachable_bastion_is_one_line() {
 async fn a_dead_ssh_master_is_restarted_and_the_dashboard_recovers() {
     use redeye::collect::collector::{FromCollector, Limits, spawn_on};
     use redeye::connect::Link;
-    let ns = Netns::new();
-    let dir = tempfile::tempdir().unwrap();
-    let _redis = redis_at(&ns.spot(), dir.path(), 6379, &[]);
-    ns.spot().cli(6379, &["XADD", MARKER, "*", "k", "v"]);
-    let b = Bastion::start(&ns, &[]);
-    let home = Home::new();
-    let cfg = home.config(&standalone_profile(&b));
-    let profile = profile_from(&cfg, "behind");
+    let t = behind();
+    let b = &t.b;
+    let profile = profile_from(&t.cfg, "behind");
     let link = Link::open_with(&profile, false).await.unwrap();
     let mut h = spawn_on(link.clone(), Limits::default());
     snapshot_where(&mut h, Duration::from_secs(10), |s| s.streams[0].exists).await;
@@ -477,13 +498,8 @@ fn control_dirs(pid: u32) -> Vec<std::path::PathBuf> {
 #[test]
 fn the_control_directory_is_private_and_gone_after_sighup_sigterm_and_sigkill() {
     use std::os::unix::fs::PermissionsExt;
-    let ns = Netns::new();
-    let dir = tempfile::tempdir().unwrap();
-    let _redis = redis_at(&ns.spot(), dir.path(), 6379, &[]);
-    ns.spot().cli(6379, &["XADD", MARKER, "*", "k", "v"]);
-    let b = Bastion::start(&ns, &[]);
-    let home = Home::new();
-    let cfg = home.config(&standalone_profile(&b));
+    let t = behind();
+    let (b, home, cfg) = (&t.b, &t.home, &t.cfg);
     let bin = assert_cmd::cargo::cargo_bin("redeye");
     let start = |tmux: &common::tmux::Tmux| -> u32 {
         let shell = format!(
@@ -573,14 +589,9 @@ fn the_control_directory_is_private_and_gone_after_sighup_sigterm_and_sigkill() 
 async fn a_blackholed_link_is_tunnel_down_then_recovers() {
     use redeye::collect::collector::{Cause, FromCollector, Limits, spawn_on};
     use redeye::connect::Link;
-    let ns = Netns::new();
-    let dir = tempfile::tempdir().unwrap();
-    let _redis = redis_at(&ns.spot(), dir.path(), 6379, &[]);
-    ns.spot().cli(6379, &["XADD", MARKER, "*", "k", "v"]);
-    let b = Bastion::start(&ns, &[]);
-    let home = Home::new();
-    let cfg = home.config(&standalone_profile(&b));
-    let profile = profile_from(&cfg, "behind");
+    let t = behind();
+    let b = &t.b;
+    let profile = profile_from(&t.cfg, "behind");
     assert_eq!(
         profile.ssh.as_ref().unwrap().keepalive,
         Duration::from_secs(5)

@@ -363,18 +363,7 @@ fn cluster_state(
                     .collect::<Vec<_>>()
                     .join(","),
                 link: l.link.clone(),
-                slots: l
-                    .slots
-                    .iter()
-                    .map(|(a, b)| {
-                        if a == b {
-                            a.to_string()
-                        } else {
-                            format!("{a}-{b}")
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(","),
+                slots: slot_ranges(&l.slots),
                 slot_count: l.slots.iter().map(|(a, b)| u64::from(b - a) + 1).sum(),
                 used_memory: s.and_then(|s| s.memory.as_ref()).map(|m| m.used_bytes),
                 maxmemory: s.and_then(|s| s.memory.as_ref()).map(|m| m.maxmemory_bytes),
@@ -426,4 +415,19 @@ fn cluster_state(
         topology_changed_at_ms: None,
         changed: Vec::new(),
     }
+}
+
+/// Slot ranges as the cluster shows them: `0-5460,5462`.
+pub(crate) fn slot_ranges(slots: &[(u16, u16)]) -> String {
+    slots
+        .iter()
+        .map(|(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -558,19 +558,7 @@ fn missing_part(
     let slots = dep
         .cluster()
         .and_then(|l| l.shards.get(i))
-        .map(|s| {
-            s.slots
-                .iter()
-                .map(|(a, b)| {
-                    if a == b {
-                        a.to_string()
-                    } else {
-                        format!("{a}-{b}")
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(",")
-        })
+        .map(|s| merge::slot_ranges(&s.slots))
         .unwrap_or_default();
     let there: Vec<String> = req
         .streams
