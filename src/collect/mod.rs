@@ -437,6 +437,7 @@ pub async fn poll_with(
     let nodes = results.len();
     let mut parts = Vec::new();
     let mut failed = Vec::new();
+    let mut down = Vec::new();
     for (i, (node, took, result)) in results.into_iter().enumerate() {
         let outcome = match result {
             Ok(o) => o,
@@ -444,9 +445,8 @@ pub async fn poll_with(
             // snapshot, not the others': they are what the engineer needs
             // most while it is down. The layout is read again next poll.
             Err(e) if cluster && nodes > 1 => {
-                // The reconnect this causes does not wait for it again.
-                dep.link().note_down(&node.endpoint, &e.to_string());
                 let o = missing_part(profile, dep, req, i, node, &e);
+                down.push((node.endpoint.clone(), e.to_string()));
                 failed.push(e);
                 o
             }
@@ -466,10 +466,16 @@ pub async fn poll_with(
         };
         parts.push((status, outcome));
     }
+    // Nothing answered (the link itself, a tunnel, is down): an error, and
+    // the next connect tries every node afresh.
     if failed.len() == nodes {
         return Err(failed.swap_remove(0));
     }
     if !failed.is_empty() {
+        // The reconnect this causes does not wait for them again.
+        for (at, why) in &down {
+            dep.link().note_down(at, why);
+        }
         dep.mark_stale();
     }
     let mut merged = merge::merge(profile, dep, req, parts)?;

@@ -250,6 +250,11 @@ impl Link {
         e.why = why.to_string();
     }
 
+    /// `a` answered a connect: no longer down.
+    fn note_up(&self, a: &Endpoint) {
+        self.0.down.lock().expect("down").remove(&a.to_string());
+    }
+
     /// Why `a` is known down, starting a background attempt to reach it
     /// when the last began more than [`RETRY_DOWN`] ago; `None`: not down.
     fn down_reason(&self, a: &Endpoint) -> Option<String> {
@@ -390,16 +395,24 @@ impl Link {
         // others are polled (their figures are what the engineer needs
         // most while it is down), the poll names it, and the layout is read
         // again next poll. With none reachable, the first reason.
-        let tries = futures_util::future::join_all(shards.iter().map(|s| async {
+        // Known down: stands in as unreachable at once (retried in the
+        // background now and then) — unless every primary is, when each is
+        // tried again now (the link itself was down, e.g. a tunnel).
+        let all_down = {
+            let down = self.0.down.lock().expect("down");
+            shards
+                .iter()
+                .all(|s| down.contains_key(&s.primary.address.to_string()))
+        };
+        let tries = futures_util::future::join_all(shards.iter().map(|s| async move {
             let a = &s.primary.address;
-            // Known down: stands in as unreachable at once; retried in the
-            // background now and then.
-            if let Some(why) = self.down_reason(a) {
+            if !all_down && let Some(why) = self.down_reason(a) {
                 return Err(Failure::runtime(why));
             }
             let r = self.node(a).await;
-            if let Err(e) = &r {
-                self.note_down(a, &e.to_string());
+            match &r {
+                Err(e) => self.note_down(a, &e.to_string()),
+                Ok(_) => self.note_up(a),
             }
             r
         }))
