@@ -147,6 +147,8 @@ impl Tracker {
             }
             let tracks = self.streams.get_mut(&s.name).expect("inserted above");
             let stream_view = StreamView::of(s);
+            // Its own node's clock (a cluster's nodes each have theirs).
+            let now = s.node_time_ms.unwrap_or(now);
             for g in &mut s.groups {
                 if !g.exists {
                     continue;

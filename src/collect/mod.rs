@@ -283,6 +283,7 @@ pub(crate) fn empty_stream(spec: &StreamSpec, configured: bool) -> StreamInfo {
         groups: Vec::new(),
         dlq: None,
         full_read_ms: None,
+        node_time_ms: None,
     }
 }
 

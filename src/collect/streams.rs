@@ -29,6 +29,7 @@ pub fn stream(name: &Name, v: &Value) -> StreamInfo {
         groups: Vec::new(),
         dlq: None,
         full_read_ms: None,
+        node_time_ms: None,
     }
 }
 

@@ -394,6 +394,11 @@ pub struct StreamInfo {
     /// full read this many ms ago. Absent when they were read in this poll.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub full_read_ms: Option<u64>,
+    /// The clock of the node that holds the stream, at its poll (a
+    /// cluster's nodes each have their own): the time behind is taken
+    /// against it.
+    #[serde(skip)]
+    pub node_time_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

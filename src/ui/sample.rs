@@ -108,6 +108,7 @@ fn stream(name: &str, length: u64, groups: Vec<GroupInfo>, dlq: u64) -> StreamIn
         entries_added: Some(length + 17),
         groups,
         full_read_ms: None,
+        node_time_ms: None,
         dlq: Some(DlqInfo {
             stream: format!("{name}:dlq").into(),
             length: dlq,

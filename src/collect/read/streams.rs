@@ -53,6 +53,7 @@ pub(super) fn plan<'a>(cx: &'a Ctx<'a>, plan: &mut Plan<'a>) {
             // pipeline), the client's when INFO was refused.
             let now = out.snapshot.server_now();
             let s = &mut out.snapshot.streams[i];
+            s.node_time_ms = Some(now);
             let mut found = streams::groups(&v, s, now);
             for g in &mut found {
                 g.configured = spec.groups.iter().any(|c| c.name == g.name);
