@@ -134,19 +134,26 @@ impl Finding {
         f
     }
 
+    /// A judgement in a word (a group's status, an unreachable node), with
+    /// its reason; no perfdata.
+    fn word(label: String, status: Status, word: String, reason: Option<String>) -> Self {
+        let mut f = Finding::judge(label, None, 0.0, 0.0, "");
+        f.status = status;
+        f.word = Some(word);
+        f.reason = reason;
+        f
+    }
+
     /// A group's consumer-health status: stalled, stopped or stuck are
     /// critical, falling behind a warning, the rest OK.
     fn status(label: String, status: crate::model::health::Status, reason: Option<String>) -> Self {
-        use crate::model::health::Status as H;
-        let mut f = Finding::judge(label, None, 0.0, 0.0, "");
-        f.status = match status {
-            s if s.is_critical() => Status::Critical,
-            H::FallingBehind => Status::Warning,
-            _ => Status::Ok,
+        use crate::model::alerts::Level;
+        let level = match status.level() {
+            Some(Level::Crit) => Status::Critical,
+            Some(Level::Warn) => Status::Warning,
+            None => Status::Ok,
         };
-        f.word = Some(status.word().into());
-        f.reason = reason;
-        f
+        Finding::word(label, level, status.word().into(), reason)
     }
 
     /// A figure that could not be measured, and why.
@@ -278,19 +285,20 @@ pub fn findings(s: &Snapshot, t: &Thresholds, a: &CheckArgs) -> Vec<Finding> {
             .filter(|n| n.failing())
             .map(|n| format!("{} ({} {})", n.address, n.role, n.flags))
             .collect();
-        let mut f = Finding::judge("cluster".into(), None, 0.0, 0.0, "");
-        f.status = Status::Critical;
-        f.word = Some(format!("state {}", c.state));
-        f.reason = Some(format!(
-            "slots ok {} of 16384; failing: {}",
-            c.slots_ok,
-            if failing.is_empty() {
-                "none named".to_string()
-            } else {
-                failing.join(", ")
-            }
+        out.push(Finding::word(
+            "cluster".into(),
+            Status::Critical,
+            format!("state {}", c.state),
+            Some(format!(
+                "slots ok {} of 16384; failing: {}",
+                c.slots_ok,
+                if failing.is_empty() {
+                    "none named".to_string()
+                } else {
+                    failing.join(", ")
+                }
+            )),
         ));
-        out.push(f);
     }
     // A cluster primary that did not answer: its slots and streams are out
     // of sight, an outage (CRITICAL), named with what it serves.
@@ -299,17 +307,12 @@ pub fn findings(s: &Snapshot, t: &Thresholds, a: &CheckArgs) -> Vec<Finding> {
         .iter()
         .filter(|p| p.section == crate::model::Section::Node)
     {
-        let mut f = Finding::judge(
+        out.push(Finding::word(
             format!("node {}", p.node.as_deref().unwrap_or("?")),
-            None,
-            0.0,
-            0.0,
-            "",
-        );
-        f.status = Status::Critical;
-        f.word = Some("UNREACHABLE".into());
-        f.reason = Some(p.message.clone());
-        out.push(f);
+            Status::Critical,
+            "UNREACHABLE".into(),
+            Some(p.message.clone()),
+        ));
     }
     if a.stream.is_none()
         && let Some(m) = &s.memory

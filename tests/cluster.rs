@@ -9,6 +9,32 @@ use common::net::{ClusterSet, Spot, cluster_ports};
 use common::{Home, code_out, out, profile_from, snapshot_where};
 use std::time::Duration;
 
+/// The dashboard's collector on `set` (profile `c`, [`STREAMS`]), once
+/// every stream has been read; the home holds the profile file.
+async fn watching(
+    set: &ClusterSet,
+) -> (
+    Home,
+    redeye::connect::Link,
+    redeye::collect::collector::Handle,
+) {
+    let home = Home::new();
+    let cfg = home.config(&yaml(set, &STREAMS, ""));
+    let profile = profile_from(&cfg, "c");
+    let link = redeye::connect::Link::open_with(&profile, false)
+        .await
+        .unwrap();
+    let mut h = redeye::collect::collector::spawn_on(
+        link.clone(),
+        redeye::collect::collector::Limits::default(),
+    );
+    snapshot_where(&mut h, Duration::from_secs(10), |s| {
+        s.streams.iter().all(|x| x.exists)
+    })
+    .await;
+    (home, link, h)
+}
+
 /// The streams the partial-cluster tests spread over the primaries.
 const STREAMS: [&str; 6] = ["orders", "payments", "emails", "s1", "s2", "s3"];
 
@@ -1128,7 +1154,6 @@ fn a_failed_cluster_still_shows_what_its_live_nodes_give() {
 /// primary's streams with their figures, and it keeps polling.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_shows_the_live_primaries_within_3s_of_one_dying() {
-    use redeye::collect::collector::{Limits, spawn_on};
     use redeye::model::Section;
     let mut set = without_failover(&[]);
     let streams = STREAMS;
@@ -1138,17 +1163,7 @@ async fn the_dashboard_shows_the_live_primaries_within_3s_of_one_dying() {
         .copied()
         .filter(|s| set.owner(s) != victim)
         .collect();
-    let home = Home::new();
-    let cfg = home.config(&yaml(&set, &streams, ""));
-    let profile = profile_from(&cfg, "c");
-    let link = redeye::connect::Link::open_with(&profile, false)
-        .await
-        .unwrap();
-    let mut h = spawn_on(link.clone(), Limits::default());
-    snapshot_where(&mut h, Duration::from_secs(10), |s| {
-        s.streams.iter().all(|x| x.exists)
-    })
-    .await;
+    let (_home, link, mut h) = watching(&set).await;
     set.kill(victim);
     let killed = std::time::Instant::now();
     let s = snapshot_where(&mut h, Duration::from_secs(3), |s| {
@@ -1187,22 +1202,10 @@ async fn the_dashboard_shows_the_live_primaries_within_3s_of_one_dying() {
 /// background attempt every 10 s tries it again).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blackholed_primary_does_not_hold_back_the_others() {
-    use redeye::collect::collector::{Limits, spawn_on};
     use redeye::model::Section;
     let set = without_failover(&["cluster-node-timeout 60000"]);
-    let streams = STREAMS;
     let victim = set.owner("orders");
-    let home = Home::new();
-    let cfg = home.config(&yaml(&set, &streams, ""));
-    let profile = profile_from(&cfg, "c");
-    let link = redeye::connect::Link::open_with(&profile, false)
-        .await
-        .unwrap();
-    let mut h = spawn_on(link.clone(), Limits::default());
-    snapshot_where(&mut h, Duration::from_secs(10), |s| {
-        s.streams.iter().all(|x| x.exists)
-    })
-    .await;
+    let (_home, link, mut h) = watching(&set).await;
     let pid = set.pid_of(victim).to_string();
     std::process::Command::new("kill")
         .args(["-STOP", &pid])

@@ -48,7 +48,6 @@ struct Track {
     /// Undelivered work or entries held: its consumers' idle times matter.
     watch: bool,
     seen: u64,
-    seen_before: bool,
 }
 
 #[derive(Debug)]
@@ -123,12 +122,6 @@ impl Tracker {
             .collect()
     }
 
-    /// Forget everything (a reconnect to another server: its clock and ids
-    /// are not comparable).
-    pub fn reset(&mut self) {
-        self.streams.clear();
-    }
-
     /// Give every group of `snap` its time behind, rates and status, and
     /// remember what the next poll should read.
     pub fn observe(&mut self, snap: &mut Snapshot, claim_min_idle: Duration) {
@@ -158,11 +151,11 @@ impl Tracker {
                 }
                 let t = tracks.get_mut(&g.name).expect("inserted above");
                 t.seen = tick;
-                let moved = t.seen_before && t.last != g.last_delivered_id;
+                // Seen before (it has observations) and the id moved since.
+                let moved = !t.obs.is_empty() && t.last != g.last_delivered_id;
                 if t.last != g.last_delivered_id {
                     t.last.clone_from(&g.last_delivered_id);
                 }
-                t.seen_before = true;
                 let exact = behind(g, t, &stream_view, now);
                 let undelivered = g.lag.is_some_and(|l| l > 0)
                     || (g.lag.is_none() && g.first_undelivered_id.is_some())

@@ -437,8 +437,8 @@ pub async fn poll_with(
     let results = futures_util::future::join_all(polls).await;
     let nodes = results.len();
     let mut parts = Vec::new();
-    let mut failed = Vec::new();
-    let mut down = Vec::new();
+    // The primaries that did not answer, and why.
+    let mut down: Vec<(crate::config::Endpoint, crate::error::Failure)> = Vec::new();
     for (i, (node, took, result)) in results.into_iter().enumerate() {
         let outcome = match result {
             Ok(o) => o,
@@ -447,8 +447,7 @@ pub async fn poll_with(
             // most while it is down. The layout is read again next poll.
             Err(e) if cluster && nodes > 1 => {
                 let o = missing_part(profile, dep, req, i, node, &e);
-                down.push((node.endpoint.clone(), e.to_string()));
-                failed.push(e);
+                down.push((node.endpoint.clone(), e));
                 o
             }
             Err(e) => return Err(e),
@@ -469,13 +468,13 @@ pub async fn poll_with(
     }
     // Nothing answered (the link itself, a tunnel, is down): an error, and
     // the next connect tries every node afresh.
-    if failed.len() == nodes {
-        return Err(failed.swap_remove(0));
+    if down.len() == nodes {
+        return Err(down.swap_remove(0).1);
     }
-    if !failed.is_empty() {
+    if !down.is_empty() {
         // The reconnect this causes does not wait for them again.
         for (at, why) in &down {
-            dep.link().note_down(at, why);
+            dep.link().note_down(at, &why.to_string());
         }
         dep.mark_stale();
     }

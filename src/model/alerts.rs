@@ -245,13 +245,11 @@ pub fn evaluate(s: &Snapshot, r: &Rates, t: &Thresholds) -> Vec<Alert> {
                     format!("behind {}", crate::format::age(b)),
                 );
             }
-            if let Some(st) = g.health.status {
+            if let Some(st) = g.health.status
+                && let Some(l) = st.level()
+            {
                 let why = g.health.status_reason.as_deref().unwrap_or("");
-                if st.is_critical() {
-                    add(Level::Crit, subject.clone(), format!("{st}: {why}"));
-                } else if st == super::health::Status::FallingBehind {
-                    add(Level::Warn, subject.clone(), format!("{st}: {why}"));
-                }
+                add(l, subject.clone(), format!("{st}: {why}"));
             }
             if let Some(age) = g.oldest_pending_age_ms
                 && let Some(l) = level(

@@ -48,6 +48,17 @@ impl Status {
     pub fn is_critical(self) -> bool {
         matches!(self, Status::Stalled | Status::Stopped | Status::Stuck)
     }
+
+    /// The alert it raises (and `check`'s judgement): critical when someone
+    /// has to act, a warning when falling behind, none otherwise.
+    pub fn level(self) -> Option<super::alerts::Level> {
+        use super::alerts::Level;
+        match self {
+            s if s.is_critical() => Some(Level::Crit),
+            Status::FallingBehind => Some(Level::Warn),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for Status {
@@ -282,12 +293,7 @@ pub fn judge(obs: &[Obs], f: &Facts) -> Health {
 /// "+40/s", "-10/s", "+0.5/s".
 pub fn signed_rate(r: f64) -> String {
     let sign = if r >= 0.0 { "+" } else { "-" };
-    let a = r.abs();
-    if a >= 10.0 || a == a.round() {
-        format!("{sign}{}/s", crate::format::count(a.round() as u64))
-    } else {
-        format!("{sign}{a:.1}/s")
-    }
+    format!("{sign}{}/s", crate::format::rate(r))
 }
 
 /// The ETA as a person reads it: "clear", "clear in ~1m 20s", "falling

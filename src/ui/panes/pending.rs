@@ -36,11 +36,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
         );
         return;
     };
-    let table_rows = app
-        .snapshot()
-        .and_then(|s| s.pending_consumers.as_ref())
-        .filter(|t| &t.stream == stream && &t.group == group)
-        .map_or(0, |t| t.rows.len());
+    let table_rows = consumer_rows(app).len();
     let consumers_h = if table_rows == 0 {
         0
     } else {
@@ -168,7 +164,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
 
 /// The consumers table: most entries held first.
 fn draw_consumers(f: &mut Frame, area: Rect, app: &Cx) {
-    let Some(t) = app.snapshot().and_then(|s| s.pending_consumers.as_ref()) else {
+    let Some(t) = consumer_table(app) else {
         return;
     };
     let th = &app.theme;
@@ -239,11 +235,16 @@ fn draw_consumers(f: &mut Frame, area: Rect, app: &Cx) {
 
 /// The consumers table's rows (the open group's).
 fn consumer_rows<'a>(cx: &'a Cx) -> &'a [crate::model::ConsumerRow] {
-    let drill = cx.panes.pending.drill.as_ref();
+    consumer_table(cx).map_or(&[], |t| &t.rows[..])
+}
+
+/// The consumers table of the open group (not one of another group the
+/// snapshot still holds).
+fn consumer_table<'a>(cx: &'a Cx) -> Option<&'a crate::model::ConsumerTable> {
+    let (stream, group) = cx.panes.pending.drill.as_ref()?;
     cx.snapshot()
         .and_then(|s| s.pending_consumers.as_ref())
-        .filter(|t| drill == Some(&(t.stream.clone(), t.group.clone())))
-        .map_or(&[], |t| &t.rows[..])
+        .filter(|t| &t.stream == stream && &t.group == group)
 }
 
 fn focus(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
