@@ -169,13 +169,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             profile.record.enabled |= cli.record;
             let theme = crate::ui::run::theme_for(cli.theme.as_deref(), &profile)?;
             let config = cli.config.clone();
+            let names = config::load(config.as_deref())
+                .ok()
+                .flatten()
+                .map(|l| l.file.profiles.keys().cloned().collect())
+                .unwrap_or_default();
             let switcher: crate::ui::run::Switcher = Box::new(move |name: &str| {
                 let loaded = config::load(config.as_deref())?.ok_or_else(|| {
                     Failure::config("there is no profile file to switch profiles in")
                 })?;
                 config::resolve(&loaded, name, &config::interp::env_lookup)
             });
-            crate::ui::run::run(profile, theme, Some(switcher)).await
+            crate::ui::run::run(profile, theme, Some(switcher), names).await
         }
     }
 }
@@ -234,6 +239,8 @@ async fn replay(
             claim_min_idle: std::time::Duration::from_secs(60),
             max_retries: 3,
             dlq_ttl: std::time::Duration::from_secs(7 * 86_400),
+            mode: first.deployment.mode,
+            profiles: Vec::new(),
         },
     };
     let theme = match &profile {

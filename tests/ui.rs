@@ -59,9 +59,11 @@ fn open(app: &mut App, pane: Pane) {
             key(app, KeyCode::Char('4'));
             key(app, KeyCode::Enter);
         }
-        // Panes past 9: `1` then the second digit (`1` `0` is pane 10).
+        // A pane that does not apply to the deployment has no key: drawn as is.
+        p if !p.applies(app.mode()) => app.pane = p,
+        // Panes past 9: `0` then the last digit (`0` `0` is pane 10).
         p if p.index() >= 9 => {
-            key(app, KeyCode::Char('1'));
+            key(app, KeyCode::Char('0'));
             key(app, KeyCode::Char(char::from(b'0' + (p.index() - 9) as u8)));
         }
         p => {
@@ -302,21 +304,22 @@ fn quit_help_pause_interval_command_line() {
         Pane::Alerts,
         "BackTab from the first pane wraps to the last"
     );
-    // Panes past 9: `0` is 10; `1` then a digit within a second is 11-14.
+    // Panes past 9: `0` then the last digit, with no timing.
+    key(&mut a, KeyCode::Char('0'));
+    assert_eq!(a.pane, Pane::Alerts, "0 alone waits for the digit");
+    a.now_ms += 5_000;
     key(&mut a, KeyCode::Char('0'));
     assert_eq!(a.pane, Pane::Keys);
-    key(&mut a, KeyCode::Char('1'));
-    assert_eq!(a.pane, Pane::Overview);
+    key(&mut a, KeyCode::Char('0'));
     key(&mut a, KeyCode::Char('2'));
     assert_eq!(a.pane, Pane::Latency);
     key(&mut a, KeyCode::Char('1'));
-    a.now_ms += 1_500;
+    a.now_ms += 10;
     key(&mut a, KeyCode::Char('3'));
-    assert_eq!(
-        a.pane,
-        Pane::Clients,
-        "a digit after a pause is a pane of its own"
-    );
+    assert_eq!(a.pane, Pane::Clients, "1 then 3 is pane 3, however fast");
+    key(&mut a, KeyCode::Char('9'));
+    assert_eq!(a.pane, Pane::Clients, "Nodes has no key off a cluster");
+    assert!(a.status.as_deref().unwrap_or("").contains("does not apply"));
     key(&mut a, KeyCode::Char(':'));
     typed(&mut a, "advisor");
     key(&mut a, KeyCode::Enter);
@@ -511,6 +514,7 @@ fn enter_on_a_cluster_node_scopes_memory_clients_and_slowlog() {
         })
         .collect();
     snap.nodes[1].memory.as_mut().unwrap().used_bytes = 7 * 1024 * 1024;
+    snap.deployment.mode = redeye::model::Mode::Cluster;
     snap.cluster = Some(ClusterState {
         state: "ok".into(),
         slots_ok: 16384,

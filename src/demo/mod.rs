@@ -166,7 +166,7 @@ async fn dashboard(
 ) -> Result<()> {
     let mut tasks = workload::start(profile, settings).await?;
     let theme = crate::ui::run::theme_for(theme, profile)?;
-    let result = crate::ui::run::run(profile.clone(), theme, None).await;
+    let result = crate::ui::run::run(profile.clone(), theme, None, Vec::new()).await;
     tasks.abort_all();
     result
 }

@@ -9,6 +9,7 @@
 use crate::collect::collector::{Cause, Needs};
 use crate::model::Snapshot;
 pub use crate::ui::detail::Popup;
+use crate::ui::palette;
 pub use crate::ui::panes::Effect;
 pub use crate::ui::panes::Pane;
 use crate::ui::panes::{self, Cx, CxMut, Key, States};
@@ -53,12 +54,13 @@ pub const GLOBAL_KEYS: &[Key] = &[
         on: |k| matches!(k, KeyCode::Char('?')),
         run: Some(|cx, _| {
             cx.help = true;
+            cx.help_scroll = 0;
             vec![]
         }),
     },
     Key {
         keys: "Tab S-Tab",
-        help: "next / previous pane;  1-9 jump to a pane, 0 to pane 10, two digits (1 then 1-5) within a second to 11-15",
+        help: "next / previous pane;  1-9 open panes 1-9;  0 then 0-5 open panes 10-15 (0 0 Keys … 0 5 Alerts)",
         on: |k| {
             matches!(
                 k,
@@ -186,7 +188,7 @@ pub const GLOBAL_KEYS: &[Key] = &[
     },
     Key {
         keys: ":",
-        help: "command: :profile NAME, :<pane name>, :requeue-all, :q",
+        help: "command palette: a pane by name, :profile NAME, :requeue-all, :help, :q (Tab completes)",
         on: |k| matches!(k, KeyCode::Char(':')),
         run: Some(|cx, _| {
             cx.input = Some(Input {
@@ -212,33 +214,56 @@ pub const GLOBAL_KEYS: &[Key] = &[
 ];
 
 fn tab(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
-    let n = Pane::COUNT;
-    let i = cx.pane.index();
+    let mode = cx.mode();
+    let shown = Pane::shown(mode);
+    let i = shown.iter().position(|p| p == cx.pane).unwrap_or(0);
+    let n = shown.len();
     let to = match k {
-        KeyCode::Tab => Some((i + 1) % n),
-        KeyCode::BackTab => Some((i + n - 1) % n),
-        KeyCode::Char(c) => c.to_digit(10).map(|d| {
-            let d = d as usize;
-            let now = cx.now_ms;
-            // `1` then a digit within a second: the panes past 9.
-            let after_one = matches!(cx.digit, Some((1, t)) if now.saturating_sub(t) < 1_000);
-            if after_one && 10 + d <= n {
-                cx.digit = None;
-                10 + d - 1
-            } else if d == 0 {
-                cx.digit = None;
-                9
-            } else {
-                cx.digit = Some((d, now));
-                d - 1
-            }
-        }),
+        KeyCode::Tab => Some(shown[(i + 1) % n]),
+        KeyCode::BackTab => Some(shown[(i + n - 1) % n]),
+        // `0`: the next key chooses among panes 10-15 (no timing).
+        KeyCode::Char('0') => {
+            cx.chord = true;
+            None
+        }
+        KeyCode::Char(c) => c
+            .to_digit(10)
+            .and_then(|d| Pane::ALL.get(d as usize - 1).copied()),
         _ => None,
     };
-    if let Some(p) = to.and_then(|i| Pane::ALL.get(i)) {
-        cx.switch(*p);
+    if let Some(p) = to {
+        open_pane(cx, p);
     }
     vec![]
+}
+
+/// Open a pane by its key, or say why it has nothing to show here.
+fn open_pane(cx: &mut CxMut, p: Pane) {
+    let mode = cx.mode();
+    if p.applies(mode) {
+        cx.switch(p);
+    } else {
+        cx.status = Some(format!(
+            "{} does not apply to a {} deployment",
+            p.named(),
+            mode.as_str()
+        ));
+    }
+}
+
+/// A scroll position after a scrolling key, between 0 and `last`.
+fn scrolled(at: usize, code: KeyCode, last: usize) -> usize {
+    let at = at.min(last);
+    match code {
+        KeyCode::Down | KeyCode::Char('j') => at.saturating_add(1),
+        KeyCode::Up | KeyCode::Char('k') => at.saturating_sub(1),
+        KeyCode::PageDown | KeyCode::Char(' ') => at.saturating_add(10),
+        KeyCode::PageUp => at.saturating_sub(10),
+        KeyCode::Char('g') | KeyCode::Home => 0,
+        KeyCode::Char('G') | KeyCode::End => last,
+        _ => at,
+    }
+    .min(last)
 }
 
 fn movement(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
@@ -384,21 +409,75 @@ impl App {
         n
     }
 
-    /// The help of the open pane: global keys, then the pane's.
+    /// The help of the open pane: its own keys (writes first) and legend,
+    /// then the keys of every pane, the tab bar and the commands.
     pub fn help_lines(&self) -> Vec<String> {
         let mut l = Vec::new();
         if self.view.replay.is_some() {
+            l.push("— replay —".into());
             l.extend(REPLAY_KEYS.iter().map(|(k, h)| format!("{k:<12} {h}")));
             l.push(String::new());
         }
+        let pane = self.pane;
+        let own = pane.keys();
+        let sorts = pane.sorts();
+        if !own.is_empty() || !sorts.is_empty() {
+            l.push(format!("— {} ({}) —", pane.title(), pane.key_text()));
+            l.extend(panes::help(own));
+            if !sorts.is_empty() {
+                l.push(format!("{:<12} sort: {}", "s", sorts.join(", ")));
+            }
+            l.push(String::new());
+        }
+        let legend = pane.legend();
+        if !legend.is_empty() {
+            l.push("— what it shows —".into());
+            l.extend(legend.iter().map(|(k, h)| format!("{k:<12} {h}")));
+            l.push(String::new());
+        }
+        l.push("— every pane —".into());
         l.extend(panes::help(GLOBAL_KEYS));
         l.push(String::new());
-        let sorts = self.pane.sorts();
-        if !sorts.is_empty() {
-            l.push(format!("{:<12} sort: {}", "s", sorts.join(", ")));
-        }
-        l.extend(panes::help(self.pane.keys()));
+        l.push("— tab bar —".into());
+        l.push(format!(
+            "{:<12} critical alerts (the {} pane lists them)",
+            "▲n",
+            Pane::Alerts.named()
+        ));
+        l.push(format!("{:<12} warnings", "△n"));
+        l.push(format!(
+            "{:<12} panes that cannot apply here (Sentinel off Sentinel, Nodes off a cluster) are left out; the others keep their numbers",
+            "hidden"
+        ));
+        l.push(String::new());
+        l.push("— commands (:, Tab completes) —".into());
+        l.extend(
+            palette::commands(&self.view.profile.profiles)
+                .iter()
+                .filter(|c| !c.hidden)
+                .map(|c| format!(":{:<11} {}", c.name, c.about)),
+        );
         l
+    }
+
+    /// The help's scroll after a key (it stops at its last screen).
+    fn help_key(&mut self, code: KeyCode) {
+        let (rows, total) = self.view.popup_rows.get();
+        let (rows, total) = if total == 0 {
+            (0, usize::MAX)
+        } else {
+            (rows, total)
+        };
+        let last = total.saturating_sub(rows);
+        let s = &mut self.view.help_scroll;
+        match code {
+            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') => {
+                self.view.help = false;
+                *s = 0;
+                self.view.popup_rows.set((0, 0));
+            }
+            _ => *s = scrolled(*s, code, last),
+        }
     }
 
     // ---- keys -----------------------------------------------------------------------
@@ -434,25 +513,32 @@ impl App {
         if self.input.is_some() {
             return self.input_key(key.code);
         }
-        if self.help {
-            if matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')
-            ) {
-                self.view.help = false;
+        if std::mem::take(&mut self.view.chord) {
+            if let KeyCode::Char(c @ '0'..='9') = key.code
+                && let Some(p) = Pane::ALL.get(10 + c as usize - '0' as usize - 1)
+            {
+                open_pane(&mut self.cx_mut(), *p);
             }
             return vec![];
         }
+        if self.help {
+            self.help_key(key.code);
+            return vec![];
+        }
+        let (rows, total) = self.view.popup_rows.get();
         if let Some(p) = &mut self.view.popup {
-            let last = p.lines.len().saturating_sub(1);
+            // Not drawn yet: no bound here (drawing clamps).
+            let (rows, total) = if total == 0 {
+                (0, usize::MAX)
+            } else {
+                (rows, total)
+            };
+            let last = total.saturating_sub(rows);
             match key.code {
-                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => self.view.popup = None,
-                KeyCode::Down | KeyCode::Char('j') => p.scroll = (p.scroll + 1).min(last),
-                KeyCode::Up | KeyCode::Char('k') => p.scroll = p.scroll.saturating_sub(1),
-                KeyCode::PageDown => p.scroll = (p.scroll + 10).min(last),
-                KeyCode::PageUp => p.scroll = p.scroll.saturating_sub(10),
-                KeyCode::Char('g') | KeyCode::Home => p.scroll = 0,
-                KeyCode::Char('G') | KeyCode::End => p.scroll = last,
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
+                    self.view.popup = None;
+                    self.view.popup_rows.set((0, 0));
+                }
                 // The whole entry (it is in memory already; 64 KiB of each
                 // value were shown).
                 KeyCode::Char('L') => {
@@ -460,9 +546,10 @@ impl App {
                         let title = std::mem::take(&mut p.title);
                         *p = crate::ui::detail::entry_whole("", &e);
                         p.title = title;
+                        self.view.popup_rows.set((0, 0));
                     }
                 }
-                _ => {}
+                code => p.scroll = scrolled(p.scroll, code, last),
             }
             return vec![];
         }
@@ -527,13 +614,49 @@ impl App {
                     self.lists[pane.index()].filter.clear();
                 }
                 self.view.input = None;
+                self.view.suggestion = None;
+                vec![]
+            }
+            KeyCode::Tab if input.kind == InputKind::Command => {
+                let (text, chosen) = palette::complete(
+                    &input.text,
+                    self.view.suggestion,
+                    &self.view.profile.profiles,
+                );
+                input.text = text;
+                self.view.suggestion = chosen;
+                vec![]
+            }
+            KeyCode::Down | KeyCode::Up if input.kind == InputKind::Command => {
+                let n = palette::suggestions(&input.text, &self.view.profile.profiles).len();
+                if n > 0 {
+                    let down = code == KeyCode::Down;
+                    self.view.suggestion = Some(match self.view.suggestion {
+                        None if down => 0,
+                        None => n - 1,
+                        Some(i) if down => (i + 1) % n,
+                        Some(i) => (i + n - 1) % n,
+                    });
+                }
                 vec![]
             }
             KeyCode::Enter => {
                 let input = self.view.input.take().expect("input is open");
+                let chosen = self.view.suggestion.take();
                 match input.kind {
                     InputKind::Filter => vec![],
-                    InputKind::Command => self.command(input.text.trim()),
+                    InputKind::Command => {
+                        let text = match chosen {
+                            Some(i) => {
+                                palette::suggestions(&input.text, &self.view.profile.profiles)
+                                    .get(i)
+                                    .map(|c| c.name.clone())
+                                    .unwrap_or(input.text)
+                            }
+                            None => input.text,
+                        };
+                        self.command(text.trim())
+                    }
                     InputKind::Jump => {
                         let base = self
                             .view
@@ -556,6 +679,7 @@ impl App {
             }
             KeyCode::Backspace => {
                 input.text.pop();
+                self.view.suggestion = None;
                 if filter {
                     self.lists[pane.index()].filter = input.text.clone();
                 }
@@ -563,6 +687,7 @@ impl App {
             }
             KeyCode::Char(c) => {
                 input.text.push(c);
+                self.view.suggestion = None;
                 if filter {
                     self.lists[pane.index()].filter = input.text.clone();
                     self.lists[pane.index()].selected = 0;
@@ -614,11 +739,34 @@ impl App {
 
     fn command(&mut self, cmd: &str) -> Vec<Effect> {
         let mut words = cmd.split_whitespace();
+        let profiles = &self.view.profile.profiles;
         match (words.next(), words.next()) {
             (Some("q" | "quit"), _) => vec![Effect::Quit],
             (Some("profile"), Some(name)) => vec![Effect::SwitchProfile(name.to_string())],
             (Some("profile"), None) => {
-                self.view.status = Some("usage: :profile NAME".into());
+                self.view.status = Some(if profiles.is_empty() {
+                    "usage: :profile NAME (this session has no profile file)".into()
+                } else {
+                    format!("usage: :profile NAME; profiles: {}", profiles.join(", "))
+                });
+                vec![]
+            }
+            (Some("help"), _) => {
+                let lines = palette::commands(profiles)
+                    .into_iter()
+                    .filter(|c| !c.hidden)
+                    .map(|c| format!(":{:<12} {}", c.name, c.about))
+                    .chain([
+                        String::new(),
+                        "Tab completes (again: the next suggestion), ↑ ↓ choose, Enter runs, Esc cancels; ? shows the keys".into(),
+                    ])
+                    .collect();
+                self.view.popup = Some(Popup {
+                    title: "commands (:)".into(),
+                    lines,
+                    scroll: 0,
+                    more: None,
+                });
                 vec![]
             }
             (Some("requeue-all"), _) => {
@@ -627,14 +775,22 @@ impl App {
             }
             (Some(p), _) if Pane::by_title(p).is_some() => {
                 let pane = Pane::by_title(p).expect("found");
-                self.cx_mut().switch(pane);
+                open_pane(&mut self.cx_mut(), pane);
                 vec![]
             }
             (Some(other), _) => {
-                self.view.status = Some(format!(
-                    "unknown command :{}; try :profile NAME, :streams, :q",
-                    crate::sanitize::text(other)
-                ));
+                let near = palette::suggestions(other, profiles);
+                self.view.status = Some(match near.first() {
+                    Some(c) => format!(
+                        "unknown command :{}; did you mean :{}? (:help lists them, Tab completes)",
+                        crate::sanitize::text(other),
+                        c.name
+                    ),
+                    None => format!(
+                        "unknown command :{}; :help lists them (Tab completes)",
+                        crate::sanitize::text(other)
+                    ),
+                });
                 vec![]
             }
             (None, _) => vec![],

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod detail;
+pub mod palette;
 pub mod panes;
 pub mod render;
 pub mod replay;

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
 pub fn draw(f: &mut Frame, app: &App) {
     let [header, tabs, body, footer] = Layout::vertical([
@@ -23,6 +23,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     draw_tabs(f, tabs, app);
     app.pane.draw(f, body, &app.cx());
     draw_footer(f, footer, app);
+    draw_suggestions(f, body, app);
     if let Some(p) = &app.popup {
         let hint = if p.more.is_some() {
             "L whole entry · "
@@ -56,7 +57,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             app,
             &format!("keys — {}", app.pane.title()),
             &lines,
-            0,
+            app.help_scroll,
             "",
         );
     }
@@ -231,6 +232,10 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// Width kept for the alert counts at the right of the tab bar, whether or
+/// not there are alerts: the tabs never move when alerts come and go.
+const BADGE_W: u16 = 10;
+
 fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let crit = app
@@ -239,55 +244,160 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
         .filter(|a| a.level == crate::model::alerts::Level::Crit)
         .count();
     let warn = app.alerts.len() - crit;
-    let mut badges = Vec::new();
-    if crit > 0 {
-        badges.push(Span::styled(format!(" ▲{crit} "), t.crit()));
-    }
-    if warn > 0 {
-        badges.push(Span::styled(format!(" △{warn} "), t.warn()));
-    }
-    let badge_w: usize = badges.iter().map(|s| s.width()).sum();
-    // Too narrow for every title and the alert counts: the alerts win;
-    // other panes' titles shrink to 4 letters, then to their numbers.
-    let label = |i: usize, p: Pane, keep: Option<usize>| {
-        let title: String = match keep {
-            Some(n) if p != app.pane => p.title().chars().take(n).collect(),
-            _ => p.title().to_string(),
-        };
-        if title.is_empty() {
-            format!(" {} ", i + 1)
+    let n = |c: usize| {
+        if c > 99 {
+            "99+".to_string()
         } else {
-            format!(" {} {title} ", i + 1)
+            c.to_string()
         }
     };
-    let width = |keep: Option<usize>| -> usize {
-        Pane::ALL
-            .iter()
-            .enumerate()
-            .map(|(i, p)| label(i, *p, keep).chars().count())
-            .sum()
-    };
-    let room = (area.width as usize).saturating_sub(badge_w);
-    let keep = [None, Some(4), Some(3), Some(0)]
-        .into_iter()
-        .find(|k| width(*k) <= room)
-        .unwrap_or(Some(0));
-    let mut spans = Vec::new();
-    for (i, p) in Pane::ALL.iter().enumerate() {
-        let style = if *p == app.pane {
-            t.selected()
-        } else {
-            t.dim()
-        };
-        spans.push(Span::styled(label(i, *p, keep), style));
+    let mut badges = Vec::new();
+    if crit > 0 {
+        badges.push(Span::styled(format!("▲{}", n(crit)), t.crit()));
     }
-    spans.extend(badges);
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    if warn > 0 {
+        if !badges.is_empty() {
+            badges.push(Span::raw(" "));
+        }
+        badges.push(Span::styled(format!("△{}", n(warn)), t.warn()));
+    }
+    let badge_w = BADGE_W.min(area.width / 4);
+    let [tabs, alerts] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(badge_w)]).areas(area);
+    let mut labels = tab_labels(app.mode(), tabs.width as usize);
+    // Numbers only: the open pane's title in a slot of its own after them
+    // (as wide as the longest title), so nothing moves.
+    let numbers_only = labels
+        .iter()
+        .all(|(p, l)| l.trim() == p.number().to_string());
+    let [tabs, name] = if numbers_only {
+        let slot = Pane::ALL.iter().map(|p| p.title().len()).max().unwrap_or(0) as u16 + 2;
+        labels = tab_labels(app.mode(), tabs.width.saturating_sub(slot) as usize);
+        let used: usize = labels.iter().map(|(_, l)| l.chars().count()).sum();
+        let [numbers, name, _] = Layout::horizontal([
+            Constraint::Length(used as u16),
+            Constraint::Length(slot),
+            Constraint::Fill(1),
+        ])
+        .areas(tabs);
+        [numbers, name]
+    } else {
+        [tabs, Rect::default()]
+    };
+    if numbers_only {
+        f.render_widget(
+            Paragraph::new(Span::styled(format!("  {}", app.pane.title()), t.title())),
+            name,
+        );
+    }
+    let spans: Vec<Span> = labels
+        .into_iter()
+        .map(|(p, label)| {
+            let style = if p == app.pane { t.selected() } else { t.dim() };
+            Span::styled(label, style)
+        })
+        .collect();
+    f.render_widget(Paragraph::new(Line::from(spans)), tabs);
+    f.render_widget(
+        Paragraph::new(Line::from(badges)).alignment(ratatui::layout::Alignment::Right),
+        alerts,
+    );
+}
+
+/// The tab bar's labels for a mode and a width: the panes that apply, full
+/// titles if they fit, else short ones, else numbers. The same for every
+/// open pane and alert count.
+pub fn tab_labels(mode: crate::model::Mode, width: usize) -> Vec<(Pane, String)> {
+    let shown = Pane::shown(mode);
+    let label = |p: Pane, tier: usize| match tier {
+        0 => format!(" {} {} ", p.number(), p.title()),
+        1 => format!(" {} {} ", p.number(), p.short()),
+        _ => format!(" {}", p.number()),
+    };
+    let tier = (0..3)
+        .find(|t| {
+            shown
+                .iter()
+                .map(|p| label(*p, *t).chars().count())
+                .sum::<usize>()
+                <= width
+        })
+        .unwrap_or(2);
+    shown.into_iter().map(|p| (p, label(p, tier))).collect()
+}
+
+/// The palette's suggestions, above the footer while `:` is open.
+fn draw_suggestions(f: &mut Frame, body: Rect, app: &App) {
+    let Some(input) = app.input.as_ref().filter(|i| i.kind == InputKind::Command) else {
+        return;
+    };
+    let list = crate::ui::palette::suggestions(&input.text, &app.profile.profiles);
+    if list.is_empty() || body.height < 4 {
+        return;
+    }
+    let fit = (body.height as usize - 2).min(10);
+    let chosen = app.suggestion.unwrap_or(0);
+    let start = chosen.saturating_sub(fit - 1);
+    let w = body.width.min(100);
+    let name_w = list
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let lines: Vec<Line> = list
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(fit)
+        .map(|(i, c)| {
+            let text = crate::format::cut(
+                &format!(":{:<name_w$}{}", c.name, c.about),
+                w.saturating_sub(2) as usize,
+            );
+            if app.suggestion == Some(i) {
+                Line::styled(text, app.theme.selected())
+            } else {
+                Line::raw(text)
+            }
+        })
+        .collect();
+    let h = lines.len() as u16 + 2;
+    let area = Rect {
+        x: body.x,
+        y: body.y + body.height - h,
+        width: w,
+        height: h,
+    };
+    f.render_widget(Clear, area);
+    let more = if list.len() > fit {
+        format!(" {} more · ", list.len() - fit)
+    } else {
+        " ".into()
+    };
+    let block = Block::bordered()
+        .border_style(app.theme.accent())
+        .title(Span::styled(" commands ", app.theme.title()))
+        .title_bottom(
+            Line::from(Span::styled(
+                format!("{more}Tab complete · ↑↓ choose · Enter run "),
+                app.theme.dim(),
+            ))
+            .right_aligned(),
+        );
+    f.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let line = if let Some(input) = &app.input {
+    let line = if app.chord {
+        let mut spans = vec![Span::styled("0 then: ", t.accent())];
+        for p in Pane::ALL.iter().filter(|p| p.number() >= 10) {
+            spans.push(Span::raw(format!("{} {}  ", p.number() - 10, p.title())));
+        }
+        spans.push(Span::styled("(any other key cancels)", t.dim()));
+        Line::from(spans)
+    } else if let Some(input) = &app.input {
         let prefix = match input.kind {
             InputKind::Filter => "/",
             InputKind::Command => ":",
@@ -310,10 +420,7 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     } else {
         let filter = app.filter(app.pane);
         let mut spans = vec![Span::styled(
-            format!(
-                "q quit  ? help  Tab/1-{} panes  Enter open  / filter  s sort  p pause  r refresh  +/- interval  : command",
-                crate::ui::app::Pane::COUNT
-            ),
+            "q quit  ? help  Tab/1-9/0+digit panes  Enter open  / filter  s sort  p pause  r refresh  +/- interval  : command",
             t.dim(),
         )];
         if !filter.is_empty() {
@@ -330,14 +437,12 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
 fn draw_popup(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: usize, hint: &str) {
     let area = f.area();
     let w = (area.width.saturating_sub(4)).min(110);
-    // Height of the wrapped text, so the last line (often the question) is never cut.
     let inner = (w.saturating_sub(2)).max(1) as usize;
-    let wrapped: usize = lines
-        .iter()
-        .map(|l| l.chars().count().max(1).div_ceil(inner))
-        .sum();
+    // Wrapped here, so scrolling counts the rows on screen and the last one
+    // (often the question) is never cut.
+    let wrapped: Vec<String> = lines.iter().flat_map(|l| wrap(l, inner)).collect();
     let h = (area.height.saturating_sub(4))
-        .min(wrapped as u16 + 2)
+        .min(wrapped.len() as u16 + 2)
         .max(3);
     let popup = Rect {
         x: area.x + (area.width.saturating_sub(w)) / 2,
@@ -346,17 +451,21 @@ fn draw_popup(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: u
         height: h,
     };
     f.render_widget(Clear, popup);
-    let text: Vec<Line> = lines
+    let rows = (h as usize).saturating_sub(2).max(1);
+    app.popup_rows.set((rows, wrapped.len()));
+    let scroll = scroll.min(wrapped.len().saturating_sub(rows));
+    let text: Vec<Line> = wrapped
         .iter()
         .skip(scroll)
-        .take(h as usize)
+        .take(rows)
         .map(|l| Line::raw(l.clone()))
         .collect();
-    let more = if lines.len() > (h as usize).saturating_sub(2) {
+    let more = if wrapped.len() > rows {
         format!(
-            " {}/{} · j/k scroll · {hint}Esc close ",
+            " {}-{}/{} · j/k PgDn g/G scroll · {hint}Esc close ",
             scroll + 1,
-            lines.len()
+            (scroll + rows).min(wrapped.len()),
+            wrapped.len()
         )
     } else {
         format!(" {hint}Esc close ")
@@ -364,8 +473,52 @@ fn draw_popup(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: u
     let block = Block::bordered()
         .title(Span::styled(format!(" {title} "), app.theme.title()))
         .title_bottom(Line::from(Span::styled(more, app.theme.dim())).right_aligned());
-    f.render_widget(
-        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
-        popup,
-    );
+    f.render_widget(Paragraph::new(text).block(block), popup);
+}
+
+/// A line cut into rows of `width` characters at spaces (a word longer than
+/// a row is cut); rows after the first of a `key         text` help line
+/// start under its text.
+pub fn wrap(line: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    if line.chars().count() <= width {
+        return vec![line.to_string()];
+    }
+    let indent = if line.chars().nth(12) == Some(' ') && !line.starts_with(' ') {
+        13.min(width / 2)
+    } else {
+        0
+    };
+    let mut out = Vec::new();
+    let mut row = String::new();
+    let mut len = 0usize;
+    let mut first = true;
+    for word in line.split(' ') {
+        let wl = word.chars().count();
+        if !first && wl > 0 && len + 1 + wl > width {
+            out.push(std::mem::take(&mut row));
+            row = " ".repeat(indent);
+            len = indent;
+            first = true;
+        }
+        if !first {
+            row.push(' ');
+            len += 1;
+        }
+        first = false;
+        let mut rest: Vec<char> = word.chars().collect();
+        while !rest.is_empty() && len + rest.len() > width {
+            let take = width.saturating_sub(len).clamp(1, rest.len());
+            row.extend(rest.drain(..take));
+            out.push(std::mem::take(&mut row));
+            row = " ".repeat(indent);
+            len = indent;
+        }
+        len += rest.len();
+        row.extend(rest);
+    }
+    if !row.trim().is_empty() {
+        out.push(row);
+    }
+    out
 }

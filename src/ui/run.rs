@@ -22,7 +22,14 @@ pub fn theme_for(cli_theme: Option<&str>, profile: &Profile) -> Result<Theme> {
     Theme::load(cli_theme.or(profile.theme.as_deref()).unwrap_or("dark"))
 }
 
-pub async fn run(profile: Profile, theme: Theme, switcher: Option<Switcher>) -> Result<()> {
+/// The dashboard on a profile. `profiles`: the profile file's names, which
+/// `:profile` completes.
+pub async fn run(
+    profile: Profile,
+    theme: Theme,
+    switcher: Option<Switcher>,
+    profiles: Vec<String>,
+) -> Result<()> {
     // Before the terminal is taken: ssh may ask for a passphrase, an OTP or
     // a key touch here, in the normal terminal.
     if profile.ssh.is_some() {
@@ -33,7 +40,7 @@ pub async fn run(profile: Profile, theme: Theme, switcher: Option<Switcher>) -> 
     }
     let link = crate::connect::Link::open(&profile).await?;
     let mut terminal = open_terminal()?;
-    let result = event_loop(&mut terminal, link.clone(), theme, switcher).await;
+    let result = event_loop(&mut terminal, link.clone(), theme, switcher, profiles).await;
     ratatui::restore();
     link.close();
     result
@@ -44,6 +51,7 @@ async fn event_loop(
     link: crate::connect::Link,
     theme: Theme,
     switcher: Option<Switcher>,
+    profiles: Vec<String>,
 ) -> Result<()> {
     let mut events = EventStream::new();
     let mut profile = link.profile().clone();
@@ -51,7 +59,7 @@ async fn event_loop(
     // profile switch, each write opens its own.
     let mut link = Some(link);
     let mut handle = collector::spawn_on(link.clone().expect("link"), Limits::default());
-    let mut app = new_app(&profile, theme);
+    let mut app = new_app(&profile, theme, &profiles);
     let mut recorder = start_recorder(&profile, &mut app)?;
     let (write_tx, mut write_rx) = tokio::sync::mpsc::unbounded_channel();
     let (sample_tx, mut sample_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -170,7 +178,7 @@ async fn event_loop(
                         let theme = app.theme.clone();
                         handle = collector::spawn(p.clone(), Limits::default());
                         link = None;
-                        app = new_app(&p, theme);
+                        app = new_app(&p, theme, &profiles);
                         recorder = match start_recorder(&p, &mut app) {
                             Ok(r) => r,
                             Err(e) => {
@@ -222,8 +230,9 @@ fn start_recorder(p: &Profile, app: &mut App) -> Result<Option<crate::record::Re
     Ok(Some(r))
 }
 
-fn new_app(p: &Profile, theme: Theme) -> App {
+fn new_app(p: &Profile, theme: Theme, profiles: &[String]) -> App {
     let mut app = App::for_profile(p, theme);
+    app.view.profile.profiles = profiles.to_vec();
     if let Some(c) = &p.claim_consumer {
         app.claim_consumer = crate::model::Name::parse(c);
     }

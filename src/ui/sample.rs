@@ -524,6 +524,8 @@ pub fn profile_info() -> crate::ui::app::ProfileInfo {
         claim_min_idle: std::time::Duration::from_secs(60),
         max_retries: 3,
         dlq_ttl: std::time::Duration::from_secs(7 * 86400),
+        mode: crate::model::Mode::Sentinel,
+        profiles: vec!["production".into(), "staging".into(), "development".into()],
     }
 }
 

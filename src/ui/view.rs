@@ -75,6 +75,10 @@ pub struct ProfileInfo {
     pub claim_min_idle: Duration,
     pub max_retries: u64,
     pub dlq_ttl: Duration,
+    /// The deployment the profile names (the snapshot's, once there is one, wins).
+    pub mode: crate::model::Mode,
+    /// The profile file's profile names (`:profile` completes them).
+    pub profiles: Vec<String>,
 }
 
 impl ProfileInfo {
@@ -87,6 +91,12 @@ impl ProfileInfo {
             claim_min_idle: p.streams.claim_min_idle,
             max_retries: p.streams.dlq.max_retries,
             dlq_ttl: p.streams.dlq.ttl,
+            mode: match p.target {
+                crate::config::Target::Standalone(_) => crate::model::Mode::Standalone,
+                crate::config::Target::Sentinel { .. } => crate::model::Mode::Sentinel,
+                crate::config::Target::Cluster { .. } => crate::model::Mode::Cluster,
+            },
+            profiles: Vec::new(),
         }
     }
 }
@@ -114,6 +124,13 @@ pub struct View {
     pub input: Option<Input>,
     pub popup: Option<Popup>,
     pub help: bool,
+    /// The help's first line shown.
+    pub help_scroll: usize,
+    /// Rows the last drawn popup (or help) shows and its rows in all:
+    /// scrolling stops at the end. Set by the renderer, read by the keys.
+    pub popup_rows: std::cell::Cell<(usize, usize)>,
+    /// Palette: the suggestion chosen with Tab / ↑ ↓ (index into the list).
+    pub suggestion: Option<usize>,
     pub status: Option<String>,
     /// Marked entry ids (space) in the open pane; cleared when the pane changes.
     pub marks: std::collections::BTreeSet<String>,
@@ -125,8 +142,8 @@ pub struct View {
     /// Cluster: the node (its polled address) the Memory, Clients and
     /// Slowlog panes are scoped to; None: all nodes.
     pub node_scope: Option<String>,
-    /// The last digit typed and when (unix ms): `1` then `2` is pane 12.
-    pub digit: Option<(usize, u64)>,
+    /// `0` was typed: the next digit opens pane 10 + digit.
+    pub chord: bool,
     /// The charts' window: an index into `model::series::WINDOWS` (`w`).
     pub window: usize,
     /// Every alert raised and cleared, with its times (the Alerts pane).
@@ -156,13 +173,16 @@ impl View {
             input: None,
             popup: None,
             help: false,
+            help_scroll: 0,
+            popup_rows: std::cell::Cell::new((0, 0)),
+            suggestion: None,
             status: None,
             marks: Default::default(),
             confirm: None,
             claim_consumer: crate::ops::runner::claim_consumer_default(),
             busy: None,
             node_scope: None,
-            digit: None,
+            chord: false,
             window: 0,
             log: Default::default(),
             replay: None,
@@ -172,6 +192,13 @@ impl View {
 
     pub fn snapshot(&self) -> Option<&Arc<Snapshot>> {
         self.history.latest()
+    }
+
+    /// The deployment's mode: the latest snapshot's, else the profile's.
+    pub fn mode(&self) -> crate::model::Mode {
+        self.snapshot()
+            .map(|s| s.deployment.mode)
+            .unwrap_or(self.profile.mode)
     }
 
     /// Age of the data on screen, in ms.

@@ -10,6 +10,8 @@ use crate::collect::collector::Needs;
 pub const SORTS: &[&str] = &[];
 /// No keys of its own.
 pub const KEYS: &[Key] = &[];
+/// No symbols or abbreviations to explain.
+pub const LEGEND: &[(&str, &str)] = &[];
 
 /// No state of its own.
 #[derive(Default)]

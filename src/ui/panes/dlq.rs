@@ -207,6 +207,17 @@ pub struct State {
     pub before: Vec<String>,
 }
 
+pub const LEGEND: &[(&str, &str)] = &[
+    ("ORIGINAL", "the stream and id the entry failed on"),
+    ("RETRIES", "deliveries before it was dead-lettered"),
+    ("FAILED", "when it was moved to the DLQ"),
+    ("AGE", "age of the dead letter; expired: older than dlq.ttl (dimmed)"),
+    ("(+n)", "entries added to the DLQ since the last poll"),
+    ("▶", "the DLQ shown"),
+    ("*", "a marked entry"),
+    ("/ filter", "matches ORIGINAL stream and ERROR; id:… matches ids"),
+];
+
 pub const KEYS: &[Key] = &[
     Key {
         keys: "[ ]",

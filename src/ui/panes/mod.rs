@@ -11,6 +11,7 @@
 //! pub fn draw(f: &mut Frame, area: Rect, cx: &Cx);                      (required)
 //! pub const SORTS: &[&str];               what `s` cycles through     (default: none)
 //! pub const KEYS: &[Key];                 the pane's own keys, with help  (none)
+//! pub const LEGEND: &[(&str, &str)];      its symbols and columns, explained (none)
 //! #[derive(Default)] pub struct State;    what only this pane keeps       (none)
 //! pub fn rows(cx: &Cx) -> usize;          rows the cursor moves over      (0)
 //! pub fn needs(cx: &Cx, n: &mut Needs);   collector needs while it is open (none)
@@ -53,6 +54,10 @@ macro_rules! panes {
             /// The pane's own keys (help is written from the same table).
             pub fn keys(self) -> &'static [Key] {
                 match self { $(Pane::$variant => $module::KEYS),* }
+            }
+            /// What the pane's symbols, colours and column names mean.
+            pub fn legend(self) -> &'static [(&'static str, &'static str)] {
+                match self { $(Pane::$variant => $module::LEGEND),* }
             }
             pub fn rows(self, cx: &Cx) -> usize {
                 match self { $(Pane::$variant => $module::rows(cx)),* }
@@ -106,9 +111,74 @@ impl Pane {
         Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
     }
 
-    /// The number its digit key opens (1-9, then 10-15 by `0` and two digits).
+    /// The number its digit key opens: `1`-`9`, then 10-15 by `0` and the
+    /// last digit (`0 0` = 10, `0 5` = 15). The same in every deployment: a
+    /// pane that does not apply leaves its number unused.
     pub fn number(self) -> usize {
         self.index() + 1
+    }
+
+    /// The keys that open it, as the help and the palette say them.
+    pub fn key_text(self) -> String {
+        let n = self.number();
+        if n <= 9 {
+            n.to_string()
+        } else {
+            format!("0 {}", n - 10)
+        }
+    }
+
+    /// Whether the pane can show anything on a deployment of this mode:
+    /// Sentinel only on Sentinel, Nodes only on a cluster.
+    pub fn applies(self, mode: crate::model::Mode) -> bool {
+        use crate::model::Mode;
+        match self {
+            Pane::Sentinel => mode == Mode::Sentinel,
+            Pane::Nodes => mode == Mode::Cluster,
+            _ => true,
+        }
+    }
+
+    /// A short title for a narrow tab bar (at most 4 letters).
+    pub fn short(self) -> &'static str {
+        match self {
+            Pane::Overview => "Over",
+            Pane::Memory => "Mem",
+            Pane::Clients => "Cli",
+            Pane::Streams => "Strm",
+            Pane::Pending => "Pend",
+            Pane::Dlq => "DLQ",
+            Pane::Slowlog => "Slow",
+            Pane::Sentinel => "Sent",
+            Pane::Nodes => "Node",
+            Pane::Keys => "Keys",
+            Pane::Persistence => "Pers",
+            Pane::Latency => "Lat",
+            Pane::Advisor => "Adv",
+            Pane::Commands => "Cmd",
+            Pane::Alerts => "Alrt",
+        }
+    }
+
+    /// What the pane shows, in one line (the palette's description).
+    pub fn about(self) -> &'static str {
+        match self {
+            Pane::Overview => "the deployment at a glance: a tile per concern, worst first",
+            Pane::Memory => "used memory, fragmentation, evictions, per node",
+            Pane::Clients => "connected clients, blocked, buffers; which are redeye",
+            Pane::Streams => "every group: status, time behind, lag, rates, ETA",
+            Pane::Pending => "a group's pending entries and its consumers; claim, requeue, ack",
+            Pane::Dlq => "dead-letter queues and their entries; requeue, delete, purge",
+            Pane::Slowlog => "the slow log, newest first",
+            Pane::Sentinel => "sentinels, the master they agree on, failovers",
+            Pane::Nodes => "cluster nodes, slots, replicas, state",
+            Pane::Keys => "key families by prefix: count, memory, TTL",
+            Pane::Persistence => "RDB / AOF state, last save, fork time",
+            Pane::Latency => "latency events and their history",
+            Pane::Advisor => "configuration findings with their fix",
+            Pane::Commands => "a short MONITOR sample: which commands, from whom",
+            Pane::Alerts => "the alert log: raised, peak, escalations, cleared",
+        }
     }
 
     /// "Streams (4)": the pane as text names it.
@@ -120,6 +190,11 @@ impl Pane {
         Pane::ALL
             .into_iter()
             .find(|p| p.title().eq_ignore_ascii_case(name))
+    }
+
+    /// The panes the tab bar shows for a deployment of this mode, in order.
+    pub fn shown(mode: crate::model::Mode) -> Vec<Pane> {
+        Pane::ALL.into_iter().filter(|p| p.applies(mode)).collect()
     }
 }
 

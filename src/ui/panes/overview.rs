@@ -384,6 +384,12 @@ pub const TILES: [(&str, Pane); 5] = [
     ("dlq & slowlog", Pane::Dlq),
 ];
 
+pub const LEGEND: &[(&str, &str)] = &[
+    ("▲ △", "critical / warning level of a tile"),
+    ("≤", "an upper bound (the exact figure is read next poll)"),
+    ("→", "the selected tile (also reverse video)"),
+];
+
 pub const KEYS: &[Key] = &[
     Key {
         keys: "j k",

@@ -288,7 +288,38 @@ pub struct State {
     pub consumer: Option<Name>,
 }
 
+pub const LEGEND: &[(&str, &str)] = &[
+    ("HOLDS", "entries the consumer was given and has not acknowledged"),
+    ("IDLE", "time since the consumer's last attempt to read"),
+    ("INACTIVE", "time since its last successful read (Redis 7.2)"),
+    ("OLDEST HELD", "age of the oldest entry it holds"),
+    ("dead", "holds entries, idle longer than claim_min_idle"),
+    ("▸", "the consumer whose entries are shown"),
+    ("*", "a marked entry"),
+    ("claimable", "yellow: idle longer than claim_min_idle"),
+    ("poison", "red: delivered more than dlq.max_retries times"),
+    ("/ filter", "matches CONSUMER and the marks (claimable, poison); id:… matches ids"),
+];
+
 pub const KEYS: &[Key] = &[
+    Key {
+        keys: "c a R D A",
+        help: "claim, autoclaim, requeue, dead-letter, ack: the marked entries, else all rows the filter shows, else the selected one (a: all idle)",
+        on: |k| matches!(k, KeyCode::Char('c' | 'a' | 'R' | 'D' | 'A')),
+        run: Some(write),
+    },
+    Key {
+        keys: "P",
+        help: "prune consumers holding nothing, idle > claim_min_idle",
+        on: |k| matches!(k, KeyCode::Char('P')),
+        run: Some(write),
+    },
+    Key {
+        keys: "space",
+        help: "mark / unmark the selected entry",
+        on: |k| matches!(k, KeyCode::Char(' ')),
+        run: Some(mark),
+    },
     Key {
         keys: "← →",
         help: "move between the consumers table and the entries",
@@ -308,46 +339,10 @@ pub const KEYS: &[Key] = &[
         run: Some(body),
     },
     Key {
-        keys: "dead",
-        help: "a consumer holding entries, idle longer than claim_min_idle",
-        on: |_| false,
-        run: None,
-    },
-    Key {
         keys: "PgDn PgUp",
         help: "at the end / top: next / previous page from the server",
         on: |k| matches!(k, KeyCode::PageDown | KeyCode::PageUp),
         run: Some(page),
-    },
-    Key {
-        keys: "yellow",
-        help: "idle longer than claim_min_idle (claimable)",
-        on: |_| false,
-        run: None,
-    },
-    Key {
-        keys: "red",
-        help: "delivered more than dlq.max_retries times (poison)",
-        on: |_| false,
-        run: None,
-    },
-    Key {
-        keys: "space",
-        help: "mark / unmark the selected entry",
-        on: |k| matches!(k, KeyCode::Char(' ')),
-        run: Some(mark),
-    },
-    Key {
-        keys: "c a R D A",
-        help: "claim, autoclaim, requeue, dead-letter, ack: the marked entries, else all rows the filter shows, else the selected one (a: all idle)",
-        on: |k| matches!(k, KeyCode::Char('c' | 'a' | 'R' | 'D' | 'A')),
-        run: Some(write),
-    },
-    Key {
-        keys: "P",
-        help: "prune consumers holding nothing, idle > claim_min_idle",
-        on: |k| matches!(k, KeyCode::Char('P')),
-        run: Some(write),
     },
     Key {
         keys: "Esc",

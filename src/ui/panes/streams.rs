@@ -180,6 +180,18 @@ pub const SORTS: &[&str] = &[
     "status",
 ];
 
+pub const LEGEND: &[(&str, &str)] = &[
+    ("STATUS", "OK · IDLE (nothing to do) · CATCHING UP · FALLING BEHIND · STALLED (delivered, not acked) · STOPPED (no consumer active) · STUCK · UNKNOWN"),
+    ("BEHIND", "age of the oldest entry not yet delivered to the group (server clock); ≤ an upper bound"),
+    ("LAG", "entries added but not yet delivered to the group"),
+    ("LAG TREND", "the group's lag over its last 120 polls"),
+    ("PENDING", "delivered to a consumer, not yet acknowledged"),
+    ("IN/S OUT/S", "entries added / delivered per second over health_window"),
+    ("ETA", "time until the lag is gone at the current rate; ∞ when it grows"),
+    ("OLDEST PEND", "age of the oldest pending entry"),
+    ("n/a", "the figure cannot be known (explicit ids, or Redis gives no lag)"),
+];
+
 pub const KEYS: &[Key] = &[
     Key {
         keys: "Enter",
