@@ -1,0 +1,205 @@
+//! The on-call engineer's first minutes, in a real terminal (tmux) on a
+//! real server: help that scrolls, the command palette, a tab bar that
+//! stays put.
+
+mod common;
+
+use common::tmux::Tmux;
+use common::{Home, Server};
+use std::time::Duration;
+
+/// A dashboard on `srv` in tmux at `w`x`h`, with a profile file naming
+/// three more profiles (their servers are never reached).
+fn dashboard(srv: &Server, home: &Home, w: u16, h: u16, extra: &str) -> Tmux {
+    let cfg = home.config(&format!(
+        "profiles:\n  t:\n    redis:\n      address: {}\n{extra}  staging:\n    redis:\n      address: 127.0.0.1:1\n  production:\n    redis:\n      address: 127.0.0.1:1\n  prod-us:\n    redis:\n      address: 127.0.0.1:1\n",
+        srv.addr()
+    ));
+    let bin = assert_cmd::cargo::cargo_bin("redeye");
+    let tmux = Tmux::new();
+    let shell = format!(
+        "HOME={home} XDG_DATA_HOME={home}/data NO_COLOR=1 {} --config {} --profile t 2>/dev/null",
+        bin.display(),
+        cfg.display(),
+        home = home.dir.path().display(),
+    );
+    let o = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        &w.to_string(),
+        "-y",
+        &h.to_string(),
+        &shell,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    tmux.wait_for("● live");
+    tmux
+}
+
+/// Text typed as is (spaces included).
+fn typed(tmux: &Tmux, text: &str) {
+    tmux.cmd(&["send-keys", "-t", "t", "-l", text]);
+}
+
+fn line(screen: &str, n: usize) -> String {
+    screen.lines().nth(n).unwrap_or("").to_string()
+}
+
+/// A stream `orders` whose group `billing` has entries held by `w1`.
+fn held(srv: &Server, n: usize) {
+    srv.run(&["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"]);
+    for i in 0..n {
+        srv.run(&["XADD", "orders", "*", "n", &i.to_string()]);
+    }
+    srv.run(&[
+        "XREADGROUP",
+        "GROUP",
+        "billing",
+        "w1",
+        "COUNT",
+        "1000",
+        "STREAMS",
+        "orders",
+        ">",
+    ]);
+}
+
+#[test]
+fn help_shows_the_panes_write_keys_first_and_scrolls_to_its_end_at_80x24() {
+    let srv = Server::plain();
+    held(&srv, 5);
+    let home = Home::new();
+    let tmux = dashboard(&srv, &home, 80, 24, "");
+    tmux.keys("5");
+    tmux.wait_for("pending entries");
+    tmux.keys("?");
+    let first = tmux.wait_for("keys — Pending");
+    assert!(
+        first.contains("c a R D A"),
+        "the write keys on the first screen:\n{first}"
+    );
+    assert!(first.contains("claim, autoclaim, requeue"), "{first}");
+    // The footer counts rows: `1-18/N`.
+    let total: usize = first
+        .split(" · j/k")
+        .next()
+        .and_then(|s| s.rsplit('/').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no row count in the help's footer:\n{first}"));
+    tmux.keys("j");
+    tmux.wait_for(" 2-");
+    tmux.keys("PageDown");
+    tmux.wait_for(" 12-");
+    tmux.keys("G");
+    let end = tmux.wait_for(&format!("{total}/{total} · j/k"));
+    assert!(
+        end.contains(":q "),
+        "the last line (:q quit) is shown:\n{end}"
+    );
+    // Past the end it stays at the end.
+    tmux.keys("j");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(tmux.screen().contains(&format!("{total}/{total} · j/k")));
+    tmux.keys("k");
+    tmux.wait_for(&format!("{}/{total} · j/k", total - 1));
+    tmux.keys("g");
+    tmux.wait_for(" 1-");
+    tmux.keys("Escape");
+    tmux.keys("q");
+    tmux.wait_exit();
+}
+
+#[test]
+fn the_palette_completes_panes_and_profile_names() {
+    let srv = Server::plain();
+    let home = Home::new();
+    let tmux = dashboard(&srv, &home, 100, 30, "");
+    // `:pe` offers both panes whose name starts so.
+    tmux.keys(":");
+    typed(&tmux, "pe");
+    let s = tmux.wait_for(":persistence");
+    assert!(s.contains(":pending"), "{s}");
+    tmux.keys("Tab");
+    tmux.keys("Escape");
+    // `:persi` + Tab completes to the pane; Enter opens it.
+    tmux.keys(":");
+    typed(&tmux, "persi");
+    tmux.keys("Tab");
+    tmux.wait_for(":persistence█");
+    tmux.keys("Enter");
+    tmux.wait_for("RDB snapshots");
+    // `:profile ` + Tab offers the profile file's names.
+    tmux.keys(":");
+    typed(&tmux, "profile ");
+    tmux.keys("Tab");
+    let s = tmux.wait_for(":profile staging");
+    assert!(
+        s.contains(":profile production") && s.contains(":profile prod-us"),
+        "{s}"
+    );
+    tmux.keys("Escape");
+    // `:help` lists the commands.
+    tmux.keys(":");
+    typed(&tmux, "help");
+    tmux.keys("Enter");
+    let s = tmux.wait_for("commands (:)");
+    assert!(s.contains(":requeue-all") && s.contains(":profile"), "{s}");
+    tmux.keys("Escape");
+    tmux.keys("q");
+    tmux.wait_exit();
+}
+
+#[test]
+fn a_standalone_tab_bar_has_no_sentinel_or_nodes_and_does_not_move_with_alerts() {
+    let srv = Server::plain();
+    for i in 0..12 {
+        srv.run(&["XGROUP", "CREATE", &format!("s{i}"), "g", "$", "MKSTREAM"]);
+    }
+    let home = Home::new();
+    let tmux = dashboard(
+        &srv,
+        &home,
+        120,
+        30,
+        "    alerts:\n      lag_warn: 1\n      lag_crit: 1000000\n",
+    );
+    tmux.wait_for("s11");
+    std::thread::sleep(Duration::from_secs(2));
+    let before = line(&tmux.screen(), 1);
+    assert!(
+        !before.contains('△') && !before.contains('▲'),
+        "no alerts yet: {before}"
+    );
+    assert!(
+        !before.contains("Sentinel") && !before.contains("Nodes"),
+        "{before}"
+    );
+    assert!(
+        before.contains("7 Slow") && before.contains("10 Keys"),
+        "{before}"
+    );
+    for i in 0..12 {
+        srv.run(&["XADD", &format!("s{i}"), "*", "f", "v"]);
+    }
+    let s = tmux.wait_for("△12");
+    let after = line(&s, 1);
+    let tabs = |l: &str| {
+        l.chars()
+            .take(110)
+            .collect::<String>()
+            .trim_end()
+            .to_string()
+    };
+    assert_eq!(tabs(&before), tabs(&after), "the tabs stay where they were");
+    // The hidden panes' keys stay unused.
+    tmux.keys("8");
+    tmux.wait_for("does not apply to a standalone deployment");
+    tmux.keys("0");
+    tmux.keys("5");
+    tmux.wait_for("alert log");
+    tmux.keys("q");
+    tmux.wait_exit();
+}
