@@ -2,6 +2,7 @@
 
 use super::Snapshot;
 use super::history::Rates;
+use crate::format::count;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -128,7 +129,10 @@ pub fn evaluate(s: &Snapshot, r: &Rates, t: &Thresholds) -> Vec<Alert> {
         add(
             Level::Crit,
             "clients".into(),
-            format!("{} connections rejected since last poll", r.rejected_new),
+            format!(
+                "{} connections rejected since last poll",
+                count(r.rejected_new)
+            ),
         );
     }
     // A replica that lost its master serves stale data.
@@ -223,14 +227,14 @@ pub fn evaluate(s: &Snapshot, r: &Rates, t: &Thresholds) -> Vec<Alert> {
             if let Some(lag) = g.lag
                 && let Some(l) = level(lag as f64, t.lag_warn as f64, t.lag_crit as f64)
             {
-                add(l, subject.clone(), format!("lag {lag}"));
+                add(l, subject.clone(), format!("lag {}", count(lag)));
             }
             if let Some(l) = level(
                 g.pending as f64,
                 t.pending_warn as f64,
                 t.pending_crit as f64,
             ) {
-                add(l, subject.clone(), format!("{} pending", g.pending));
+                add(l, subject.clone(), format!("{} pending", count(g.pending)));
             }
             if let Some(b) = g.behind_ms
                 && let Some(l) = level(
@@ -261,7 +265,7 @@ pub fn evaluate(s: &Snapshot, r: &Rates, t: &Thresholds) -> Vec<Alert> {
                 add(
                     l,
                     subject,
-                    format!("oldest pending entry {}s old", age / 1000),
+                    format!("oldest pending entry {} old", crate::format::age(age)),
                 );
             }
         }
@@ -273,13 +277,17 @@ pub fn evaluate(s: &Snapshot, r: &Rates, t: &Thresholds) -> Vec<Alert> {
                 add(
                     Level::Crit,
                     format!("dlq {}", d.stream),
-                    format!("{} dead letters, +{growth} since last poll", d.length),
+                    format!(
+                        "{} dead letters, +{} since last poll",
+                        count(d.length),
+                        count(growth as u64)
+                    ),
                 );
             } else {
                 add(
                     Level::Warn,
                     format!("dlq {}", d.stream),
-                    format!("{} dead letters", d.length),
+                    format!("{} dead letters", count(d.length)),
                 );
             }
         }
@@ -288,7 +296,7 @@ pub fn evaluate(s: &Snapshot, r: &Rates, t: &Thresholds) -> Vec<Alert> {
         add(
             Level::Warn,
             "slowlog".into(),
-            format!("{} new slow commands", r.slowlog_new),
+            format!("{} new slow commands", count(r.slowlog_new)),
         );
     }
     out.sort_by_key(|a| std::cmp::Reverse(a.level));
@@ -307,6 +315,80 @@ pub struct LogEntry {
     pub raised_ms: u64,
     /// `None` while it is still active.
     pub cleared_ms: Option<u64>,
+    /// The text at its worst figure (the highest lag, the most dead
+    /// letters, the longest behind); empty: as `last`.
+    pub peak: String,
+    /// Every change of level after it was raised (WARN → CRIT and back),
+    /// with its time.
+    pub steps: Vec<Step>,
+}
+
+/// An alert's level changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Step {
+    pub at_ms: u64,
+    pub level: Level,
+}
+
+impl LogEntry {
+    /// The level it has now (its last step, else the one it was raised at).
+    pub fn level_now(&self) -> Level {
+        self.steps.last().map_or(self.raised_level(), |s| s.level)
+    }
+
+    /// The level it was raised at.
+    pub fn raised_level(&self) -> Level {
+        match self.steps.first() {
+            // The first step left the raised level.
+            Some(s) if s.level == Level::Crit => Level::Warn,
+            Some(_) => Level::Crit,
+            None => self.level,
+        }
+    }
+
+    /// The text at its peak.
+    pub fn peak(&self) -> &str {
+        if self.peak.is_empty() {
+            &self.last
+        } else {
+            &self.peak
+        }
+    }
+}
+
+/// The figure an alert's text states: the first number (`lag 1,922`,
+/// `47 dead letters`, `memory at 81%`), or a duration (`behind 3m 28s`,
+/// `oldest pending entry 12m old`) in seconds. `None`: no figure.
+pub fn figure(text: &str) -> Option<f64> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let i = words
+        .iter()
+        .position(|w| w.starts_with(|c: char| c.is_ascii_digit()))?;
+    let w = words[i];
+    let unit = w.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if !unit.is_empty() && unit.chars().all(|c| c.is_ascii_alphabetic()) {
+        // A duration: this word and the duration words after it.
+        let text: Vec<&str> = words[i..]
+            .iter()
+            .take_while(|w| {
+                w.starts_with(|c: char| c.is_ascii_digit())
+                    && w.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
+                        .chars()
+                        .all(|c| c.is_ascii_alphabetic())
+            })
+            .copied()
+            .collect();
+        return humantime::parse_duration(&text.join(" "))
+            .ok()
+            .map(|d| d.as_secs_f64());
+    }
+    let n: String = w
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .filter(|c| *c != ',')
+        .collect();
+    n.parse().ok()
 }
 
 /// Every alert raised and cleared, newest first, with its times: "when did
@@ -492,7 +574,16 @@ impl AlertLog {
             match now.remove(&kind_of(&e.subject, &e.last)) {
                 Some(a) => {
                     if e.last != a.text {
+                        if figure(&a.text) > figure(e.peak()) {
+                            e.peak.clone_from(&a.text);
+                        }
                         e.last.clone_from(&a.text);
+                    }
+                    if a.level != e.level_now() {
+                        e.steps.push(Step {
+                            at_ms,
+                            level: a.level,
+                        });
                     }
                     e.level = e.level.max(a.level);
                 }
@@ -515,6 +606,8 @@ impl AlertLog {
                 last: a.text.clone(),
                 raised_ms: at_ms,
                 cleared_ms: None,
+                peak: String::new(),
+                steps: Vec::new(),
             })
             .collect();
         entries.append(&mut self.entries);
@@ -533,6 +626,85 @@ impl AlertLog {
 #[cfg(test)]
 mod log_tests {
     use super::*;
+
+    /// A DLQ growing by one entry every third poll for 60 polls, through
+    /// `evaluate`, the hysteresis and the log as the dashboard runs them:
+    /// at most two transitions are logged, and the log shows the peak.
+    #[test]
+    fn a_dlq_growing_every_third_poll_logs_at_most_two_transitions_and_its_peak() {
+        use crate::model::{DlqInfo, Name, StreamInfo};
+        let t = Thresholds::defaults(Duration::from_secs(60));
+        let mut h = Hysteresis::default();
+        let mut log = AlertLog::default();
+        let dlq = Name::from("orders:dlq");
+        let mut length = 40u64;
+        for poll in 0..60u64 {
+            let grew = poll % 3 == 0;
+            length += u64::from(grew);
+            let snap = Snapshot {
+                streams: vec![StreamInfo {
+                    name: Name::from("orders"),
+                    exists: true,
+                    dlq: Some(DlqInfo {
+                        stream: dlq.clone(),
+                        length,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            };
+            let mut rates = crate::model::history::Rates::default();
+            rates.dlq_growth.insert(dlq.clone(), i64::from(grew));
+            let shown = h.apply(evaluate(&snap, &rates, &t));
+            log.update(poll * 1000, &shown);
+        }
+        assert_eq!(log.entries.len(), 1, "{:?}", log.entries);
+        let e = &log.entries[0];
+        let transitions = 1 + e.steps.len() + usize::from(e.cleared_ms.is_some());
+        assert!(transitions <= 2, "{e:?}");
+        assert_eq!(figure(e.peak()), Some(60.0), "{e:?}");
+        assert!(e.peak().starts_with("60 dead letters"), "{e:?}");
+    }
+
+    #[test]
+    fn figures_are_read_from_numbers_and_durations() {
+        assert_eq!(figure("lag 1,922"), Some(1922.0));
+        assert_eq!(figure("47 dead letters, +2 since last poll"), Some(47.0));
+        assert_eq!(figure("memory at 81% of maxmemory"), Some(81.0));
+        assert_eq!(figure("behind 3m 28s"), Some(208.0));
+        assert_eq!(figure("oldest pending entry 1h 2m old"), Some(3720.0));
+        assert_eq!(figure("STALLED: nothing acked"), None);
+    }
+
+    /// A WARN that turns CRIT and back is logged as steps, with times.
+    #[test]
+    fn escalations_are_logged_with_their_times() {
+        let mut log = AlertLog::default();
+        log.update(1, &[at(Level::Warn, "s/g", "lag 1,500")]);
+        log.update(2, &[at(Level::Crit, "s/g", "lag 12,000")]);
+        log.update(3, &[at(Level::Warn, "s/g", "lag 2,000")]);
+        let e = &log.entries[0];
+        assert_eq!(e.raised_level(), Level::Warn);
+        assert_eq!(
+            e.steps,
+            vec![
+                Step {
+                    at_ms: 2,
+                    level: Level::Crit
+                },
+                Step {
+                    at_ms: 3,
+                    level: Level::Warn
+                }
+            ]
+        );
+        assert_eq!(e.level_now(), Level::Warn);
+        assert_eq!(
+            (e.first.as_str(), e.peak(), e.last.as_str()),
+            ("lag 1,500", "lag 12,000", "lag 2,000")
+        );
+    }
 
     fn at(level: Level, subject: &str, text: &str) -> Alert {
         Alert {

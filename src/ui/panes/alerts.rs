@@ -62,28 +62,21 @@ pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
     let rows: Vec<Row> = all[range.clone()]
         .iter()
         .map(|e| {
-            let style = match (e.cleared_ms, e.level) {
+            let style = match (e.cleared_ms, e.level_now()) {
                 (Some(_), _) => cx.theme.dim(),
                 (None, Level::Crit) => cx.theme.crit(),
                 (None, Level::Warn) => cx.theme.warn(),
             };
             let lasted = e.cleared_ms.unwrap_or(cx.now_ms).saturating_sub(e.raised_ms);
             Row::new(vec![
-                match e.level {
-                    Level::Crit => "CRIT".to_string(),
-                    Level::Warn => "WARN".to_string(),
-                },
+                level_word(e.level_now()).to_string(),
                 cut(&sanitize::text(&e.subject), 30),
                 crate::time::clock(e.raised_ms, false),
                 match e.cleared_ms {
                     Some(c) => format!("{} (cleared {})", age(lasted), crate::time::clock(c, false)),
                     None => format!("{} and on", age(lasted)),
                 },
-                if e.first == e.last {
-                    sanitize::text(&e.last)
-                } else {
-                    format!("{} → {}", sanitize::text(&e.first), sanitize::text(&e.last))
-                },
+                what(e),
             ])
             .style(style)
         })
@@ -98,7 +91,7 @@ pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
             all.len(),
             SORTS[cx.sort(Pane::Alerts)]
         ),
-        &["", "SUBJECT", "RAISED", "LASTED", "WHAT (first → latest)"],
+        &["", "SUBJECT", "RAISED", "LASTED", "WHAT (raised → peak → latest · level changes)"],
         rows,
         &[
             Constraint::Length(5),
@@ -109,4 +102,34 @@ pub fn draw(f: &mut Frame, area: Rect, cx: &Cx) {
         ],
         Some(sel.saturating_sub(range.start)),
     );
+}
+
+fn level_word(l: Level) -> &'static str {
+    match l {
+        Level::Crit => "CRIT",
+        Level::Warn => "WARN",
+    }
+}
+
+/// `lag 1,500 → peak lag 12,000 → lag 2,000 · CRIT 02:14:05, WARN 02:20:10`:
+/// the text when raised, at its peak and now, and every change of level.
+pub fn what(e: &crate::model::alerts::LogEntry) -> String {
+    let mut parts = vec![sanitize::text(&e.first)];
+    let peak = e.peak();
+    if peak != e.first && peak != e.last {
+        parts.push(format!("peak {}", sanitize::text(peak)));
+    }
+    if e.last != e.first {
+        parts.push(sanitize::text(&e.last));
+    }
+    let mut text = parts.join(" → ");
+    if !e.steps.is_empty() {
+        let steps: Vec<String> = e
+            .steps
+            .iter()
+            .map(|s| format!("{} {}", level_word(s.level), crate::time::clock(s.at_ms, false)))
+            .collect();
+        text.push_str(&format!(" · {}", steps.join(", ")));
+    }
+    text
 }
