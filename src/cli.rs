@@ -37,17 +37,21 @@ pub struct Cli {
     )]
     pub config: Option<PathBuf>,
 
-    /// Refuse every write, whatever the profile says.
-    #[arg(long, global = true)]
+    // The dashboard's own options: given before a command (`redeye
+    // --read-only ack …`, `redeye --theme light demo`), they are not listed
+    // in the help of the commands they do nothing for (`check --help`).
+    /// Refuse every write, whatever the profile says (the dashboard and the write commands).
+    #[arg(long)]
     pub read_only: bool,
 
     /// Record every refresh of the dashboard to the profile's recording
     /// (as `record: true` in the profile does); `redeye replay` plays it back.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub record: bool,
 
-    /// Colour theme: dark, light, high-contrast, or a theme file path (NO_COLOR turns colours off).
-    #[arg(long, global = true, env = "REDEYE_THEME", value_name = "THEME")]
+    /// Colour theme of the dashboard, demo and replay: dark, light,
+    /// high-contrast, or a theme file path (NO_COLOR turns colours off).
+    #[arg(long, env = "REDEYE_THEME", value_name = "THEME")]
     pub theme: Option<String>,
 
     #[command(subcommand)]

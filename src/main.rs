@@ -5,6 +5,14 @@ fn main() {
     // Real bugs get color-eyre's report (and a backtrace with RUST_BACKTRACE=1).
     let _ = color_eyre::install();
     quiet_on_broken_stdout();
+    // An empty REDEYE_* variable (`REDEYE_CONFIG= redeye …`) means unset:
+    // clap would read it as a flag given without its value.
+    for (k, v) in std::env::vars_os() {
+        if k.to_str().is_some_and(|k| k.starts_with("REDEYE_")) && v.is_empty() {
+            // SAFETY: the process is single-threaded here (before the runtime).
+            unsafe { std::env::remove_var(&k) };
+        }
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         // `redeye check` is run by monitoring agents: bad arguments are

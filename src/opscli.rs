@@ -789,10 +789,10 @@ pub fn audit(
         );
     }
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&recs).expect("records serialise")
-        );
+        // JSON lines: one record per line (`| head -1` is one record).
+        for r in &recs {
+            println!("{}", serde_json::to_string(r).expect("records serialise"));
+        }
         return Ok(());
     }
     if recs.is_empty() {
@@ -805,7 +805,7 @@ pub fn audit(
     }
     for r in recs {
         println!(
-            "{} {}@{} profile {} {} {} {}{} count {} {}",
+            "{} {}@{} profile {} {} {} {}{}{} count {} {}",
             r.time,
             crate::sanitize::text(&r.user),
             crate::sanitize::text(&r.host),
@@ -815,6 +815,9 @@ pub fn audit(
             r.stream.escaped(),
             r.group
                 .map(|g| format!("/{}", g.escaped()))
+                .unwrap_or_default(),
+            r.target
+                .map(|t| format!(" to {}", t.escaped()))
                 .unwrap_or_default(),
             r.count,
             crate::sanitize::text(&r.result)

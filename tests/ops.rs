@@ -86,7 +86,12 @@ fn audit(home: &Home) -> Vec<serde_json::Value> {
         .args(["audit", "--json", "--tail", "0"])
         .output()
         .unwrap();
-    serde_json::from_slice(&o.stdout).unwrap()
+    // JSON lines: one record per line.
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[test]
@@ -130,6 +135,15 @@ fn requeue_puts_entries_back_with_the_same_fields_and_acks_the_old() {
         pel,
         ids[3..6].to_vec(),
         "the old ones are acknowledged, the others untouched"
+    );
+    let consumers = format!("{:?}", srv.run(&["XINFO", "CONSUMERS", "s", "g"]));
+    assert!(
+        consumers.contains("c1"),
+        "names are readable here: {consumers}"
+    );
+    assert!(
+        !consumers.contains("redeye-requeue"),
+        "the helper consumer is removed: {consumers}"
     );
     let a = audit(&home);
     assert_eq!(a.len(), 1);

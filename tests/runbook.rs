@@ -42,6 +42,30 @@ fn version_completions_and_man_page() {
     );
 }
 
+/// `check --help` lists only what acts on `check`; an empty `REDEYE_*`
+/// variable is unset, not a flag without its value.
+#[test]
+fn check_help_has_no_dashboard_flags_and_an_empty_redeye_config_is_unset() {
+    let home = Home::new();
+    let o = home.redeye().args(["check", "--help"]).output().unwrap();
+    let (so, _) = out(&o);
+    assert!(so.contains("--max-behind"), "{so}");
+    for flag in ["--theme", "--record", "--read-only"] {
+        assert!(!so.contains(flag), "check --help mentions {flag}:\n{so}");
+    }
+    let cfg = home.config("profiles:\n  a:\n    redis:\n      address: 127.0.0.1:1\n");
+    let o = home
+        .redeye()
+        .env("REDEYE_CONFIG", "")
+        .env("REDEYE_PROFILE", "")
+        .args(["--config", cfg.to_str().unwrap(), "profiles"])
+        .output()
+        .unwrap();
+    let (so, se) = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{se}");
+    assert!(so.contains('a'), "{so}");
+}
+
 #[test]
 fn the_audit_log_filters_by_time_profile_and_action() {
     let home = Home::new();
@@ -52,12 +76,16 @@ fn the_audit_log_filters_by_time_profile_and_action() {
         humantime::format_rfc3339_seconds(now - std::time::Duration::from_secs(ago_s)).to_string()
     };
     let rec = |time: String, profile: &str, action: &str| {
-        serde_json::json!({
+        let mut r = serde_json::json!({
             "time": time, "user": "u", "host": "h", "profile": profile, "endpoint": "e",
             "action": action, "stream": "orders", "ids": [], "ids_truncated": false,
             "count": 1, "result": "ok", "details": {}
-        })
-        .to_string()
+        });
+        if action == "claim" {
+            r["group"] = "billing".into();
+            r["target"] = "worker-9".into();
+        }
+        r.to_string()
     };
     let lines = [
         rec(at(7200), "production", "claim"),
@@ -75,7 +103,11 @@ fn the_audit_log_filters_by_time_profile_and_action() {
             .unwrap();
         let (so, se) = out(&o);
         assert_eq!(o.status.code(), Some(0), "{se}");
-        let v: Vec<serde_json::Value> = serde_json::from_str(&so).unwrap();
+        // JSON lines: one complete record per line.
+        let v: Vec<serde_json::Value> = so
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         v.iter()
             .map(|r| {
                 format!(
@@ -87,6 +119,22 @@ fn the_audit_log_filters_by_time_profile_and_action() {
             .collect::<Vec<_>>()
     };
     assert_eq!(audit(&[]).len(), 3);
+    // `audit --json | head -1` is one whole record; the text line names a
+    // claim's target.
+    let o = home.redeye().args(["audit", "--json"]).output().unwrap();
+    let first = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let rec: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(rec["action"], "claim");
+    let o = home.redeye().arg("audit").output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        text.lines().next().unwrap().contains(" to worker-9 "),
+        "{text}"
+    );
     assert_eq!(
         audit(&["--since", "1h ago"]),
         ["production/dlq-requeue", "staging/dlq-requeue"]
