@@ -438,6 +438,10 @@ pub fn findings(s: &Snapshot, t: &Thresholds, a: &CheckArgs) -> Vec<Finding> {
     out
 }
 
+/// The longest text before the perfdata: Nagios keeps the first line's
+/// first few hundred characters in its status views.
+const LINE_MAX: usize = 300;
+
 /// The status line (with perfdata) and the exit status.
 pub fn report(findings: &[Finding], problems: &[String]) -> (Status, String) {
     let mut worst = findings
@@ -465,21 +469,49 @@ pub fn report(findings: &[Finding], problems: &[String]) -> (Status, String) {
         (_, Some(f), _) => f.sentence(),
         (_, None, _) => String::new(),
     };
-    // The other findings that are not OK, and the sections not read.
-    let not_ok = findings.iter().filter(|f| f.status != Status::Ok).count() + problems.len();
-    let more = not_ok.saturating_sub(usize::from(worst != Status::Ok));
-    let perf: Vec<String> = findings.iter().filter_map(Finding::perfdata).collect();
-    let line = format!(
-        "{} - {}{} | {}",
-        worst.word(),
-        crate::sanitize::text(&head),
-        if more > 0 {
-            format!("; {more} more")
-        } else {
-            String::new()
-        },
-        perf.join(" ")
+    // Every other finding that is not OK (worst first), and the sections
+    // not read, named, as long as the text stays within what monitoring
+    // UIs keep (LINE_MAX characters); past that, how many more.
+    let first = bad.first().copied();
+    let mut others: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.status != Status::Ok && !first.is_some_and(|b| std::ptr::eq(*f, b)))
+        .collect();
+    others.sort_by_key(|f| std::cmp::Reverse(f.status));
+    let mut rest: Vec<String> = others
+        .iter()
+        .map(|f| format!("{} {}", f.status.word(), f.sentence()))
+        .collect();
+    rest.extend(
+        problems
+            .iter()
+            .skip(usize::from(matches!(
+                (worst, bad.first()),
+                (Status::Unknown, None)
+            )))
+            .cloned(),
     );
+    let mut text = crate::sanitize::text(&head);
+    let mut left = rest.len();
+    for r in &rest {
+        let r = crate::sanitize::text(r);
+        let tail = if left > 1 {
+            format!("; {} more", left - 1).len()
+        } else {
+            0
+        };
+        if text.chars().count() + 2 + r.chars().count() + tail > LINE_MAX {
+            break;
+        }
+        text.push_str("; ");
+        text.push_str(&r);
+        left -= 1;
+    }
+    if left > 0 {
+        text.push_str(&format!("; {left} more"));
+    }
+    let perf: Vec<String> = findings.iter().filter_map(Finding::perfdata).collect();
+    let line = format!("{} - {text} | {}", worst.word(), perf.join(" "));
     (worst, line)
 }
 
@@ -637,6 +669,39 @@ mod tests {
         }
     }
 
+    /// Every finding past the first is named, until the text reaches
+    /// LINE_MAX; then how many more.
+    #[test]
+    fn the_line_names_the_other_findings_within_300_characters() {
+        let f = |i: usize, lag: f64| {
+            Finding::judge(
+                format!("stream{i}/group lag"),
+                Some(lag),
+                1000.0,
+                10000.0,
+                "",
+            )
+        };
+        let (_, line) = report(&[f(1, 20000.0), f(2, 1500.0), f(3, 1200.0)], &[]);
+        let text = line.split(" | ").next().unwrap();
+        assert!(text.starts_with("CRITICAL - stream1/group lag"), "{line}");
+        assert!(
+            text.contains("; WARNING stream2/group lag")
+                && text.contains("; WARNING stream3/group lag"),
+            "{line}"
+        );
+        assert!(!text.contains("more"), "{line}");
+        let many: Vec<Finding> = (0..40).map(|i| f(i, 2000.0 + i as f64)).collect();
+        let (_, line) = report(&many, &[]);
+        let text = line.split(" | ").next().unwrap();
+        assert!(
+            text.chars().count() <= 300 + "WARNING - ".len(),
+            "{} chars: {text}",
+            text.len()
+        );
+        assert!(text.ends_with(" more"), "{text}");
+    }
+
     #[test]
     fn perfdata_and_null_lag() {
         let mut f = Finding::judge(
@@ -664,7 +729,7 @@ mod tests {
         assert_eq!(s, Status::Critical);
         assert!(
             line.starts_with(
-                "CRITICAL - orders/billing oldest pending 14m 0s (crit 10m 0s); 1 more |"
+                "CRITICAL - orders/billing oldest pending 14m 0s (crit 10m 0s); UNKNOWN orders/billing lag"
             ),
             "{line}"
         );

@@ -431,6 +431,7 @@ async fn prepare<'a>(
 ) -> Result<Option<(Runner<'a>, Duration, Vec<String>)>> {
     let runner = Runner::open(profile, f.dry_run).await?;
     let min_idle = t.min_idle.unwrap_or(profile.streams.claim_min_idle);
+    group_must_exist(&runner, profile, &t.stream, &t.group).await?;
     let node = runner.deployment().node_for_key(&t.stream);
     let ids = select(node, t, min_idle, min_deliveries).await?;
     if f.dry_run {
@@ -455,6 +456,90 @@ async fn prepare<'a>(
         return Ok(None);
     }
     Ok(Some((runner, min_idle, ids)))
+}
+
+/// A write on a group that is not there fails in words naming what is:
+/// the profile's streams that exist, or the stream's groups (not the
+/// server's `NOGROUP No such key … or consumer group …`).
+async fn group_must_exist(
+    runner: &Runner<'_>,
+    profile: &Profile,
+    stream: &Name,
+    group: &Name,
+) -> Result<()> {
+    let dep = runner.deployment();
+    let node = dep.node_for_key(stream);
+    match ops::groups_of(node, stream).await? {
+        ops::Groups::Missing => {
+            let names: Vec<Name> = profile
+                .streams
+                .streams
+                .iter()
+                .map(|s| s.name.clone())
+                .collect();
+            Err(Failure::runtime(format!(
+                "there is no stream {stream} on {}; {}",
+                node.endpoint,
+                existing("streams of this profile", dep, &names).await
+            )))
+        }
+        ops::Groups::Of(groups) if !groups.contains(group) => Err(Failure::runtime(format!(
+            "stream {stream} has no consumer group {group}; {}",
+            if groups.is_empty() {
+                "it has no groups (create one with XGROUP CREATE)".to_string()
+            } else {
+                format!(
+                    "its groups: {}",
+                    groups
+                        .iter()
+                        .map(Name::escaped)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// "the DLQs here: a:dlq, b:dlq" — which of `names` exist (at most 20 named).
+async fn existing(what: &str, dep: &crate::connect::Deployment, names: &[Name]) -> String {
+    let mut found = Vec::new();
+    for n in names {
+        if ops::exists(dep.node_for_key(n), n).await.unwrap_or(false) {
+            found.push(n.escaped());
+        }
+    }
+    match found.len() {
+        0 => format!("none of the {what} exists here"),
+        k if k > 20 => format!(
+            "the {what} here: {} and {} more",
+            found[..20].join(", "),
+            k - 20
+        ),
+        _ => format!("the {what} here: {}", found.join(", ")),
+    }
+}
+
+/// A DLQ command on a DLQ that is not there fails naming the DLQs that are
+/// (a typo is not "nothing to requeue").
+async fn dlq_must_exist(runner: &Runner<'_>, profile: &Profile, dlq: &Name) -> Result<()> {
+    let dep = runner.deployment();
+    let node = dep.node_for_key(dlq);
+    if ops::exists(node, dlq).await? {
+        return Ok(());
+    }
+    let names: Vec<Name> = profile
+        .streams
+        .streams
+        .iter()
+        .map(|s| profile.streams.dlq.stream_for(&s.name))
+        .collect();
+    Err(Failure::runtime(format!(
+        "there is no DLQ {dlq} on {}; {}",
+        node.endpoint,
+        existing("DLQs of this profile", dep, &names).await
+    )))
 }
 
 pub async fn claim(
@@ -594,6 +679,7 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
                     not_a_dlq: *force,
                     ..Overrides::default()
                 });
+            dlq_must_exist(&runner, profile, dlq).await?;
             let node = runner.deployment().node_for_key(dlq);
             let suffix = &profile.streams.dlq.suffix;
             let target = to
@@ -666,6 +752,7 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
         }
         DlqCommand::Delete { dlq, ids, flags } => {
             let runner = Runner::open(profile, flags.dry_run).await?;
+            dlq_must_exist(&runner, profile, dlq).await?;
             if flags.dry_run {
                 print(
                     &Outcome::preview(Action::DlqDelete, dlq, None, ids),
@@ -701,6 +788,7 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
                 dlq: dlq.clone(),
                 ttl,
             };
+            dlq_must_exist(&runner, profile, dlq).await?;
             // A dry run only counts: it may show what a short TTL would drop.
             if !flags.dry_run {
                 runner.guard(&op).await?;
@@ -731,6 +819,7 @@ pub async fn consumers(profile: &Profile, cmd: &ConsumersCommand) -> Result<()> 
         flags,
     } = cmd;
     let runner = Runner::open(profile, flags.dry_run).await?;
+    group_must_exist(&runner, profile, stream, group).await?;
     let node = runner.deployment().node_for_key(stream);
     let names = ops::prunable_consumers(node, stream, group, *idle).await?;
     let names: Vec<String> = names.iter().map(Name::escaped).collect();

@@ -1078,3 +1078,61 @@ fn progress_is_a_plain_line_without_a_terminal_and_nothing_with_quiet() {
     let se = run(&["--quiet"], "jobs:dlq");
     assert!(!se.contains("done of"), "{se}");
 }
+
+/// A typo is an error naming what exists, never a success: a DLQ that is
+/// not there, a stream that is not there, a group the stream does not have.
+#[test]
+fn a_missing_dlq_stream_or_group_is_an_error_naming_what_exists() {
+    let srv = Server::plain();
+    setup(&srv, "webhook_events", 3, 1);
+    srv.run(&["XADD", "webhook_events:dlq", "*", "f", "v"]);
+    let home = Home::new();
+    let (code, so, se) = redeye(
+        &home,
+        &srv,
+        &["dlq", "requeue", "--dlq", "nosuch:dlq", "--all", "--yes"],
+    );
+    assert_eq!(code, 1, "{so}{se}");
+    assert!(
+        se.contains("there is no DLQ nosuch:dlq") && se.contains("webhook_events:dlq"),
+        "{se}"
+    );
+    let (code, _, se) = redeye(
+        &home,
+        &srv,
+        &[
+            "requeue",
+            "--stream",
+            "webhook_events",
+            "--group",
+            "nosuch",
+            "--all",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 1, "{se}");
+    assert!(
+        se.contains("stream webhook_events has no consumer group nosuch; its groups: g"),
+        "{se}"
+    );
+    assert!(!se.contains("NOGROUP"), "{se}");
+    let (code, _, se) = redeye(
+        &home,
+        &srv,
+        &[
+            "claim",
+            "--stream",
+            "webhook_evnets",
+            "--group",
+            "g",
+            "--all",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 1, "{se}");
+    assert!(
+        se.contains("there is no stream webhook_evnets") && se.contains("webhook_events"),
+        "{se}"
+    );
+    assert!(audit(&home).is_empty(), "nothing was written");
+}

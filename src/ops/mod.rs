@@ -676,6 +676,53 @@ pub async fn looks_like_a_dlq(conn: &Node, dlq: &Name) -> Result<()> {
     Ok(())
 }
 
+/// What XINFO GROUPS says of a key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Groups {
+    /// There is no such key.
+    Missing,
+    /// A stream with these groups.
+    Of(Vec<Name>),
+    /// Cannot tell (XINFO renamed away or not permitted): the write finds out.
+    Unknown,
+}
+
+/// The names of a stream's groups. A key of another type is an error in words.
+pub async fn groups_of(conn: &Node, stream: &Name) -> Result<Groups> {
+    let Some(mut cmd) = conn.cmd("XINFO") else {
+        return Ok(Groups::Unknown);
+    };
+    cmd.arg("GROUPS").arg(stream.as_bytes());
+    match conn.query::<Value>(&cmd).await {
+        Ok(v) => Ok(Groups::Of(
+            crate::resp::items(&v)
+                .iter()
+                .filter_map(|g| {
+                    let p = crate::resp::pairs(g);
+                    crate::resp::field(&p, "name").and_then(crate::resp::name)
+                })
+                .collect(),
+        )),
+        Err(e) if e.kind == ErrorKind::NoSuchKey => Ok(Groups::Missing),
+        Err(e) if e.kind == ErrorKind::WrongType => Err(Failure::runtime(format!(
+            "{stream} on {} is not a stream; name a stream",
+            conn.endpoint
+        ))),
+        Err(e) if e.kind == ErrorKind::NoPerm => Ok(Groups::Unknown),
+        Err(e) => Err(server_err(conn, "XINFO GROUPS", e)),
+    }
+}
+
+/// Whether a key exists.
+pub async fn exists(conn: &Node, key: &Name) -> Result<bool> {
+    let mut cmd = redis::cmd("EXISTS");
+    cmd.arg(key.as_bytes());
+    conn.query::<u64>(&cmd)
+        .await
+        .map(|n| n > 0)
+        .map_err(|e| server_err(conn, "EXISTS", e))
+}
+
 pub async fn xlen(conn: &Node, stream: &Name) -> Result<u64> {
     Ok(crate::resp::int(&call(conn, "XLEN", &[s(stream)]).await?).unwrap_or(0))
 }
