@@ -431,7 +431,15 @@ async fn prepare<'a>(
 ) -> Result<Option<(Runner<'a>, Duration, Vec<String>)>> {
     let runner = Runner::open(profile, f.dry_run).await?;
     let min_idle = t.min_idle.unwrap_or(profile.streams.claim_min_idle);
-    group_must_exist(&runner, profile, &t.stream, &t.group).await?;
+    if let Err(e) = group_must_exist(&runner, profile, &t.stream, &t.group).await {
+        if !f.dry_run {
+            let mut out = ops::Outcome::failed(action, &t.stream);
+            out.group = Some(t.group.clone());
+            out.ids = t.ids.clone();
+            runner.audit_refused(&out, &t.stream, &e);
+        }
+        return Err(e);
+    }
     let node = runner.deployment().node_for_key(&t.stream);
     let ids = select(node, t, min_idle, min_deliveries).await?;
     if f.dry_run {

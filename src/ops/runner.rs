@@ -230,6 +230,17 @@ impl<'a> Runner<'a> {
     }
 }
 
+impl Runner<'_> {
+    /// Audit a write refused before anything was sent because what it names
+    /// is not there (a missing stream, group or DLQ): who tried what stays
+    /// on record with the error. Nothing was changed, so a failure to write
+    /// this record is not reported over the refusal itself.
+    pub fn audit_refused(&self, out: &Outcome, key: &crate::model::Name, e: &Failure) {
+        let endpoint = self.dep.node_for_key(key).endpoint.to_string();
+        let _ = record(self.profile, &endpoint, out, &format!("error: {e}"));
+    }
+}
+
 /// Write the audit record of an operation (also of one that failed).
 fn record(profile: &Profile, endpoint: &str, out: &Outcome, result: &str) -> Result<()> {
     let truncated = out.ids.len() > audit::MAX_IDS;
