@@ -530,8 +530,14 @@ async fn existing(what: &str, dep: &crate::connect::Deployment, names: &[Name]) 
 }
 
 /// A DLQ command on a DLQ that is not there fails naming the DLQs that are
-/// (a typo is not "nothing to requeue").
-async fn dlq_must_exist(runner: &Runner<'_>, profile: &Profile, dlq: &Name) -> Result<()> {
+/// (a typo is not "nothing to requeue"); unless a dry run, the refusal is
+/// audited with its ids, as a refused claim is.
+async fn dlq_must_exist(
+    runner: &Runner<'_>,
+    profile: &Profile,
+    dlq: &Name,
+    (action, ids, dry_run): (Action, &[String], bool),
+) -> Result<()> {
     let dep = runner.deployment();
     let node = dep.node_for_key(dlq);
     if ops::exists(node, dlq).await? {
@@ -543,11 +549,17 @@ async fn dlq_must_exist(runner: &Runner<'_>, profile: &Profile, dlq: &Name) -> R
         .iter()
         .map(|s| profile.streams.dlq.stream_for(&s.name))
         .collect();
-    Err(Failure::runtime(format!(
+    let e = Failure::runtime(format!(
         "there is no DLQ {dlq} on {}; {}",
         node.endpoint,
         existing("DLQs of this profile", dep, &names).await
-    )))
+    ));
+    if !dry_run {
+        let mut out = ops::Outcome::failed(action, dlq);
+        out.ids = ids.to_vec();
+        runner.audit_refused(&out, dlq, &e);
+    }
+    Err(e)
 }
 
 pub async fn claim(
@@ -687,7 +699,13 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
                     not_a_dlq: *force,
                     ..Overrides::default()
                 });
-            dlq_must_exist(&runner, profile, dlq).await?;
+            dlq_must_exist(
+                &runner,
+                profile,
+                dlq,
+                (Action::DlqRequeue, ids, flags.dry_run),
+            )
+            .await?;
             let node = runner.deployment().node_for_key(dlq);
             let suffix = &profile.streams.dlq.suffix;
             let target = to
@@ -760,7 +778,13 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
         }
         DlqCommand::Delete { dlq, ids, flags } => {
             let runner = Runner::open(profile, flags.dry_run).await?;
-            dlq_must_exist(&runner, profile, dlq).await?;
+            dlq_must_exist(
+                &runner,
+                profile,
+                dlq,
+                (Action::DlqDelete, ids, flags.dry_run),
+            )
+            .await?;
             if flags.dry_run {
                 print(
                     &Outcome::preview(Action::DlqDelete, dlq, None, ids),
@@ -796,7 +820,13 @@ pub async fn dlq(profile: &Profile, cmd: &DlqCommand) -> Result<()> {
                 dlq: dlq.clone(),
                 ttl,
             };
-            dlq_must_exist(&runner, profile, dlq).await?;
+            dlq_must_exist(
+                &runner,
+                profile,
+                dlq,
+                (Action::DlqPurgeExpired, &[], flags.dry_run),
+            )
+            .await?;
             // A dry run only counts: it may show what a short TTL would drop.
             if !flags.dry_run {
                 runner.guard(&op).await?;

@@ -203,3 +203,83 @@ fn a_standalone_tab_bar_has_no_sentinel_or_nodes_and_does_not_move_with_alerts()
     tmux.keys("q");
     tmux.wait_exit();
 }
+
+/// A profile that may write, with entries claimable after a second.
+const WRITABLE: &str = "      streams:\n        orders: orders\n        consumer_groups:\n          billing:\n            stream: orders\n        config:\n          claim_min_idle: 1s\n    read_only: false\n    environment: development\n";
+
+/// Pending entries of `orders` / `billing` held by `consumer`.
+fn held_by(srv: &Server, consumer: &str, n: usize) {
+    for i in 0..n {
+        srv.run(&["XADD", "orders", "*", "n", &i.to_string()]);
+    }
+    srv.run(&[
+        "XREADGROUP",
+        "GROUP",
+        "billing",
+        consumer,
+        "COUNT",
+        &n.to_string(),
+        "STREAMS",
+        "orders",
+        ">",
+    ]);
+}
+
+fn pending_of(srv: &Server, consumer: &str) -> usize {
+    match srv.run(&["XPENDING", "orders", "billing", "-", "+", "10000", consumer]) {
+        redis::Value::Array(v) => v.len(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn autoclaim_confirms_the_servers_count_not_the_page_and_reports_it() {
+    let srv = Server::plain();
+    srv.run(&["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"]);
+    held_by(&srv, "w1", 460);
+    std::thread::sleep(Duration::from_millis(1200));
+    let home = Home::new();
+    let tmux = dashboard(&srv, &home, 120, 36, WRITABLE);
+    tmux.keys("5");
+    tmux.wait_for("pending entries");
+    tmux.keys("a");
+    // 460 idle entries, 200 on a page: the confirmation counts the server.
+    let s = tmux.wait_for("460 now");
+    assert!(
+        s.contains("when it runs") && s.contains("counted on the server"),
+        "{s}"
+    );
+    tmux.keys("y");
+    let s = tmux.wait_for("claimed 460");
+    assert!(!s.contains("confirmed"), "no difference to report: {s}");
+    assert_eq!(pending_of(&srv, "w1"), 0);
+    tmux.keys("q");
+    tmux.wait_exit();
+}
+
+#[test]
+fn select_all_with_a_filter_takes_every_match_on_the_server_and_names_the_filter() {
+    let srv = Server::plain();
+    srv.run(&["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"]);
+    held_by(&srv, "w1", 300);
+    held_by(&srv, "w2", 160);
+    let home = Home::new();
+    let tmux = dashboard(&srv, &home, 120, 36, WRITABLE);
+    tmux.keys("5");
+    tmux.wait_for("pending entries");
+    tmux.keys("/");
+    typed(&tmux, "w1");
+    tmux.keys("Enter");
+    tmux.keys("*");
+    tmux.wait_for("ALL matching on the server selected (*)");
+    tmux.keys("A");
+    // 300 match on the server; a page holds 200.
+    let s = tmux.wait_for("all 300 pending entries matching filter 'w1' on the server");
+    assert!(s.contains("ACKNOWLEDGE 300"), "{s}");
+    tmux.keys("y");
+    tmux.wait_for("acked 300");
+    assert_eq!(pending_of(&srv, "w1"), 0);
+    assert_eq!(pending_of(&srv, "w2"), 160, "w2's entries are untouched");
+    tmux.keys("q");
+    tmux.wait_exit();
+}

@@ -1134,5 +1134,22 @@ fn a_missing_dlq_stream_or_group_is_an_error_naming_what_exists() {
         se.contains("there is no stream webhook_evnets") && se.contains("webhook_events"),
         "{se}"
     );
-    assert!(audit(&home).is_empty(), "nothing was written");
+    // Nothing was written; each refusal is on record as an error with
+    // nothing done.
+    let recs = audit(&home);
+    assert_eq!(recs.len(), 3, "{recs:?}");
+    for r in &recs {
+        assert!(
+            r["result"]
+                .as_str()
+                .unwrap()
+                .starts_with("error: there is no")
+                || r["result"]
+                    .as_str()
+                    .unwrap()
+                    .contains("has no consumer group"),
+            "{r}"
+        );
+        assert_eq!(r["count"], 0, "{r}");
+    }
 }

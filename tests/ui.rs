@@ -455,15 +455,30 @@ fn a_filter_selects_what_a_write_acts_on_and_p_prunes_consumers() {
     use redeye::ui::write::WriteOp;
     let mut a = writable(Environment::Development);
     open(&mut a, Pane::Pending);
+    // Ids are matched only when asked (`id:`): a plain filter matches the
+    // columns a reader sees (the consumer, the marks).
     typed(&mut a, "/-3");
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.rows(Pane::Pending), 0, "no consumer or mark contains -3");
+    key(&mut a, KeyCode::Char('/'));
+    for _ in 0..3 {
+        key(&mut a, KeyCode::Backspace);
+    }
+    typed(&mut a, "id:-3");
     key(&mut a, KeyCode::Enter);
     let shown = a.rows(Pane::Pending);
     assert!(shown > 1 && shown < 40, "{shown}");
     key(&mut a, KeyCode::Char('A'));
-    match &a.confirm.as_ref().unwrap().op {
+    let c = a.confirm.as_ref().unwrap();
+    match &c.op {
         WriteOp::Ack { ids, .. } => assert_eq!(ids.len(), shown, "every filtered row"),
         other => panic!("{other:?}"),
     }
+    let scope = c.scope.as_deref().unwrap_or_default();
+    assert!(
+        scope.contains("filter 'id:-3'") && scope.contains(&format!("the {shown} rows")),
+        "the confirmation names the filter: {scope}"
+    );
     key(&mut a, KeyCode::Char('n'));
     key(&mut a, KeyCode::Char('P'));
     assert!(
@@ -473,7 +488,7 @@ fn a_filter_selects_what_a_write_acts_on_and_p_prunes_consumers() {
 
 #[test]
 fn requeue_all_from_the_command_line_of_the_dlq_pane() {
-    use redeye::ui::write::WriteOp;
+    use redeye::ui::write::{Resolve, Resolved, WriteOp};
     let mut a = writable(Environment::Staging);
     key(&mut a, KeyCode::Char(':'));
     typed(&mut a, "requeue-all");
@@ -482,12 +497,30 @@ fn requeue_all_from_the_command_line_of_the_dlq_pane() {
     open(&mut a, Pane::Dlq);
     key(&mut a, KeyCode::Char(':'));
     typed(&mut a, "requeue-all");
-    key(&mut a, KeyCode::Enter);
+    // The page is not the count: the server is asked how many there are
+    // before the question.
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(a.confirm.is_none(), "counted first");
+    let [Effect::Resolve(Resolve::DlqAll { dlq, target })] = &fx[..] else {
+        panic!("{fx:?}")
+    };
+    assert!(dlq == "task_events:dlq" && target == "task_events");
+    a.on_resolved(Ok(Resolved {
+        op: WriteOp::DlqRequeueAll {
+            dlq: dlq.clone(),
+            target: target.clone(),
+            count: 61,
+        },
+        scope: "every dead letter in task_events:dlq when it runs: 61 now (counted on the server)"
+            .into(),
+    }));
     let c = a.confirm.clone().expect("confirmation");
+    assert!(c.op.describe().contains("ALL 61 dead letters"));
+    let screen = render(&a, 120, 36);
     assert!(
-        matches!(&c.op, WriteOp::DlqRequeueAll { dlq, target, count: 60 } if dlq == "task_events:dlq" && target == "task_events")
+        screen.contains("when it runs: 61 now"),
+        "the confirmation says the set is what is there when it runs:\n{screen}"
     );
-    assert!(c.op.describe().contains("ALL 60 dead letters"));
     assert!(matches!(
         &key(&mut a, KeyCode::Char('y'))[..],
         [Effect::Write(WriteOp::DlqRequeueAll { .. })]

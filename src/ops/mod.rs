@@ -310,6 +310,30 @@ pub async fn pending_ids(
     min_deliveries: u64,
     limit: usize,
 ) -> Result<Vec<String>> {
+    let rows = pending_rows(
+        conn,
+        stream,
+        group,
+        min_idle,
+        consumer,
+        |e| e.deliveries >= min_deliveries,
+        limit,
+    )
+    .await?;
+    Ok(rows.into_iter().map(|e| e.id).collect())
+}
+
+/// The pending entries (paged XPENDING, 1,000 a page) idle at least
+/// `min_idle`, of `consumer` if given, that `keep` accepts: at most `limit`.
+pub async fn pending_rows(
+    conn: &Node,
+    stream: &Name,
+    group: &Name,
+    min_idle: Duration,
+    consumer: Option<&Name>,
+    keep: impl Fn(&crate::model::PendingEntry) -> bool,
+    limit: usize,
+) -> Result<Vec<crate::model::PendingEntry>> {
     let mut out = Vec::new();
     let mut start = "-".to_string();
     loop {
@@ -328,15 +352,48 @@ pub async fn pending_ids(
         let v = call(conn, "XPENDING", &args).await?;
         let page = crate::resp::pending_entries(&v);
         let n = page.len();
-        for e in &page {
-            if e.deliveries >= min_deliveries {
-                out.push(e.id.clone());
-            }
+        let last = page.last().map(|e| e.id.clone());
+        out.extend(page.into_iter().filter(|e| keep(e)));
+        match last {
+            Some(last) if n == 1000 && out.len() < limit => start = format!("({last}"),
+            _ => break,
         }
-        if n < 1000 || out.len() >= limit {
-            break;
+    }
+    out.truncate(limit);
+    Ok(out)
+}
+
+/// The entries of a stream, oldest first (paged XRANGE, 500 a page), that
+/// `keep` accepts: at most `limit`.
+pub async fn entries_where(
+    conn: &Node,
+    stream: &Name,
+    keep: impl Fn(&crate::model::StreamEntry) -> bool,
+    limit: usize,
+) -> Result<Vec<crate::model::StreamEntry>> {
+    let mut out = Vec::new();
+    let mut start = "-".to_string();
+    loop {
+        let v = call(
+            conn,
+            "XRANGE",
+            &[
+                s(stream),
+                start.clone().into_bytes(),
+                s("+"),
+                s("COUNT"),
+                num(500),
+            ],
+        )
+        .await?;
+        let page = crate::resp::entries(&v);
+        let n = page.len();
+        let last = page.last().map(|e| e.id.clone());
+        out.extend(page.into_iter().filter(|e| keep(e)));
+        match last {
+            Some(last) if n == 500 && out.len() < limit => start = format!("({last}"),
+            _ => break,
         }
-        start = format!("({}", page[n - 1].id);
     }
     out.truncate(limit);
     Ok(out)

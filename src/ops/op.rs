@@ -187,8 +187,9 @@ impl Op {
                 min_idle,
                 count,
             } => format!(
-                "Autoclaim every entry of {stream} / {group} idle at least {} (about {count} now) to consumer {to}",
-                d(min_idle)
+                "Autoclaim every entry of {stream} / {group} idle at least {} when it runs ({} now) to consumer {to}",
+                d(min_idle),
+                crate::format::count(*count as u64)
             ),
             Op::Requeue {
                 stream, group, ids, ..

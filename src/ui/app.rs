@@ -353,6 +353,18 @@ impl App {
         }
     }
 
+    /// The server's count for a write (select-all, autoclaim,
+    /// requeue-all): confirm it, or say why not.
+    pub fn on_resolved(&mut self, r: Result<crate::ui::write::Resolved, String>) {
+        match r {
+            Ok(r) => {
+                self.view.status = None;
+                self.view.ask_confirm_scoped(r.op, Some(r.scope));
+            }
+            Err(e) => self.view.status = Some(crate::sanitize::text(&e)),
+        }
+    }
+
     /// A command sample finished.
     pub fn on_sample(&mut self, sample: crate::model::insight::CommandSample) {
         let c = &mut self.panes.commands;
@@ -703,6 +715,7 @@ impl App {
             return vec![];
         };
         self.view.busy = Some(c.op.describe());
+        self.view.confirmed = c.op.total();
         self.view.status = Some("working…".into());
         vec![Effect::Write(c.op)]
     }
@@ -711,8 +724,22 @@ impl App {
     pub fn on_write_done(&mut self, result: std::result::Result<crate::ops::Outcome, String>) {
         self.view.busy = None;
         self.view.marks.clear();
+        self.view.select_all = false;
+        let confirmed = self.view.confirmed.take();
         self.view.status = Some(match result {
-            Ok(out) => out.summary(),
+            Ok(out) => {
+                let done = out.done();
+                let differs = match confirmed {
+                    Some(n) if n != done && out.stopped.is_none() => format!(
+                        " — confirmed {}, {} {}: entries changed between the count and the write (see the counts)",
+                        crate::format::count(n),
+                        crate::format::count(done.abs_diff(n)),
+                        if done > n { "more" } else { "fewer" }
+                    ),
+                    _ => String::new(),
+                };
+                format!("{}{differs}", out.summary())
+            }
             Err(e) => format!("write failed: {e}"),
         });
     }
@@ -769,10 +796,7 @@ impl App {
                 });
                 vec![]
             }
-            (Some("requeue-all"), _) => {
-                panes::dlq::requeue_all(&mut self.cx_mut());
-                vec![]
-            }
+            (Some("requeue-all"), _) => panes::dlq::requeue_all(&mut self.cx_mut()),
             (Some(p), _) if Pane::by_title(p).is_some() => {
                 let pane = Pane::by_title(p).expect("found");
                 open_pane(&mut self.cx_mut(), pane);

@@ -33,7 +33,11 @@ pub fn draw(f: &mut Frame, app: &App) {
         draw_popup(f, app, &p.title, &p.lines, p.scroll, hint);
     }
     if let Some(c) = &app.confirm {
-        let mut lines = vec![sanitize::text(&c.op.describe()), String::new()];
+        let mut lines = vec![sanitize::text(&c.op.describe())];
+        if let Some(scope) = &c.scope {
+            lines.push(format!("which: {}", sanitize::text(scope)));
+        }
+        lines.push(String::new());
         lines.push(format!(
             "profile {} ({}) · {}",
             app.profile.name, app.profile.environment, app.profile.endpoint

@@ -63,6 +63,7 @@ async fn event_loop(
     let mut recorder = start_recorder(&profile, &mut app)?;
     let (write_tx, mut write_rx) = tokio::sync::mpsc::unbounded_channel();
     let (sample_tx, mut sample_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (resolve_tx, mut resolve_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut sent_needs = Needs::default();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     #[cfg(unix)]
@@ -116,6 +117,7 @@ async fn event_loop(
                 None => return Err(Failure::runtime("the collector stopped unexpectedly")),
             },
             Some(sample) = sample_rx.recv() => app.on_sample(sample),
+            Some(resolved) = resolve_rx.recv() => app.on_resolved(resolved),
             Some(result) = write_rx.recv() => {
                 app.on_write_done(result);
                 send(&handle, ToCollector::Refresh);
@@ -157,6 +159,23 @@ async fn event_loop(
                             },
                         };
                         let _ = tx.send(sample);
+                    });
+                }
+                Effect::Resolve(r) => {
+                    // Paging XPENDING / XRANGE: in a task, the keys keep working.
+                    let p = profile.clone();
+                    let l = link.clone();
+                    let tx = resolve_tx.clone();
+                    tokio::spawn(async move {
+                        let dep = match &l {
+                            Some(l) => l.connect().await,
+                            None => crate::connect::connect(&p).await,
+                        };
+                        let r = match dep {
+                            Ok(d) => crate::ui::write::resolve(&d, r).await,
+                            Err(e) => Err(e.to_string()),
+                        };
+                        let _ = tx.send(r);
                     });
                 }
                 Effect::Write(op) => {

@@ -134,6 +134,13 @@ pub struct View {
     pub status: Option<String>,
     /// Marked entry ids (space) in the open pane; cleared when the pane changes.
     pub marks: std::collections::BTreeSet<String>,
+    /// `*`: the writes take every entry on the server that the filter (and
+    /// the chosen consumer) matches, counted before the confirmation;
+    /// cleared with the marks.
+    pub select_all: bool,
+    /// The count the running write was confirmed with (its result says how
+    /// the real count differs).
+    pub confirmed: Option<u64>,
     pub confirm: Option<crate::ui::write::Confirm>,
     /// Consumer that claims go to.
     pub claim_consumer: crate::model::Name,
@@ -178,6 +185,8 @@ impl View {
             suggestion: None,
             status: None,
             marks: Default::default(),
+            select_all: false,
+            confirmed: None,
             confirm: None,
             claim_consumer: crate::ops::runner::claim_consumer_default(),
             busy: None,
@@ -226,25 +235,37 @@ impl View {
                     .is_some_and(|a| a > 3 * self.interval.as_millis() as u64 + 1000))
     }
 
+    /// Why a write cannot be asked for here (a replay, a read-only
+    /// profile, a write still running); said in the status line.
+    pub fn refuse_write(&mut self) -> bool {
+        let why = if self.replay.is_some() {
+            Some("this is a replay of a recording: writes are disabled (run redeye on the live profile to act)".to_string())
+        } else if let Err(refused) =
+            crate::ops::runner::writable(self.profile.read_only, &self.profile.name)
+        {
+            Some(refused.to_string())
+        } else if self.busy.is_some() {
+            Some("a write is still running; wait for its result".into())
+        } else {
+            None
+        };
+        let refused = why.is_some();
+        if let Some(w) = why {
+            self.status = Some(w);
+        }
+        refused
+    }
+
     /// Open the confirmation of a write. The runner's policy decides whether
     /// the profile may write and the word to type; the runner checks again
     /// when the write runs.
     pub fn ask_confirm(&mut self, op: crate::ops::Op) {
-        if self.replay.is_some() {
-            self.status = Some(
-                "this is a replay of a recording: writes are disabled (run redeye on the live profile to act)"
-                    .into(),
-            );
-            return;
-        }
-        if let Err(refused) =
-            crate::ops::runner::writable(self.profile.read_only, &self.profile.name)
-        {
-            self.status = Some(refused.to_string());
-            return;
-        }
-        if self.busy.is_some() {
-            self.status = Some("a write is still running; wait for its result".into());
+        self.ask_confirm_scoped(op, None)
+    }
+
+    /// The same, saying which entries and how they were chosen.
+    pub fn ask_confirm_scoped(&mut self, op: crate::ops::Op, scope: Option<String>) {
+        if self.refuse_write() {
             return;
         }
         let expect = match crate::ops::runner::confirmation_for(
@@ -258,6 +279,7 @@ impl View {
             op,
             expect,
             typed: String::new(),
+            scope,
         });
     }
 }

@@ -8,6 +8,7 @@ use crate::collect::PageEnd;
 use crate::collect::collector::Needs;
 use crate::model::{Name, StreamEntry};
 use crate::ops::Op;
+use crate::ui::write::Resolve;
 use super::Effect;
 use crossterm::event::KeyCode;
 use super::{CxMut, Key};
@@ -129,8 +130,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
         entries,
         app,
         format!(
-            "{} · newest first · page {page}",
-            current.as_ref().map(Name::escaped).unwrap_or_default()
+            "{} · newest first · page {page}{}",
+            current.as_ref().map(Name::escaped).unwrap_or_default(),
+            super::selection_note(app)
         ),
         if wide {
             &["ID", "ORIGINAL", "ERROR", "RETRIES", "FAILED", "AGE"]
@@ -214,7 +216,7 @@ pub const LEGEND: &[(&str, &str)] = &[
     ("AGE", "age of the dead letter; expired: older than dlq.ttl (dimmed)"),
     ("(+n)", "entries added to the DLQ since the last poll"),
     ("▶", "the DLQ shown"),
-    ("*", "a marked entry"),
+    ("* before an id", "a marked entry (space marks)"),
     ("/ filter", "matches ORIGINAL stream and ERROR; id:… matches ids"),
 ];
 
@@ -244,8 +246,14 @@ pub const KEYS: &[Key] = &[
         run: Some(mark),
     },
     Key {
+        keys: "*",
+        help: "select every dead letter on the server that the filter matches, not only this page; counted before the confirmation (again: off)",
+        on: |k| matches!(k, KeyCode::Char('*')),
+        run: Some(select_all),
+    },
+    Key {
         keys: "R x",
-        help: "requeue, delete: the marked entries, else all rows the filter shows, else the selected one",
+        help: "requeue, delete: the marked entries; else with * every match on the server; else the rows the filter shows; else the selected one",
         on: |k| matches!(k, KeyCode::Char('R' | 'x')),
         run: Some(write),
     },
@@ -282,17 +290,29 @@ pub fn list<'a>(cx: &'a Cx) -> Vec<&'a StreamEntry> {
     if Some(&page.stream) != current(cx).as_ref() {
         return Vec::new();
     }
-    let f = cx.filter(Pane::Dlq).to_lowercase();
-    page.entries
-        .iter()
-        .filter(|e| {
-            f.is_empty()
-                || e.id.contains(&f)
-                || e.fields
-                    .iter()
-                    .any(|(_, v)| v.as_str_lossy().to_lowercase().contains(&f))
-        })
-        .collect()
+    let f = cx.filter(Pane::Dlq);
+    page.entries.iter().filter(|e| matches(e, f)).collect()
+}
+
+/// Whether a dead letter matches the filter as the table shows it: its
+/// original stream or its error; ids (its own and the original) only when
+/// asked (`id:1732…`). Case is ignored.
+pub fn matches(e: &StreamEntry, filter: &str) -> bool {
+    let f = filter.trim().to_lowercase();
+    if f.is_empty() {
+        return true;
+    }
+    let field = |k: &str| {
+        e.field(k)
+            .map(|v| v.as_str_lossy().to_lowercase())
+            .unwrap_or_default()
+    };
+    if let Some(id) = f.strip_prefix("id:") {
+        let id = id.trim();
+        return e.id.contains(id) || field(crate::model::dlq::ORIGINAL_ID).contains(id);
+    }
+    field(crate::model::dlq::ORIGINAL_STREAM).contains(&f)
+        || field(crate::model::dlq::ERROR).contains(&f)
 }
 
 pub fn rows(cx: &Cx) -> usize {
@@ -321,6 +341,7 @@ fn cycle(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
     let next = (i + dir).rem_euclid(list.len() as isize) as usize;
     cx.panes.dlq.stream = Some(list[next].1.clone());
     cx.view.marks.clear();
+    cx.view.select_all = false;
     cx.panes.dlq.before.clear();
     cx.list(Pane::Dlq).selected = 0;
     vec![]
@@ -363,6 +384,9 @@ fn page(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
     cx.server_page(k, last, |p| &mut p.dlq.before)
 }
 
+/// A write key: the marked entries; else, with `*`, every match on the
+/// server (counted first); else the rows the filter shows on this page
+/// (named in the confirmation); else the selected row.
 fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
     let c = cx.cx();
     let Some(dlq) = current(&c) else {
@@ -375,32 +399,77 @@ fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
         .map(|(s, _, _)| s)
         .unwrap_or_default();
     let ttl = c.profile.dlq_ttl;
-    let ids = cx.targets(ids(&cx.cx()));
-    let op = match k {
-        KeyCode::Char('P') => Op::DlqPurge { dlq, ttl },
-        _ if ids.is_empty() => {
-            cx.status = Some("nothing selected".into());
-            return vec![];
-        }
-        KeyCode::Char('R') => Op::DlqRequeue { dlq, target, ids },
-        _ => Op::DlqDelete { dlq, ids },
+    let filter = c.filter(Pane::Dlq).to_string();
+    let select_all = c.select_all;
+    let by_filter = c.marks.is_empty() && !filter.is_empty();
+    if cx.refuse_write() {
+        return vec![];
+    }
+    if k == KeyCode::Char('P') {
+        cx.ask_confirm(Op::DlqPurge { dlq, ttl });
+        return vec![];
+    }
+    let KeyCode::Char(key) = k else {
+        return vec![];
     };
-    cx.ask_confirm(op);
+    if select_all {
+        cx.status = Some("counting the matching dead letters on the server…".into());
+        return vec![Effect::Resolve(Resolve::Dlq {
+            dlq,
+            target,
+            filter,
+            key,
+        })];
+    }
+    let ids = cx.targets(ids(&cx.cx()));
+    if ids.is_empty() {
+        cx.status = Some("nothing selected".into());
+        return vec![];
+    }
+    let scope = by_filter.then(|| {
+        format!(
+            "the {} rows filter '{}' shows on this page (* selects every match on the server)",
+            ids.len(),
+            crate::sanitize::text(&filter)
+        )
+    });
+    let op = if key == 'R' {
+        Op::DlqRequeue { dlq, target, ids }
+    } else {
+        Op::DlqDelete { dlq, ids }
+    };
+    cx.ask_confirm_scoped(op, scope);
     vec![]
 }
 
-/// `:requeue-all`: every entry of the DLQ shown (Sidekiq's "retry all").
-pub fn requeue_all(cx: &mut CxMut) {
+fn select_all(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
+    cx.view.select_all = !cx.view.select_all;
+    cx.view.marks.clear();
+    cx.status = Some(if cx.view.select_all {
+        "every matching dead letter on the server is selected (counted when you press R or x; * again: off)".into()
+    } else {
+        "selection: the marked entries, else the rows shown".into()
+    });
+    vec![]
+}
+
+/// `:requeue-all`: every entry of the DLQ shown (Sidekiq's "retry all"),
+/// counted on the server before the confirmation.
+pub fn requeue_all(cx: &mut CxMut) -> Vec<Effect> {
     if *cx.pane != Pane::Dlq {
         cx.status = Some(format!(":requeue-all works in the {} pane", Pane::Dlq.named()));
-        return;
+        return vec![];
     }
     let c = cx.cx();
-    let Some((target, dlq, count)) =
+    let Some((target, dlq, _)) =
         current(&c).and_then(|d| super::shared::dlq_streams(&c).into_iter().find(|(_, n, _)| *n == d))
     else {
         cx.status = Some("no DLQ stream".into());
-        return;
+        return vec![];
     };
-    cx.ask_confirm(Op::DlqRequeueAll { dlq, target, count });
+    if cx.refuse_write() {
+        return vec![];
+    }
+    cx.status = Some("counting the dead letters on the server…".into());
+    vec![Effect::Resolve(Resolve::DlqAll { dlq, target })]
 }

@@ -17,6 +17,8 @@ pub enum Effect {
     },
     /// A confirmed write, to run in the background.
     Write(crate::ui::write::WriteOp),
+    /// Count on the server what a write would cover, then confirm it.
+    Resolve(crate::ui::write::Resolve),
     /// Sample the server's commands with MONITOR for this long.
     Sample(std::time::Duration),
     /// Replay: move the cursor.

@@ -296,6 +296,7 @@ impl CxMut<'_> {
         let from = *self.pane;
         if to != from {
             self.view.marks.clear();
+            self.view.select_all = false;
             from.leave(self);
         }
         to.enter(self);
@@ -358,7 +359,10 @@ impl CxMut<'_> {
 
     /// Toggle the mark on the selected row's id (of the ids the open pane
     /// shows, in order) and move down.
+    /// Mark or unmark the selected row (marking ends a `*` select-all:
+    /// the marks are the set again).
     pub fn toggle_mark(&mut self, shown: Vec<String>) {
+        self.view.select_all = false;
         let selected = self.lists[self.pane.index()].selected;
         if let Some(id) = shown.into_iter().nth(selected)
             && !self.view.marks.remove(&id)
@@ -370,6 +374,18 @@ impl CxMut<'_> {
 }
 
 // ---- drawing helpers shared by the panes ------------------------------------------
+
+/// What the write keys act on, in a table's title: ` · 3 marked`, or
+/// ` · ALL matching on the server (*)`; nothing for the selected row.
+pub fn selection_note(app: &Cx) -> String {
+    if app.select_all {
+        " · ALL matching on the server selected (*)".into()
+    } else if app.marks.is_empty() {
+        String::new()
+    } else {
+        format!(" · {} marked", app.marks.len())
+    }
+}
 
 use ratatui::layout::Constraint;
 use ratatui::style::Style;

@@ -12,6 +12,7 @@ use crate::collect::PageStart;
 use crate::collect::collector::Needs;
 use crate::model::{Name, PendingEntry};
 use crate::ops::Op;
+use crate::ui::write::Resolve;
 use super::Effect;
 use crossterm::event::KeyCode;
 use super::{CxMut, Key};
@@ -142,11 +143,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
                 .map(|c| format!(" of {} (Esc: all)", c.escaped()))
                 .unwrap_or_default(),
             Pane::Pending.sorts()[app.sort(Pane::Pending)],
-            if app.marks.is_empty() {
-                String::new()
-            } else {
-                format!(" · {} marked", app.marks.len())
-            },
+            super::selection_note(app),
             if none { " · none (or loading)" } else { "" }
         ),
         &["ID", "CONSUMER", "IDLE", "DELIVERIES", ""],
@@ -295,7 +292,7 @@ pub const LEGEND: &[(&str, &str)] = &[
     ("OLDEST HELD", "age of the oldest entry it holds"),
     ("dead", "holds entries, idle longer than claim_min_idle"),
     ("▸", "the consumer whose entries are shown"),
-    ("*", "a marked entry"),
+    ("* before an id", "a marked entry (space marks)"),
     ("claimable", "yellow: idle longer than claim_min_idle"),
     ("poison", "red: delivered more than dlq.max_retries times"),
     ("/ filter", "matches CONSUMER and the marks (claimable, poison); id:… matches ids"),
@@ -304,7 +301,7 @@ pub const LEGEND: &[(&str, &str)] = &[
 pub const KEYS: &[Key] = &[
     Key {
         keys: "c a R D A",
-        help: "claim, autoclaim, requeue, dead-letter, ack: the marked entries, else all rows the filter shows, else the selected one (a: all idle)",
+        help: "claim, autoclaim, requeue, dead-letter, ack: the marked entries; else with * every match on the server; else the rows the filter shows; else the selected one (a: every idle entry, counted first)",
         on: |k| matches!(k, KeyCode::Char('c' | 'a' | 'R' | 'D' | 'A')),
         run: Some(write),
     },
@@ -319,6 +316,12 @@ pub const KEYS: &[Key] = &[
         help: "mark / unmark the selected entry",
         on: |k| matches!(k, KeyCode::Char(' ')),
         run: Some(mark),
+    },
+    Key {
+        keys: "*",
+        help: "select every entry on the server that the filter (and the consumer chosen) matches, not only this page; counted before the confirmation (again: off)",
+        on: |k| matches!(k, KeyCode::Char('*')),
+        run: Some(select_all),
     },
     Key {
         keys: "← →",
@@ -367,6 +370,7 @@ pub fn open(cx: &mut CxMut, stream: Name, group: Name) {
     cx.panes.pending.on_consumers = false;
     cx.panes.pending.consumer_sel = 0;
     cx.view.marks.clear();
+    cx.view.select_all = false;
     cx.list(Pane::Pending).selected = 0;
     cx.switch(Pane::Pending);
 }
@@ -381,11 +385,12 @@ pub fn list<'a>(cx: &'a Cx) -> Vec<&'a PendingEntry> {
     {
         return Vec::new();
     }
-    let f = cx.filter(Pane::Pending).to_lowercase();
+    let f = cx.filter(Pane::Pending);
+    let claim = cx.profile.claim_min_idle.as_millis() as u64;
     let mut rows: Vec<&PendingEntry> = page
         .entries
         .iter()
-        .filter(|e| f.is_empty() || e.consumer.escaped().to_lowercase().contains(&f) || e.id.contains(&f))
+        .filter(|e| matches(e, f, claim, cx.profile.max_retries))
         .collect();
     match cx.sort(Pane::Pending) {
         1 => rows.sort_by_key(|e| std::cmp::Reverse(e.idle_ms)),
@@ -394,6 +399,27 @@ pub fn list<'a>(cx: &'a Cx) -> Vec<&'a PendingEntry> {
         _ => {}
     }
     rows
+}
+
+/// Whether an entry matches the filter as the table shows it: its
+/// consumer or its mark (`claimable`, `poison`); ids only when asked
+/// (`id:1732…`). Case is ignored.
+pub fn matches(e: &PendingEntry, filter: &str, claim_ms: u64, max_retries: u64) -> bool {
+    let f = filter.trim().to_lowercase();
+    if f.is_empty() {
+        return true;
+    }
+    if let Some(id) = f.strip_prefix("id:") {
+        return e.id.contains(id.trim());
+    }
+    let mark = if e.deliveries > max_retries {
+        "poison"
+    } else if e.idle_ms > claim_ms {
+        "claimable"
+    } else {
+        ""
+    };
+    e.consumer.escaped().to_lowercase().contains(&f) || (!mark.is_empty() && mark.contains(&f))
 }
 
 pub fn rows(cx: &Cx) -> usize {
@@ -437,6 +463,17 @@ fn body(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
     }
 }
 
+fn select_all(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
+    cx.view.select_all = !cx.view.select_all;
+    cx.view.marks.clear();
+    cx.status = Some(if cx.view.select_all {
+        "every matching entry on the server is selected (counted when you press a write key; * again: off)".into()
+    } else {
+        "selection: the marked entries, else the rows shown".into()
+    });
+    vec![]
+}
+
 fn mark(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
     cx.toggle_mark(ids(&cx.cx()));
     vec![]
@@ -466,7 +503,10 @@ fn back(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
     vec![]
 }
 
-/// A write key: build the operation and ask for confirmation.
+/// A write key: build the operation and ask for confirmation. The set is
+/// exact: the marked entries; else, with `*`, every match on the server
+/// (counted first); else the rows the filter shows on this page (named in
+/// the confirmation); else the selected row. Autoclaim counts what is idle.
 fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
     let KeyCode::Char(key) = k else { return vec![] };
     let Some((stream, group)) = cx.panes.pending.drill.clone() else {
@@ -476,32 +516,60 @@ fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
         ));
         return vec![];
     };
+    if cx.refuse_write() {
+        return vec![];
+    }
     let c = cx.cx();
     let min_idle = c.profile.claim_min_idle;
     let to = c.claim_consumer.clone();
-    let claimable = list(&c)
-        .iter()
-        .filter(|e| e.idle_ms >= min_idle.as_millis() as u64)
-        .count();
     let dlq = super::shared::dlq_of(&c, &stream);
-    let ids = cx.targets(ids(&cx.cx()));
-    let op = match key {
-        'P' => Op::Prune {
+    let filter = c.filter(Pane::Pending).to_string();
+    if key == 'P' {
+        cx.ask_confirm(Op::Prune {
             stream,
             group,
             idle: min_idle,
-        },
-        'a' => Op::Autoclaim {
+        });
+        return vec![];
+    }
+    if key == 'a' {
+        cx.status = Some("counting the idle entries on the server…".into());
+        return vec![Effect::Resolve(Resolve::Autoclaim {
             stream,
             group,
             to,
             min_idle,
-            count: claimable,
-        },
-        _ if ids.is_empty() => {
-            cx.status = Some("nothing selected".into());
-            return vec![];
-        }
+        })];
+    }
+    if c.select_all {
+        let r = Resolve::Pending {
+            stream,
+            group,
+            consumer: c.panes.pending.consumer.clone(),
+            filter,
+            key,
+            to,
+            dlq,
+            min_idle,
+            max_retries: c.profile.max_retries,
+        };
+        cx.status = Some("counting the matching entries on the server…".into());
+        return vec![Effect::Resolve(r)];
+    }
+    let by_filter = c.marks.is_empty() && !filter.is_empty();
+    let ids = cx.targets(ids(&cx.cx()));
+    if ids.is_empty() {
+        cx.status = Some("nothing selected".into());
+        return vec![];
+    }
+    let scope = by_filter.then(|| {
+        format!(
+            "the {} rows filter '{}' shows on this page (* selects every match on the server)",
+            ids.len(),
+            crate::sanitize::text(&filter)
+        )
+    });
+    let op = match key {
         'c' => Op::Claim {
             stream,
             group,
@@ -526,6 +594,6 @@ fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
         },
         _ => Op::Ack { stream, group, ids },
     };
-    cx.ask_confirm(op);
+    cx.ask_confirm_scoped(op, scope);
     vec![]
 }
