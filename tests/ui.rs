@@ -216,6 +216,43 @@ fn filter_sort_and_escape() {
 }
 
 #[test]
+fn pending_opens_on_the_group_whose_entries_a_dead_consumer_holds() {
+    use redeye::model::{ConsumerSummary, GroupInfo, StreamInfo};
+    let mut snap = snapshot(0, 1);
+    let group = |name: &str, pending: u64, oldest: u64, dead: u64| GroupInfo {
+        name: name.into(),
+        exists: true,
+        pending,
+        oldest_pending_age_ms: (pending > 0).then_some(oldest),
+        consumer_summary: Some(ConsumerSummary {
+            dead_holding: dead,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let stream = |name: &str, groups: Vec<GroupInfo>| StreamInfo {
+        name: name.into(),
+        exists: true,
+        groups,
+        ..Default::default()
+    };
+    // The first by name holds nothing; an older backlog is held by live
+    // consumers; the dead consumer's 120 entries win.
+    snap.streams = vec![
+        stream("invoices", vec![group("audit", 0, 0, 0)]),
+        stream("emails", vec![group("digest", 120, 60_000, 1)]),
+        stream("orders", vec![group("billing", 400, 900_000, 0)]),
+    ];
+    let mut a = app();
+    a.on_snapshot(Arc::new(snap));
+    key(&mut a, KeyCode::Char('5'));
+    assert_eq!(
+        a.panes.pending.drill,
+        Some(("emails".into(), "digest".into()))
+    );
+}
+
+#[test]
 fn drill_into_pending_and_fetch_a_message() {
     let mut a = app();
     open(&mut a, Pane::Pending);
@@ -870,4 +907,45 @@ fn the_streams_pane_shows_status_behind_rates_and_eta() {
         "{screen}"
     );
     assert!(screen.contains("against the server's clock"), "{screen}");
+}
+
+#[test]
+fn the_selected_overview_tile_is_reverse_video_and_enter_opens_its_pane() {
+    use ratatui::style::Modifier;
+    let mut a = app();
+    // Monochrome (NO_COLOR): the selection must not be a colour only.
+    let reversed_title = |a: &App, title: &str| {
+        let mut t = Terminal::new(TestBackend::new(120, 36)).unwrap();
+        t.draw(|f| redeye::ui::render::draw(f, a)).unwrap();
+        let buf = t.backend().buffer().clone();
+        let mut found = Vec::new();
+        for y in 0..36u16 {
+            let line: String = (0..120u16)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect();
+            for (i, _) in line.match_indices(&format!("→ {title}")) {
+                let x = line[..i].chars().count() as u16;
+                found.push(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+            }
+        }
+        found
+    };
+    assert_eq!(reversed_title(&a, "alerts"), vec![true]);
+    // j walks the tiles in the order they are drawn; Enter opens the one chosen.
+    for (title, pane) in [
+        ("ops/s", Pane::Commands),
+        ("memory", Pane::Memory),
+        ("clients", Pane::Clients),
+        ("streams", Pane::Streams),
+        ("dead letters", Pane::Dlq),
+        ("slow commands", Pane::Slowlog),
+    ] {
+        key(&mut a, KeyCode::Char('j'));
+        assert_eq!(reversed_title(&a, title), vec![true], "{title}");
+        assert_eq!(reversed_title(&a, "alerts"), Vec::<bool>::new());
+        key(&mut a, KeyCode::Enter);
+        assert_eq!(a.pane, pane, "{title}");
+        key(&mut a, KeyCode::Char('1'));
+        assert_eq!(a.pane, Pane::Overview);
+    }
 }

@@ -393,12 +393,23 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
 
 /// A bordered block with a title (highlighted when `focused`).
+/// A bordered block. A focused one (the selected Overview tile, the
+/// Pending table the arrows act on) says so without colour too: `→` and
+/// its title in reverse video, readable under `NO_COLOR`.
 pub fn block<'a>(view: &View, title: String, focused: bool) -> Block<'a> {
-    let b = Block::bordered().title(Span::styled(format!(" {title} "), view.theme.title()));
     if focused {
-        b.border_style(view.theme.accent())
+        Block::bordered()
+            .title(Span::styled(
+                format!(" → {title} "),
+                view.theme
+                    .title()
+                    .add_modifier(ratatui::style::Modifier::REVERSED),
+            ))
+            .border_style(view.theme.accent())
     } else {
-        b.border_style(view.theme.dim())
+        Block::bordered()
+            .title(Span::styled(format!(" {title} "), view.theme.title()))
+            .border_style(view.theme.dim())
     }
 }
 

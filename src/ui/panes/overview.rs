@@ -68,7 +68,7 @@ fn draw_alerts(f: &mut Frame, area: Rect, app: &Cx) {
     };
     let title = format!("alerts ({})", app.alerts.len());
     f.render_widget(
-        Paragraph::new(lines).block(block(app, title, app.selected(Pane::Overview) == 0)),
+        Paragraph::new(lines).block(block(app, title, app.selected(Pane::Overview) == TILE_ALERTS)),
         area,
     );
 }
@@ -93,7 +93,7 @@ fn draw_ops(f: &mut Frame, area: Rect, app: &Cx) {
         title,
         &app.history.ops,
         ratatui::style::Style::default().fg(app.theme.sparkline),
-        app.selected(Pane::Overview) == 1,
+        app.selected(Pane::Overview) == TILE_OPS,
         false,
     );
 }
@@ -146,7 +146,7 @@ fn draw_memory(f: &mut Frame, area: Rect, app: &Cx) {
         }
     };
     f.render_widget(
-        Paragraph::new(lines).block(block(app, "memory".into(), app.selected(Pane::Overview) == 2)),
+        Paragraph::new(lines).block(block(app, "memory".into(), app.selected(Pane::Overview) == TILE_MEMORY)),
         area,
     );
 }
@@ -182,14 +182,14 @@ fn draw_clients(f: &mut Frame, area: Rect, app: &Cx) {
         ],
     };
     f.render_widget(
-        Paragraph::new(lines).block(block(app, "clients".into(), app.selected(Pane::Overview) == 3)),
+        Paragraph::new(lines).block(block(app, "clients".into(), app.selected(Pane::Overview) == TILE_CLIENTS)),
         area,
     );
 }
 
 fn draw_streams(f: &mut Frame, area: Rect, app: &Cx) {
     let Some(snap) = app.snapshot() else {
-        f.render_widget(block(app, "streams".into(), app.selected(Pane::Overview) == 0), area);
+        f.render_widget(block(app, "streams".into(), app.selected(Pane::Overview) == TILE_STREAMS), area);
         return;
     };
     let rows = super::shared::stream_rows(app);
@@ -296,7 +296,7 @@ fn draw_streams(f: &mut Frame, area: Rect, app: &Cx) {
         .block(block(
             app,
             format!("streams ({}) — worst first", snap.streams.len()),
-            app.selected(Pane::Overview) == 0,
+            app.selected(Pane::Overview) == TILE_STREAMS,
         ));
     f.render_widget(table, area);
 }
@@ -335,7 +335,7 @@ fn draw_side(f: &mut Frame, area: Rect, app: &Cx) {
         dl.push(Line::styled("all dead-letter queues empty", t.ok()));
     }
     f.render_widget(
-        Paragraph::new(dl).block(block(app, "dead letters".into(), app.selected(Pane::Overview) == 4)),
+        Paragraph::new(dl).block(block(app, "dead letters".into(), app.selected(Pane::Overview) == TILE_DLQ)),
         dlq,
     );
     let sl: Vec<Line> = match app.snapshot().and_then(|s| s.slowlog.as_ref()) {
@@ -367,7 +367,7 @@ fn draw_side(f: &mut Frame, area: Rect, app: &Cx) {
             .collect(),
     };
     f.render_widget(
-        Paragraph::new(sl).block(block(app, "slow commands".into(), app.selected(Pane::Overview) == 4)),
+        Paragraph::new(sl).block(block(app, "slow commands".into(), app.selected(Pane::Overview) == TILE_SLOW)),
         slow,
     );
 }
@@ -375,19 +375,30 @@ fn draw_side(f: &mut Frame, area: Rect, app: &Cx) {
 pub const TITLE: &str = "Overview";
 pub const SORTS: &[&str] = &[];
 
-/// The tiles in selection order, and the pane Enter opens from each.
-pub const TILES: [(&str, Pane); 5] = [
-    ("alerts & streams", Pane::Streams),
-    ("ops", Pane::Memory),
+/// The tiles in selection order (top to bottom, left to right, as they
+/// are drawn: `j` moves to the next one on screen), and the pane Enter
+/// opens from each: the pane that tile summarises.
+pub const TILES: [(&str, Pane); 7] = [
+    ("alerts", Pane::Alerts),
+    ("ops", Pane::Commands),
     ("memory", Pane::Memory),
     ("clients", Pane::Clients),
-    ("dlq & slowlog", Pane::Dlq),
+    ("streams", Pane::Streams),
+    ("dead letters", Pane::Dlq),
+    ("slow commands", Pane::Slowlog),
 ];
+const TILE_ALERTS: usize = 0;
+const TILE_OPS: usize = 1;
+const TILE_MEMORY: usize = 2;
+const TILE_CLIENTS: usize = 3;
+const TILE_STREAMS: usize = 4;
+const TILE_DLQ: usize = 5;
+const TILE_SLOW: usize = 6;
 
 pub const LEGEND: &[(&str, &str)] = &[
     ("▲ △", "critical / warning level of a tile"),
     ("≤", "an upper bound (the exact figure is read next poll)"),
-    ("→", "the selected tile (also reverse video)"),
+    ("→ title", "the selected tile: its title in reverse video (Enter opens its pane)"),
 ];
 
 pub const KEYS: &[Key] = &[
@@ -399,7 +410,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         keys: "Enter",
-        help: "zoom the selected tile to its pane",
+        help: "open the selected tile's pane (alerts, ops → Commands, memory, clients, streams, dead letters, slow commands)",
         on: |k| matches!(k, KeyCode::Enter),
         run: Some(zoom),
     },
@@ -411,9 +422,5 @@ pub fn rows(_: &Cx) -> usize {
 
 fn zoom(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
     let tile = cx.cx().selected(Pane::Overview).min(TILES.len() - 1);
-    // The DLQ & slowlog tile opens the slowlog when every DLQ is empty.
-    if tile == 4 && super::shared::dlq_streams(&cx.cx()).iter().all(|(_, _, n)| *n == 0) {
-        return vec![Effect::Open(Pane::Slowlog)];
-    }
     vec![Effect::Open(TILES[tile].1)]
 }

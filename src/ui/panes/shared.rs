@@ -77,12 +77,32 @@ pub fn stream_rows(cx: &Cx) -> Vec<StreamRow> {
     rows
 }
 
-/// The first group in the Streams order: what Pending opens by default.
+/// The group that most needs a hand, which Pending opens by default: one
+/// whose entries are held by dead consumers (holding entries, idle longer
+/// than `claim_min_idle`) first, then the oldest pending entry, then the
+/// most pending; a group with nothing pending comes last (by name). Not
+/// the first by name: `invoices / audit` with nothing pending must not
+/// hide `emails / digest` holding 120 entries of a dead consumer.
 pub fn worst_group(cx: &Cx) -> Option<(Name, Name)> {
     let snap = cx.snapshot()?;
-    let r = stream_rows(cx).into_iter().find(|r| r.group.is_some())?;
-    let s = &snap.streams[r.stream];
-    Some((s.name.clone(), s.groups[r.group?].name.clone()))
+    snap.streams
+        .iter()
+        .flat_map(|s| s.groups.iter().filter(|g| g.exists).map(move |g| (s, g)))
+        .max_by_key(|(s, g)| {
+            let dead = g
+                .consumer_summary
+                .as_ref()
+                .is_some_and(|c| c.dead_holding > 0);
+            (
+                g.pending > 0 && dead,
+                g.pending > 0,
+                g.oldest_pending_age_ms.unwrap_or(0),
+                g.pending,
+                // Ties: the first by name wins (max_by_key keeps the last).
+                std::cmp::Reverse((s.name.clone(), g.name.clone())),
+            )
+        })
+        .map(|(s, g)| (s.name.clone(), g.name.clone()))
 }
 
 /// DLQ streams known from the snapshot: (stream, dlq name, length).
