@@ -6,6 +6,7 @@ pub mod alerts;
 mod cluster;
 mod deployment;
 pub mod dlq;
+pub mod filter;
 pub mod health;
 pub mod history;
 pub mod ids;

@@ -143,7 +143,7 @@ pub async fn resolve(dep: &Deployment, r: Resolve) -> Result<Resolved, String> {
                 &group,
                 Duration::ZERO,
                 consumer.as_ref(),
-                |e| crate::ui::panes::pending::matches(e, &filter, claim_ms, max_retries),
+                |e| crate::model::filter::pending(e, &filter, claim_ms, max_retries),
                 SELECT_MAX + 1,
             )
             .await
@@ -167,31 +167,7 @@ pub async fn resolve(dep: &Deployment, r: Resolve) -> Result<Resolved, String> {
                     .unwrap_or_default(),
                 filtered(&filter)
             );
-            let op = match key {
-                'c' => Op::Claim {
-                    stream,
-                    group,
-                    ids,
-                    to,
-                    min_idle,
-                },
-                'R' => Op::Requeue {
-                    stream,
-                    group,
-                    ids,
-                    min_idle,
-                },
-                'D' => Op::DeadLetter {
-                    stream,
-                    group,
-                    dlq,
-                    ids,
-                    min_idle,
-                    min_deliveries: 0,
-                    reason: "moved from the redeye dashboard".into(),
-                },
-                _ => Op::Ack { stream, group, ids },
-            };
+            let op = pending_op(key, stream, group, ids, to, dlq, min_idle);
             Ok(Resolved { op, scope })
         }
         Resolve::Dlq {
@@ -204,7 +180,7 @@ pub async fn resolve(dep: &Deployment, r: Resolve) -> Result<Resolved, String> {
             let rows = ops::entries_where(
                 node,
                 &dlq,
-                |e| crate::ui::panes::dlq::matches(e, &filter),
+                |e| crate::model::filter::dead_letter(e, &filter),
                 SELECT_MAX + 1,
             )
             .await
@@ -231,5 +207,44 @@ pub async fn resolve(dep: &Deployment, r: Resolve) -> Result<Resolved, String> {
             };
             Ok(Resolved { op, scope })
         }
+    }
+}
+
+/// The write a Pending key makes on `ids`: `c` claim to `to`, `R` requeue,
+/// `D` dead-letter to `dlq`, else (`A`) ack.
+pub fn pending_op(
+    key: char,
+    stream: Name,
+    group: Name,
+    ids: Vec<String>,
+    to: Name,
+    dlq: Name,
+    min_idle: Duration,
+) -> crate::ops::Op {
+    use crate::ops::Op;
+    match key {
+        'c' => Op::Claim {
+            stream,
+            group,
+            ids,
+            to,
+            min_idle,
+        },
+        'R' => Op::Requeue {
+            stream,
+            group,
+            ids,
+            min_idle,
+        },
+        'D' => Op::DeadLetter {
+            stream,
+            group,
+            dlq,
+            ids,
+            min_idle,
+            min_deliveries: 0,
+            reason: "moved from the redeye dashboard".into(),
+        },
+        _ => Op::Ack { stream, group, ids },
     }
 }

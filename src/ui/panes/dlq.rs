@@ -291,28 +291,7 @@ pub fn list<'a>(cx: &'a Cx) -> Vec<&'a StreamEntry> {
         return Vec::new();
     }
     let f = cx.filter(Pane::Dlq);
-    page.entries.iter().filter(|e| matches(e, f)).collect()
-}
-
-/// Whether a dead letter matches the filter as the table shows it: its
-/// original stream or its error; ids (its own and the original) only when
-/// asked (`id:1732…`). Case is ignored.
-pub fn matches(e: &StreamEntry, filter: &str) -> bool {
-    let f = filter.trim().to_lowercase();
-    if f.is_empty() {
-        return true;
-    }
-    let field = |k: &str| {
-        e.field(k)
-            .map(|v| v.as_str_lossy().to_lowercase())
-            .unwrap_or_default()
-    };
-    if let Some(id) = f.strip_prefix("id:") {
-        let id = id.trim();
-        return e.id.contains(id) || field(crate::model::dlq::ORIGINAL_ID).contains(id);
-    }
-    field(crate::model::dlq::ORIGINAL_STREAM).contains(&f)
-        || field(crate::model::dlq::ERROR).contains(&f)
+    page.entries.iter().filter(|e| crate::model::filter::dead_letter(e, f)).collect()
 }
 
 pub fn rows(cx: &Cx) -> usize {

@@ -390,7 +390,7 @@ pub fn list<'a>(cx: &'a Cx) -> Vec<&'a PendingEntry> {
     let mut rows: Vec<&PendingEntry> = page
         .entries
         .iter()
-        .filter(|e| matches(e, f, claim, cx.profile.max_retries))
+        .filter(|e| crate::model::filter::pending(e, f, claim, cx.profile.max_retries))
         .collect();
     match cx.sort(Pane::Pending) {
         1 => rows.sort_by_key(|e| std::cmp::Reverse(e.idle_ms)),
@@ -399,27 +399,6 @@ pub fn list<'a>(cx: &'a Cx) -> Vec<&'a PendingEntry> {
         _ => {}
     }
     rows
-}
-
-/// Whether an entry matches the filter as the table shows it: its
-/// consumer or its mark (`claimable`, `poison`); ids only when asked
-/// (`id:1732…`). Case is ignored.
-pub fn matches(e: &PendingEntry, filter: &str, claim_ms: u64, max_retries: u64) -> bool {
-    let f = filter.trim().to_lowercase();
-    if f.is_empty() {
-        return true;
-    }
-    if let Some(id) = f.strip_prefix("id:") {
-        return e.id.contains(id.trim());
-    }
-    let mark = if e.deliveries > max_retries {
-        "poison"
-    } else if e.idle_ms > claim_ms {
-        "claimable"
-    } else {
-        ""
-    };
-    e.consumer.escaped().to_lowercase().contains(&f) || (!mark.is_empty() && mark.contains(&f))
 }
 
 pub fn rows(cx: &Cx) -> usize {
@@ -569,31 +548,7 @@ fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
             crate::sanitize::text(&filter)
         )
     });
-    let op = match key {
-        'c' => Op::Claim {
-            stream,
-            group,
-            ids,
-            to,
-            min_idle,
-        },
-        'R' => Op::Requeue {
-            stream,
-            group,
-            ids,
-            min_idle,
-        },
-        'D' => Op::DeadLetter {
-            stream,
-            group,
-            dlq,
-            ids,
-            min_idle,
-            min_deliveries: 0,
-            reason: "moved from the redeye dashboard".into(),
-        },
-        _ => Op::Ack { stream, group, ids },
-    };
+    let op = crate::ui::write::pending_op(key, stream, group, ids, to, dlq, min_idle);
     cx.ask_confirm_scoped(op, scope);
     vec![]
 }
