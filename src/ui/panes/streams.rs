@@ -37,9 +37,21 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     // the lag's trend; 170: length, consumers, oldest pending too.
     let wide = area.width >= 120;
     let full = area.width >= 170;
+    // The names share what the figures leave in proportion to the widest
+    // of each (over every row, so scrolling does not move the columns): a
+    // name is cut only when the row has no room left for it.
+    let widest = |f: &dyn Fn(&super::shared::StreamRow) -> usize| {
+        rows.iter().map(f).max().unwrap_or(0).max(6) as u16
+    };
+    let stream_w = widest(&|r| snap.streams[r.stream].name.escaped().chars().count() + 2);
+    let group_w = widest(&|r| {
+        r.group
+            .map(|gi| snap.streams[r.stream].groups[gi].name.escaped().chars().count())
+            .unwrap_or(1)
+    });
     let cols: Vec<(&str, Constraint, bool)> = vec![
-        ("STREAM", Constraint::Fill(3), true),
-        ("GROUP", Constraint::Fill(2), true),
+        ("STREAM", Constraint::Fill(stream_w), true),
+        ("GROUP", Constraint::Fill(group_w), true),
         ("LENGTH", Constraint::Length(9), full),
         ("STATUS", Constraint::Length(14), true),
         ("BEHIND", Constraint::Length(9), true),
