@@ -949,3 +949,18 @@ fn the_selected_overview_tile_is_reverse_video_and_enter_opens_its_pane() {
         assert_eq!(a.pane, Pane::Overview);
     }
 }
+
+#[test]
+fn the_detail_popup_follows_the_polls_at_its_scroll() {
+    let mut a = app();
+    open(&mut a, Pane::Streams);
+    key(&mut a, KeyCode::Char('i'));
+    let text = |a: &App| a.popup.as_ref().expect("popup").lines.join("\n");
+    assert!(text(&a).contains("48,251"), "{}", text(&a));
+    key(&mut a, KeyCode::Char('j'));
+    let scroll = a.popup.as_ref().unwrap().scroll;
+    a.on_snapshot(Arc::new(snapshot(0, 3)));
+    assert!(text(&a).contains("48,331"), "rebuilt: {}", text(&a));
+    assert!(!text(&a).contains("48,251"));
+    assert_eq!(a.popup.as_ref().unwrap().scroll, scroll, "same scroll");
+}

@@ -317,6 +317,7 @@ impl App {
         self.view.conn = ConnState::Live;
         let mut cx = self.cx_mut();
         panes::slowlog::on_snapshot(&mut cx);
+        panes::streams::on_snapshot(&mut cx);
         cx.clamp();
     }
 
@@ -760,6 +761,7 @@ impl App {
                 ],
                 scroll: 0,
                 more: None,
+                live: None,
             },
         });
     }
@@ -793,6 +795,7 @@ impl App {
                     lines,
                     scroll: 0,
                     more: None,
+                    live: None,
                 });
                 vec![]
             }

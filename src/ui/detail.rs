@@ -13,6 +13,9 @@ pub struct Popup {
     pub scroll: usize,
     /// An entry shown cut to [`SHOWN`] bytes per value: `L` shows it all.
     pub more: Option<Box<StreamEntry>>,
+    /// The stream and group a detail shows: rebuilt from each new
+    /// snapshot while it is open (not a frozen copy), at the same scroll.
+    pub live: Option<(crate::model::Name, Option<crate::model::Name>)>,
 }
 
 /// Bytes of one value shown in a popup until `L` is pressed; the rest is
@@ -90,6 +93,7 @@ fn entry_upto(title: &str, e: &StreamEntry, limit: usize) -> Popup {
         lines,
         scroll: 0,
         more: cut.then(|| Box::new(e.clone())),
+        live: None,
     }
 }
 
@@ -119,6 +123,7 @@ pub fn slow(e: &SlowEntry) -> Popup {
         lines,
         scroll: 0,
         more: None,
+        live: None,
     }
 }
 
@@ -144,6 +149,7 @@ pub fn client(c: &ClientRow) -> Popup {
         ],
         scroll: 0,
         more: None,
+        live: None,
     }
 }
 
@@ -242,6 +248,7 @@ pub fn stream_group(
         lines,
         scroll: 0,
         more: None,
+        live: None,
     }
 }
 
@@ -307,6 +314,7 @@ pub fn connection(snap: Option<&Snapshot>, endpoint: &str, now_ms: u64) -> Popup
             lines,
             scroll: 0,
             more: None,
+            live: None,
         };
     };
     let d = &s.deployment;
@@ -374,5 +382,6 @@ pub fn connection(snap: Option<&Snapshot>, endpoint: &str, now_ms: u64) -> Popup
         lines,
         scroll: 0,
         more: None,
+        live: None,
     }
 }

@@ -341,6 +341,7 @@ fn detail(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
             lines: vec![format!("loading the whole entry ({omitted} bytes not in the page)…")],
             scroll: 0,
             more: None,
+            live: None,
         });
         return vec![Effect::FetchEntry { stream, id }];
     }

@@ -259,6 +259,41 @@ fn detail(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
         c.profile.claim_min_idle,
         &series,
     );
-    cx.popup = Some(popup);
+    cx.popup = Some(crate::ui::detail::Popup {
+        live: Some((s.name.clone(), r.group.map(|gi| s.groups[gi].name.clone()))),
+        ..popup
+    });
     vec![]
+}
+
+/// An open `i` detail follows the polls: rebuilt from the new snapshot at
+/// the same scroll (its length, rates and status are now's, not a copy of
+/// when it was opened).
+pub fn on_snapshot(cx: &mut CxMut) {
+    let Some((stream, group)) = cx.popup.as_ref().and_then(|p| p.live.clone()) else {
+        return;
+    };
+    let c = cx.cx();
+    let Some(snap) = c.snapshot() else { return };
+    let Some(si) = snap.streams.iter().position(|s| s.name == stream) else {
+        return;
+    };
+    let gi = match &group {
+        Some(g) => match snap.streams[si].groups.iter().position(|x| &x.name == g) {
+            Some(gi) => Some(gi),
+            None => return,
+        },
+        None => None,
+    };
+    let series = group
+        .as_ref()
+        .map(|g| c.history.group_lag(&stream, g))
+        .unwrap_or_default();
+    let popup = crate::ui::detail::stream_group(snap, si, gi, c.profile.claim_min_idle, &series);
+    let scroll = cx.popup.as_ref().map(|p| p.scroll).unwrap_or(0);
+    cx.popup = Some(crate::ui::detail::Popup {
+        scroll: scroll.min(popup.lines.len().saturating_sub(1)),
+        live: Some((stream, group)),
+        ..popup
+    });
 }
