@@ -381,7 +381,6 @@ fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
     let ttl = c.profile.dlq_ttl;
     let filter = c.filter(Pane::Dlq).to_string();
     let select_all = c.select_all;
-    let by_filter = c.marks.is_empty() && !filter.is_empty();
     if cx.refuse_write() {
         return vec![];
     }
@@ -401,18 +400,9 @@ fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
             key,
         })];
     }
-    let ids = cx.targets(ids(&cx.cx()));
-    if ids.is_empty() {
-        cx.status = Some("nothing selected".into());
+    let Some((ids, scope)) = cx.targets(ids(&cx.cx())) else {
         return vec![];
-    }
-    let scope = by_filter.then(|| {
-        format!(
-            "the {} rows filter '{}' shows on this page (* selects every match on the server)",
-            ids.len(),
-            crate::sanitize::text(&filter)
-        )
-    });
+    };
     let op = if key == 'R' {
         Op::DlqRequeue { dlq, target, ids }
     } else {
@@ -423,13 +413,7 @@ fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
 }
 
 fn select_all(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
-    cx.view.select_all = !cx.view.select_all;
-    cx.view.marks.clear();
-    cx.status = Some(if cx.view.select_all {
-        "every matching dead letter on the server is selected (counted when you press R or x; * again: off)".into()
-    } else {
-        "selection: the marked entries, else the rows shown".into()
-    });
+    cx.toggle_select_all("dead letter");
     vec![]
 }
 

@@ -315,16 +315,43 @@ impl CxMut<'_> {
         }
     }
 
-    /// The marked ids; else, with a filter, every row the filter shows; else the selected row.
-    pub fn targets(&self, rows: Vec<String>) -> Vec<String> {
+    /// What a write key acts on: the marked ids; else, with a filter, every
+    /// row the filter shows (with the scope line naming the filter); else
+    /// the selected row. `None` (and the status says so) when nothing is.
+    pub fn targets(&mut self, rows: Vec<String>) -> Option<(Vec<String>, Option<String>)> {
         if !self.view.marks.is_empty() {
-            return self.view.marks.iter().cloned().collect();
+            return Some((self.view.marks.iter().cloned().collect(), None));
         }
         let l = &self.lists[self.pane.index()];
-        if !l.filter.is_empty() {
-            return rows;
+        let (ids, scope) = if l.filter.is_empty() {
+            (rows.into_iter().nth(l.selected).into_iter().collect(), None)
+        } else {
+            let scope = format!(
+                "the {} rows filter '{}' shows on this page (* selects every match on the server)",
+                rows.len(),
+                crate::sanitize::text(&l.filter)
+            );
+            (rows, Some(scope))
+        };
+        if ids.is_empty() {
+            self.status = Some("nothing selected".into());
+            return None;
         }
-        rows.into_iter().nth(l.selected).into_iter().collect()
+        Some((ids, scope))
+    }
+
+    /// `*`: every entry on the server that the filter matches (`what`
+    /// names them), or back to the marks and the rows shown.
+    pub fn toggle_select_all(&mut self, what: &str) {
+        self.view.select_all = !self.view.select_all;
+        self.view.marks.clear();
+        self.status = Some(if self.view.select_all {
+            format!(
+                "every matching {what} on the server is selected (counted when you press a write key; * again: off)"
+            )
+        } else {
+            "selection: the marked entries, else the rows shown".into()
+        });
     }
 
     /// PgDn / PgUp in a list the server pages: at the last row PgDn asks for

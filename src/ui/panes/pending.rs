@@ -443,13 +443,7 @@ fn body(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
 }
 
 fn select_all(cx: &mut CxMut, _: KeyCode) -> Vec<Effect> {
-    cx.view.select_all = !cx.view.select_all;
-    cx.view.marks.clear();
-    cx.status = Some(if cx.view.select_all {
-        "every matching entry on the server is selected (counted when you press a write key; * again: off)".into()
-    } else {
-        "selection: the marked entries, else the rows shown".into()
-    });
+    cx.toggle_select_all("entry");
     vec![]
 }
 
@@ -535,19 +529,9 @@ fn write(cx: &mut CxMut, k: KeyCode) -> Vec<Effect> {
         cx.status = Some("counting the matching entries on the server…".into());
         return vec![Effect::Resolve(r)];
     }
-    let by_filter = c.marks.is_empty() && !filter.is_empty();
-    let ids = cx.targets(ids(&cx.cx()));
-    if ids.is_empty() {
-        cx.status = Some("nothing selected".into());
+    let Some((ids, scope)) = cx.targets(ids(&cx.cx())) else {
         return vec![];
-    }
-    let scope = by_filter.then(|| {
-        format!(
-            "the {} rows filter '{}' shows on this page (* selects every match on the server)",
-            ids.len(),
-            crate::sanitize::text(&filter)
-        )
-    });
+    };
     let op = crate::ui::write::pending_op(key, stream, group, ids, to, dlq, min_idle);
     cx.ask_confirm_scoped(op, scope);
     vec![]
