@@ -244,8 +244,21 @@ fn pending_opens_on_the_group_whose_entries_a_dead_consumer_holds() {
         stream("orders", vec![group("billing", 400, 900_000, 0)]),
     ];
     let mut a = app();
-    a.on_snapshot(Arc::new(snap));
+    a.on_snapshot(Arc::new(snap.clone()));
     key(&mut a, KeyCode::Char('5'));
+    assert_eq!(
+        a.panes.pending.drill,
+        Some(("emails".into(), "digest".into()))
+    );
+    // Opened before the streams were read (a first poll has INFO only):
+    // the first snapshot that has them chooses, as opening would have.
+    let mut a = app();
+    let mut first = snapshot(0, 1);
+    first.streams.clear();
+    a.on_snapshot(Arc::new(first));
+    key(&mut a, KeyCode::Char('5'));
+    assert_eq!(a.panes.pending.drill, None);
+    a.on_snapshot(Arc::new(snap));
     assert_eq!(
         a.panes.pending.drill,
         Some(("emails".into(), "digest".into()))

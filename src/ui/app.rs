@@ -318,6 +318,7 @@ impl App {
         let mut cx = self.cx_mut();
         panes::slowlog::on_snapshot(&mut cx);
         panes::streams::on_snapshot(&mut cx);
+        panes::pending::on_snapshot(&mut cx);
         cx.clamp();
     }
 

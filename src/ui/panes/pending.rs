@@ -363,6 +363,15 @@ pub fn enter(cx: &mut CxMut) {
     }
 }
 
+/// Opened before the streams were read (the first polls read INFO first,
+/// the streams at their own cadence): the first snapshot that has them
+/// chooses the worst group, as `enter` would have.
+pub fn on_snapshot(cx: &mut CxMut) {
+    if *cx.pane == Pane::Pending {
+        enter(cx);
+    }
+}
+
 pub fn open(cx: &mut CxMut, stream: Name, group: Name) {
     cx.panes.pending.drill = Some((stream, group));
     cx.panes.pending.after.clear();
