@@ -193,27 +193,49 @@ fn draw_streams(f: &mut Frame, area: Rect, app: &Cx) {
         return;
     };
     let rows = super::shared::stream_rows(app);
-    // The group's status, time behind, lag and its trend come first; the
-    // trend and the oldest pending entry only where they fit.
-    let pending_col = area.width >= 72;
-    let trend = area.width >= 84;
-    let oldest_col = area.width >= 100;
-    let fixed = 14
-        + 9
-        + 9
-        + if pending_col { 9 } else { 0 }
-        + if trend { 11 } else { 0 }
-        + if oldest_col { 10 } else { 0 };
-    let name_w = (area.width as usize).saturating_sub(fixed + 8).max(12);
+    let name_of = |r: &super::shared::StreamRow| {
+        let s = &snap.streams[r.stream];
+        match r.group.map(|gi| &s.groups[gi]) {
+            Some(g) => format!("{}/{}", s.name.escaped(), g.name.escaped()),
+            None => s.name.escaped(),
+        }
+    };
+    // Names are cut last: the group's status, time behind and lag come
+    // first; the pending count, the trend and the oldest entry are added in
+    // that order only while the widest name (over every row, so scrolling
+    // does not move the columns) still fits beside them.
+    let widest = rows
+        .iter()
+        .map(|r| name_of(r).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12);
+    let status_w = rows
+        .iter()
+        .filter_map(|r| r.group.map(|gi| &snap.streams[r.stream].groups[gi]))
+        .map(|g| super::shared::status_cell(app, g).0.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6) as u16;
+    let inner = area.width.saturating_sub(2) as usize;
+    let mut room = inner.saturating_sub(status_w as usize + 8 + 9 + 3);
+    let mut fits = |w: usize| {
+        let ok = room >= widest + w + 1;
+        if ok {
+            room -= w + 1;
+        }
+        ok
+    };
+    let pending_col = fits(9);
+    let trend = pending_col && fits(10);
+    let oldest_col = trend && fits(10);
+    let name_w = room.max(12);
     let table_rows: Vec<Row> = rows[super::window(rows.len(), 0, area)]
         .iter()
         .map(|r| {
             let s = &snap.streams[r.stream];
             let g = r.group.map(|gi| &s.groups[gi]);
-            let name = match g {
-                Some(g) => format!("{}/{}", s.name.escaped(), g.name.escaped()),
-                None => s.name.escaped(),
-            };
+            let name = name_of(r);
             let (lag, lag_style) = match g.map(|g| (g.exists, g.lag)) {
                 Some((true, Some(l))) => (
                     count(l),
@@ -275,8 +297,8 @@ fn draw_streams(f: &mut Frame, area: Rect, app: &Cx) {
     let mut header = vec!["STREAM/GROUP", "STATUS", "BEHIND", "LAG"];
     let mut widths = vec![
         Constraint::Fill(1),
-        Constraint::Length(14),
-        Constraint::Length(9),
+        Constraint::Length(status_w),
+        Constraint::Length(8),
         Constraint::Length(9),
     ];
     if trend {
