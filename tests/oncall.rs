@@ -283,3 +283,59 @@ fn select_all_with_a_filter_takes_every_match_on_the_server_and_names_the_filter
     tmux.keys("q");
     tmux.wait_exit();
 }
+
+/// `n` dead letters of `orders` in `orders:dlq` whose error is `error`.
+fn dead(srv: &Server, error: &str, n: usize) {
+    for i in 0..n {
+        srv.run(&[
+            "XADD",
+            "orders:dlq",
+            "*",
+            "original_id",
+            &format!("1-{i}"),
+            "original_stream",
+            "orders",
+            "error",
+            error,
+            "retry_count",
+            "3",
+            "n",
+            &i.to_string(),
+        ]);
+    }
+}
+
+fn xlen(srv: &Server, key: &str) -> u64 {
+    match srv.run(&["XLEN", key]) {
+        redis::Value::Int(n) => n as u64,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn dlq_select_all_with_a_filter_requeues_every_match_on_the_server_and_names_the_filter() {
+    let srv = Server::plain();
+    srv.run(&["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"]);
+    dead(&srv, "timeout", 300);
+    dead(&srv, "bad json", 160);
+    let home = Home::new();
+    let tmux = dashboard(&srv, &home, 120, 36, WRITABLE);
+    tmux.keys("6");
+    tmux.wait_for("orders:dlq");
+    tmux.keys("/");
+    typed(&tmux, "timeout");
+    tmux.keys("Enter");
+    tmux.keys("*");
+    tmux.wait_for("ALL matching on the server selected (*)");
+    tmux.keys("R");
+    // 300 match on the server; the pane loads a page of them.
+    let s =
+        tmux.wait_for("all 300 dead letters of orders:dlq matching filter 'timeout' on the server");
+    assert!(!s.contains("bad json"), "{s}");
+    tmux.keys("y");
+    tmux.wait_for("requeued 300");
+    assert_eq!(xlen(&srv, "orders:dlq"), 160, "the 'bad json' letters stay");
+    assert_eq!(xlen(&srv, "orders"), 300);
+    tmux.keys("q");
+    tmux.wait_exit();
+}
