@@ -97,6 +97,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
     let claim = app.profile.claim_min_idle.as_millis() as u64;
     let rows = self::list(app);
     let range = super::window(rows.len(), app.selected(Pane::Pending), list);
+    // The ID column is as wide as the page's widest id (and a mark); the
+    // consumer gets the rest, so its name is cut only when there is no room.
+    let id_w = rows
+        .iter()
+        .map(|e| sanitize::text(&e.id).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(2) as u16
+        + 2;
+    let consumer_w = (list.width.saturating_sub(2 + id_w + 9 + 10 + 10 + 4) as usize).max(8);
     let table_rows: Vec<Row> = rows[range.clone()]
         .iter()
         .map(|e| {
@@ -120,7 +130,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
                     if app.marks.contains(&e.id) { "* " } else { "" },
                     sanitize::text(&e.id)
                 )),
-                ratatui::widgets::Cell::from(cut(&e.consumer.escaped(), 28)),
+                ratatui::widgets::Cell::from(cut(&e.consumer.escaped(), consumer_w)),
                 ratatui::widgets::Cell::from(age(e.idle_ms)),
                 ratatui::widgets::Cell::from(e.deliveries.to_string()),
                 ratatui::widgets::Cell::from(Line::from(mark)),
@@ -149,7 +159,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &Cx) {
         &["ID", "CONSUMER", "IDLE", "DELIVERIES", ""],
         table_rows,
         &[
-            Constraint::Length(24),
+            Constraint::Length(id_w),
             Constraint::Fill(1),
             Constraint::Length(9),
             Constraint::Length(10),
