@@ -220,7 +220,7 @@ fn draw_streams(f: &mut Frame, area: Rect, app: &Cx) {
     let inner = area.width.saturating_sub(2) as usize;
     let mut room = inner.saturating_sub(status_w as usize + 8 + 9 + 3);
     let mut fits = |w: usize| {
-        let ok = room >= widest + w + 1;
+        let ok = room > widest + w; // the name, the column and a space
         if ok {
             room -= w + 1;
         }
