@@ -257,6 +257,17 @@ fn autoclaim_confirms_the_servers_count_not_the_page_and_reports_it() {
     tmux.wait_exit();
 }
 
+/// In the open pane: filter on `filter`, select every match on the server
+/// (`*`), then press the write key `key`.
+fn filter_all_then(tmux: &Tmux, filter: &str, key: &str) {
+    tmux.keys("/");
+    typed(tmux, filter);
+    tmux.keys("Enter");
+    tmux.keys("*");
+    tmux.wait_for("ALL matching on the server selected (*)");
+    tmux.keys(key);
+}
+
 #[test]
 fn select_all_with_a_filter_takes_every_match_on_the_server_and_names_the_filter() {
     let srv = Server::plain();
@@ -267,12 +278,7 @@ fn select_all_with_a_filter_takes_every_match_on_the_server_and_names_the_filter
     let tmux = dashboard(&srv, &home, 120, 36, WRITABLE);
     tmux.keys("5");
     tmux.wait_for("pending entries");
-    tmux.keys("/");
-    typed(&tmux, "w1");
-    tmux.keys("Enter");
-    tmux.keys("*");
-    tmux.wait_for("ALL matching on the server selected (*)");
-    tmux.keys("A");
+    filter_all_then(&tmux, "w1", "A");
     // 300 match on the server; a page holds 200.
     let s = tmux.wait_for("all 300 pending entries matching filter 'w1' on the server");
     assert!(s.contains("ACKNOWLEDGE 300"), "{s}");
@@ -322,12 +328,7 @@ fn dlq_select_all_with_a_filter_requeues_every_match_on_the_server_and_names_the
     let tmux = dashboard(&srv, &home, 120, 36, WRITABLE);
     tmux.keys("6");
     tmux.wait_for("orders:dlq");
-    tmux.keys("/");
-    typed(&tmux, "timeout");
-    tmux.keys("Enter");
-    tmux.keys("*");
-    tmux.wait_for("ALL matching on the server selected (*)");
-    tmux.keys("R");
+    filter_all_then(&tmux, "timeout", "R");
     // 300 match on the server; the pane loads a page of them.
     let s =
         tmux.wait_for("all 300 dead letters of orders:dlq matching filter 'timeout' on the server");
