@@ -88,7 +88,41 @@ pub async fn run(cli: Cli) -> Result<()> {
             discover,
             keys,
             sample,
+            fleet,
         }) => {
+            if let Some(names) = fleet {
+                if *discover || keys.is_some() {
+                    return Err(Failure::config(
+                        "--fleet polls each environment as the dashboard does; --discover and --keys work on one profile: drop them, or name the profile with --profile",
+                    ));
+                }
+                let envs =
+                    crate::fleet::snapshots(crate::fleet::members(&cli, names)?, *sample).await;
+                if *json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&envs).expect("fleet serialises")
+                    );
+                } else {
+                    for e in &envs {
+                        match (&e.snapshot, &e.error) {
+                            (Some(s), _) => print!(
+                                "== {} ({})\n{}",
+                                e.profile,
+                                e.environment.as_deref().unwrap_or("?"),
+                                report::snapshot_text(s)
+                            ),
+                            (None, err) => println!(
+                                "== {}: {} — {}\n",
+                                e.profile,
+                                e.state,
+                                err.as_deref().unwrap_or("")
+                            ),
+                        }
+                    }
+                }
+                return Ok(());
+            }
             let profile = select_profile(&cli)?;
             let conn = connect::connect(&profile).await?;
             let mut req = collect::PollRequest::snapshot(&profile);
@@ -125,6 +159,20 @@ pub async fn run(cli: Cli) -> Result<()> {
             // --timeout counts from here: loading the profile (a
             // password_command) is part of the run.
             let started = std::time::Instant::now();
+            if let Some(names) = &args.fleet {
+                // A fleet that cannot be listed is a usage error (UNKNOWN).
+                let members = match crate::fleet::members(&cli, names) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        println!("UNKNOWN - {}", crate::sanitize::text(&e.to_string()));
+                        return Err(Failure::Status(3));
+                    }
+                };
+                return match crate::fleet::check(members, args).await {
+                    0 => Ok(()),
+                    code => Err(Failure::Status(code)),
+                };
+            }
             let profile = select_profile(&cli);
             match crate::check::run(profile, args, started).await {
                 0 => Ok(()),
@@ -164,6 +212,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             replay(&cli, file.as_deref(), time.as_deref(), *json).await
         }
         Some(Command::Record(cmd)) => record(&cli, cmd),
+        Some(Command::Fleet { names }) => {
+            crate::ui::fleet::run(crate::fleet::members(&cli, names)?, cli.theme.as_deref()).await
+        }
         None => {
             let mut profile = select_profile(&cli)?;
             profile.record.enabled |= cli.record;

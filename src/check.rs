@@ -52,6 +52,11 @@ pub struct CheckArgs {
     /// Print every finding as JSON instead.
     #[arg(long)]
     pub json: bool,
+    /// Judge every environment of the fleet at once (all profiles of the
+    /// file, or the profiles and `fleets:` groups named), in parallel: the
+    /// worst decides the exit code; the line names each one past OK.
+    #[arg(long, value_name = "NAME", num_args = 0..)]
+    pub fleet: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -526,33 +531,84 @@ pub async fn run(
     a: &CheckArgs,
     started: std::time::Instant,
 ) -> i32 {
-    let say = |status: Status, why: &str, json: bool| {
-        let why = crate::sanitize::text(why);
+    let v = judge(profile, a, started).await;
+    v.print(a.json);
+    v.status.code()
+}
+
+/// What a check found: its status, its one line (with perfdata), and the
+/// findings and problems behind it.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub status: Status,
+    pub line: String,
+    pub findings: Vec<Finding>,
+    pub problems: Vec<String>,
+}
+
+impl Verdict {
+    fn only(status: Status, why: &str) -> Verdict {
+        Verdict {
+            status,
+            line: format!("{} - {}", status.word(), crate::sanitize::text(why)),
+            findings: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// The text before the perfdata, without the status word.
+    pub fn summary(&self) -> &str {
+        let text = self.line.split(" | ").next().unwrap_or("");
+        text.split_once(" - ").map(|(_, t)| t).unwrap_or(text)
+    }
+
+    /// The perfdata after `|`, if any.
+    pub fn perfdata(&self) -> &str {
+        self.line.split_once(" | ").map(|(_, p)| p).unwrap_or("")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "status": self.status,
+            "code": self.status.code(),
+            "summary": self.summary(),
+            "findings": self.findings,
+            "problems": self.problems,
+        })
+    }
+
+    fn print(&self, json: bool) {
         if json {
             println!(
                 "{}",
-                serde_json::json!({"status": status, "code": status.code(), "summary": why, "findings": []})
+                serde_json::to_string_pretty(&self.json()).expect("findings serialise")
             );
         } else {
-            println!("{} - {why}", status.word());
+            println!("{}", self.line);
         }
-        status.code()
-    };
+    }
+}
+
+/// Judge one profile (see `run`), printing nothing.
+pub async fn judge(
+    profile: crate::error::Result<crate::config::Profile>,
+    a: &CheckArgs,
+    started: std::time::Instant,
+) -> Verdict {
     let profile = match profile {
         Ok(p) => p,
-        Err(e) => return say(Status::Unknown, &e.to_string(), a.json),
+        Err(e) => return Verdict::only(Status::Unknown, &e.to_string()),
     };
     // What is left of --timeout after loading the profile (a
     // password_command); two polls must fit in it.
     let left = a.timeout.saturating_sub(started.elapsed());
     if left.is_zero() {
-        return say(
+        return Verdict::only(
             Status::Unknown,
             &format!(
                 "loading the profile took longer than --timeout {} (its password_command?); nothing was polled",
                 humantime::format_duration(a.timeout)
             ),
-            a.json,
         );
     }
     let sample = if a.sample * 2 >= left {
@@ -569,25 +625,24 @@ pub async fn run(
     .await;
     let snap = match polled {
         Err(_) => {
-            return say(
+            return Verdict::only(
                 Status::Critical,
                 &format!(
                     "no answer from {} within --timeout {}: the server is stalled, overloaded or unreachable",
                     profile.target.describe(),
                     humantime::format_duration(a.timeout)
                 ),
-                a.json,
             );
         }
         // Refused (login, permission) or misconfigured: redeye cannot judge.
         Ok(Err(e @ (Failure::Refused(_) | Failure::Config(_)))) => {
-            return say(Status::Unknown, &e.to_string(), a.json);
+            return Verdict::only(Status::Unknown, &e.to_string());
         }
         // Unreachable, or it stopped answering: an outage.
-        Ok(Err(e)) => return say(Status::Critical, &e.to_string(), a.json),
+        Ok(Err(e)) => return Verdict::only(Status::Critical, &e.to_string()),
         Ok(Ok(s)) => s,
     };
-    let found = findings(&snap, &profile.alerts, a);
+    let findings = findings(&snap, &profile.alerts, a);
     // A section that could not be read (not permitted, disabled) is unknown.
     let problems: Vec<String> = snap
         .problems
@@ -601,23 +656,126 @@ pub async fn run(
         })
         .map(|p| format!("{}: {}", p.place(), p.message))
         .collect();
-    let (status, line) = report(&found, &problems);
-    if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "status": status,
-                "code": status.code(),
-                "summary": line.split(" | ").next().unwrap_or(""),
-                "findings": found,
-                "problems": problems,
-            }))
-            .expect("findings serialise")
-        );
-    } else {
-        println!("{line}");
+    let (status, line) = report(&findings, &problems);
+    Verdict {
+        status,
+        line,
+        findings,
+        problems,
     }
-    status.code()
+}
+
+/// The fleet's verdict from each environment's (in order): the worst
+/// status decides (CRITICAL > WARNING > UNKNOWN > OK); the line names each
+/// environment past OK with its own summary, worst first, within
+/// `LINE_MAX`; the perfdata of each environment, its labels prefixed with
+/// the profile name.
+pub fn fleet_report(each: &[(String, Verdict)]) -> (Status, String) {
+    let worst = each
+        .iter()
+        .map(|(_, v)| v.status)
+        .max()
+        .unwrap_or(Status::Unknown);
+    if each.is_empty() {
+        return (
+            Status::Unknown,
+            "UNKNOWN - the fleet has no environment".into(),
+        );
+    }
+    let mut bad: Vec<&(String, Verdict)> = each
+        .iter()
+        .filter(|(_, v)| v.status != Status::Ok)
+        .collect();
+    bad.sort_by_key(|(_, v)| std::cmp::Reverse(v.status));
+    let ok = each.len() - bad.len();
+    let mut text = if bad.is_empty() {
+        format!("{} environments OK", each.len())
+    } else {
+        String::new()
+    };
+    // Each environment past OK is named with its status; its own summary
+    // gets an equal share of LINE_MAX (cut with …), so one long reason
+    // cannot hide the others.
+    let n = bad.len().max(1);
+    let share = (LINE_MAX.saturating_sub(2 * (n - 1)) / n).max(24);
+    let mut left = bad.len();
+    for (name, v) in &bad {
+        let head = format!("{name} {}", v.status.word());
+        let room = share.saturating_sub(head.chars().count() + 3);
+        let summary = crate::format::cut(v.summary(), room.max(8));
+        let part = format!("{head} ({summary})");
+        let sep = if text.is_empty() { "" } else { "; " };
+        let tail = if left > 1 {
+            format!("; {} more environments", left - 1).len()
+        } else {
+            0
+        };
+        if !text.is_empty()
+            && text.chars().count() + sep.len() + part.chars().count() + tail > LINE_MAX
+        {
+            break;
+        }
+        text.push_str(sep);
+        text.push_str(&part);
+        left -= 1;
+    }
+    if left > 0 {
+        text.push_str(&format!("; {left} more environments"));
+    }
+    if !bad.is_empty() && ok > 0 {
+        text.push_str(&format!("; {ok} OK"));
+    }
+    let perf: Vec<String> = each
+        .iter()
+        .flat_map(|(name, v)| {
+            perf_items(v.perfdata())
+                .into_iter()
+                .map(move |p| prefix_label(name, &p))
+        })
+        .collect();
+    (
+        worst,
+        format!("{} - {text} | {}", worst.word(), perf.join(" ")),
+    )
+}
+
+/// Perfdata items (`'label'=value;warn;crit;min`), split on the spaces
+/// between them (labels are quoted and may hold spaces).
+fn perf_items(perf: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in perf.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                cur.push(c);
+            }
+            ' ' if !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            _ => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn prefix_label(profile: &str, item: &str) -> String {
+    match item.strip_prefix('\'') {
+        Some(rest) => format!("'{profile} {rest}"),
+        None => format!(
+            "'{profile} {}'{}",
+            item.split('=').next().unwrap_or(""),
+            item.split_once('=')
+                .map(|(_, v)| format!("={v}"))
+                .unwrap_or_default()
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -86,6 +86,20 @@ pub enum Command {
         /// status; `0`: one poll (time behind only; the rest null with the reason).
         #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = humantime::parse_duration)]
         sample: std::time::Duration,
+        /// Every environment of the fleet instead of one profile (all
+        /// profiles of the file, or the profiles and `fleets:` groups
+        /// named), polled in parallel; with --json a JSON array in config
+        /// order, one object per environment.
+        #[arg(long, value_name = "NAME", num_args = 0..)]
+        fleet: Option<Vec<String>>,
+    },
+    /// Every environment on one screen, worst first: state, worst group,
+    /// time behind, lag, dead letters, memory, ops/s, alerts. Enter opens an
+    /// environment's dashboard, F returns; all keep polling. NAMEs: profiles
+    /// or `fleets:` groups of the file (default: every profile).
+    Fleet {
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
     },
     /// Open the dashboard on a recording: the profile's (`--profile`), or a
     /// file written by `redeye record export`. Writes are disabled; t/T step,

@@ -14,6 +14,7 @@ pub mod config;
 pub mod connect;
 pub mod demo;
 pub mod error;
+pub mod fleet;
 pub mod format;
 pub mod model;
 pub mod ops;

@@ -29,6 +29,55 @@ pub struct Loaded {
     pub path: PathBuf,
     pub file: RawFile,
     pub warnings: Vec<String>,
+    /// The profile names in the order the file writes them (the fleet's
+    /// and `snapshot --fleet`'s order).
+    pub order: Vec<String>,
+}
+
+impl Loaded {
+    /// The profiles a fleet covers: none named, every profile in file
+    /// order; else each name is a profile or a `fleets:` group (expanded),
+    /// duplicates dropped. An unknown name is an error naming what exists.
+    pub fn fleet(&self, names: &[String]) -> Result<Vec<String>> {
+        if names.is_empty() {
+            return Ok(self.order.clone());
+        }
+        let mut out: Vec<String> = Vec::new();
+        for n in names {
+            let members: Vec<String> = if self.file.profiles.contains_key(n) {
+                vec![n.clone()]
+            } else if let Some(group) = self.file.fleets.get(n) {
+                for m in group {
+                    if !self.file.profiles.contains_key(m) {
+                        return Err(Failure::config(format!(
+                            "{}: fleet '{n}' names profile '{m}', which is not in the file (profiles: {}); fix the fleets: entry",
+                            self.path.display(),
+                            self.order.join(", ")
+                        )));
+                    }
+                }
+                group.clone()
+            } else {
+                let fleets: Vec<&str> = self.file.fleets.keys().map(String::as_str).collect();
+                return Err(Failure::config(format!(
+                    "'{n}' is neither a profile nor a fleet in {} (profiles: {}; fleets: {}); pick one of those",
+                    self.path.display(),
+                    self.order.join(", "),
+                    if fleets.is_empty() {
+                        "none".to_string()
+                    } else {
+                        fleets.join(", ")
+                    }
+                )));
+            };
+            for m in members {
+                if !out.contains(&m) {
+                    out.push(m);
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Load the config file: `explicit` (from `--config` / `REDEYE_CONFIG`) must exist;
@@ -145,10 +194,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Loaded> {
             )
         })
         .collect();
+    let mut order: Vec<String> = file.profiles.keys().cloned().collect();
+    order.sort_by_key(|n| {
+        locate::line_of(text, &["profiles".to_string(), n.clone()]).unwrap_or(usize::MAX)
+    });
     Ok(Loaded {
         path: path.to_path_buf(),
         file,
         warnings,
+        order,
     })
 }
 

@@ -66,6 +66,9 @@ pub struct RawFile {
     pub default_profile: Option<String>,
     #[serde(default)]
     pub profiles: BTreeMap<String, RawProfile>,
+    /// Named groups of profiles for `redeye fleet NAME`.
+    #[serde(default)]
+    pub fleets: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod detail;
+pub mod fleet;
 pub mod palette;
 pub mod panes;
 pub mod render;

@@ -427,6 +427,9 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
             "q quit  ? help  Tab/1-9/0+digit panes  Enter open  / filter  s sort  p pause  r refresh  +/- interval  : command",
             t.dim(),
         )];
+        if app.in_fleet {
+            spans.insert(0, Span::styled("F fleet  ", t.accent()));
+        }
         if !filter.is_empty() {
             spans.insert(
                 0,

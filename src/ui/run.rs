@@ -46,95 +46,109 @@ pub async fn run(
     result
 }
 
-async fn event_loop(
-    terminal: &mut ratatui::DefaultTerminal,
-    link: crate::connect::Link,
-    theme: Theme,
-    switcher: Option<Switcher>,
-    profiles: Vec<String>,
-) -> Result<()> {
-    let mut events = EventStream::new();
-    let mut profile = link.profile().clone();
-    // Writes share the dashboard's link (tunnel, Sentinel watch); after a
-    // profile switch, each write opens its own.
-    let mut link = Some(link);
-    let mut handle = collector::spawn_on(link.clone().expect("link"), Limits::default());
-    let mut app = new_app(&profile, theme, &profiles);
-    let mut recorder = start_recorder(&profile, &mut app)?;
-    let (write_tx, mut write_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (sample_tx, mut sample_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (resolve_tx, mut resolve_rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut sent_needs = Needs::default();
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    #[cfg(unix)]
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| Failure::runtime(format!("cannot watch SIGTERM: {e}")))?;
-    // The SSH session dropping sends SIGHUP: restore the terminal as for SIGTERM.
-    #[cfg(unix)]
-    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        .map_err(|e| Failure::runtime(format!("cannot watch SIGHUP: {e}")))?;
-    loop {
-        app.now_ms = crate::time::now_ms();
-        terminal
-            .draw(|f| render::draw(f, &app))
-            .map_err(|e| Failure::runtime(format!("cannot draw to the terminal: {e}")))?;
-        let mut effects = Vec::new();
-        #[cfg(unix)]
-        let sigterm = term.recv();
-        #[cfg(not(unix))]
-        let sigterm = std::future::pending::<Option<()>>();
-        #[cfg(unix)]
-        let sighup = hup.recv();
-        #[cfg(not(unix))]
-        let sighup = std::future::pending::<Option<()>>();
-        tokio::select! {
-            // A key waiting beside a snapshot goes first: with thousands of
-            // streams a snapshot's history and alerts take the loop a while.
-            biased;
-            ev = events.next() => match ev {
-                Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => effects = app.handle_key(k),
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(Failure::runtime(format!("terminal input failed: {e}"))),
-                None => return Ok(()),
-            },
-            msg = handle.rx.recv() => match msg {
-                Some(FromCollector::Snapshot(s)) => {
-                    app.on_snapshot(s.clone());
-                    // The recorder's thread encodes and writes; here only a hand-over.
-                    if let Some(r) = &recorder {
-                        r.record(&s, &app.alerts, &app.log);
-                        app.recording = Some(match r.error.lock().expect("recorder error lock").clone() {
+/// Where the event loop's tasks answer: each answer names its environment.
+struct Tasks {
+    write: tokio::sync::mpsc::UnboundedSender<(
+        usize,
+        std::result::Result<crate::ops::Outcome, String>,
+    )>,
+    sample: tokio::sync::mpsc::UnboundedSender<(usize, crate::model::insight::CommandSample)>,
+    resolve: tokio::sync::mpsc::UnboundedSender<(
+        usize,
+        std::result::Result<crate::ui::write::Resolved, String>,
+    )>,
+}
+
+/// One environment the loop runs: its profile, link, collector, dashboard
+/// state and recorder. The dashboard runs one; the fleet several, all
+/// polling whichever is on screen.
+pub struct Env {
+    pub profile: Profile,
+    /// Writes share the dashboard's link (tunnel, Sentinel watch); after a
+    /// profile switch, each write opens its own.
+    link: Option<crate::connect::Link>,
+    handle: collector::Handle,
+    pub app: App,
+    recorder: Option<crate::record::Recorder>,
+    sent_needs: Needs,
+}
+
+impl Env {
+    /// Start polling through `link`; a recorder when the profile records.
+    pub fn start(link: crate::connect::Link, theme: Theme, profiles: &[String]) -> Result<Env> {
+        let profile = link.profile().clone();
+        let handle = collector::spawn_on(link.clone(), Limits::default());
+        let mut app = new_app(&profile, theme, profiles);
+        let recorder = start_recorder(&profile, &mut app)?;
+        Ok(Env {
+            profile,
+            link: Some(link),
+            handle,
+            app,
+            recorder,
+            sent_needs: Needs::default(),
+        })
+    }
+
+    /// A message from this environment's collector.
+    fn on_message(&mut self, msg: FromCollector) {
+        let app = &mut self.app;
+        match msg {
+            FromCollector::Snapshot(s) => {
+                app.on_snapshot(s.clone());
+                // The recorder's thread encodes and writes; here only a hand-over.
+                if let Some(r) = &self.recorder {
+                    r.record(&s, &app.alerts, &app.log);
+                    app.recording =
+                        Some(match r.error.lock().expect("recorder error lock").clone() {
                             None => Ok(r.dir.display().to_string()),
                             Some(e) => Err(e),
                         });
-                    }
                 }
-                Some(FromCollector::Failed { error, attempt, cause, .. }) => {
-                    app.on_failure(error, attempt, cause)
-                }
-                Some(FromCollector::Connected) => {}
-                Some(FromCollector::Entry { stream, id, entry }) => app.show_entry(&stream, &id, entry),
-                None => return Err(Failure::runtime("the collector stopped unexpectedly")),
-            },
-            Some(sample) = sample_rx.recv() => app.on_sample(sample),
-            Some(resolved) = resolve_rx.recv() => app.on_resolved(resolved),
-            Some(result) = write_rx.recv() => {
-                app.on_write_done(result);
-                send(&handle, ToCollector::Refresh);
             }
-            _ = tick.tick() => {}
-            _ = ctrl_c() => return Ok(()),
-            _ = sigterm => return Ok(()),
-            _ = sighup => return Ok(()),
+            FromCollector::Failed {
+                error,
+                attempt,
+                cause,
+                ..
+            } => app.on_failure(error, attempt, cause),
+            FromCollector::Connected => {}
+            FromCollector::Entry { stream, id, entry } => app.show_entry(&stream, &id, entry),
         }
+    }
+
+    /// Tell the collector what the open pane needs, when that changed; an
+    /// environment off screen (behind the fleet's table) polls as the
+    /// Overview does, whatever pane it was left on.
+    fn sync_needs(&mut self, on_screen: bool) {
+        let needs = if on_screen {
+            self.app.needs()
+        } else {
+            Needs::default()
+        };
+        if needs != self.sent_needs {
+            send(&self.handle, ToCollector::Needs(needs.clone()));
+            self.sent_needs = needs;
+        }
+    }
+
+    /// Carry out a key's effects; `true` when one of them quits.
+    fn apply(
+        &mut self,
+        me: usize,
+        effects: Vec<Effect>,
+        tasks: &Tasks,
+        switcher: Option<&Switcher>,
+        profiles: &[String],
+    ) -> bool {
         for e in effects {
             match e {
-                Effect::Quit => return Ok(()),
-                Effect::Refresh => send(&handle, ToCollector::Refresh),
-                Effect::Pause(p) => send(&handle, ToCollector::Pause(p)),
-                Effect::Interval(d) => send(&handle, ToCollector::Interval(d)),
+                Effect::Quit => return true,
+                Effect::Refresh => send(&self.handle, ToCollector::Refresh),
+                Effect::Pause(p) => send(&self.handle, ToCollector::Pause(p)),
+                Effect::Interval(d) => send(&self.handle, ToCollector::Interval(d)),
                 Effect::FetchEntry { stream, id } => {
-                    send(&handle, ToCollector::Fetch { stream, id })
+                    send(&self.handle, ToCollector::Fetch { stream, id })
                 }
                 // Only a replay moves a cursor; App carries out the moves
                 // between panes before its effects reach this loop.
@@ -142,9 +156,9 @@ async fn event_loop(
                 Effect::Sample(length) => {
                     // MONITOR on connections of its own, in a task: the
                     // dashboard keeps polling and taking keys meanwhile.
-                    let p = profile.clone();
-                    let l = link.clone();
-                    let tx = sample_tx.clone();
+                    let p = self.profile.clone();
+                    let l = self.link.clone();
+                    let tx = tasks.sample.clone();
                     tokio::spawn(async move {
                         let dep = match &l {
                             Some(l) => l.connect().await,
@@ -158,14 +172,14 @@ async fn event_loop(
                                 ..Default::default()
                             },
                         };
-                        let _ = tx.send(sample);
+                        let _ = tx.send((me, sample));
                     });
                 }
                 Effect::Resolve(r) => {
                     // Paging XPENDING / XRANGE: in a task, the keys keep working.
-                    let p = profile.clone();
-                    let l = link.clone();
-                    let tx = resolve_tx.clone();
+                    let p = self.profile.clone();
+                    let l = self.link.clone();
+                    let tx = tasks.resolve.clone();
                     tokio::spawn(async move {
                         let dep = match &l {
                             Some(l) => l.connect().await,
@@ -175,51 +189,200 @@ async fn event_loop(
                             Ok(d) => crate::ui::write::resolve(&d, r).await,
                             Err(e) => Err(e.to_string()),
                         };
-                        let _ = tx.send(r);
+                        let _ = tx.send((me, r));
                     });
                 }
                 Effect::Write(op) => {
                     // In a task of its own: the UI keeps drawing and taking keys.
-                    let p = profile.clone();
-                    let l = link.clone();
-                    let tx = write_tx.clone();
+                    let p = self.profile.clone();
+                    let l = self.link.clone();
+                    let tx = tasks.write.clone();
                     tokio::spawn(async move {
                         let result = match &l {
                             Some(l) => op.run_on(l).await,
                             None => op.run(&p).await,
                         }
                         .map_err(|e| e.to_string());
-                        let _ = tx.send(result);
+                        let _ = tx.send((me, result));
                     });
                 }
-                Effect::SwitchProfile(name) => match switcher.as_ref().map(|s| s(&name)) {
+                Effect::SwitchProfile(name) => match switcher.map(|s| s(&name)) {
                     Some(Ok(p)) => {
-                        let theme = app.theme.clone();
-                        handle = collector::spawn(p.clone(), Limits::default());
-                        link = None;
-                        app = new_app(&p, theme, &profiles);
-                        recorder = match start_recorder(&p, &mut app) {
+                        let theme = self.app.theme.clone();
+                        self.handle = collector::spawn(p.clone(), Limits::default());
+                        if let Some(l) = self.link.take() {
+                            l.close();
+                        }
+                        self.app = new_app(&p, theme, profiles);
+                        self.recorder = match start_recorder(&p, &mut self.app) {
                             Ok(r) => r,
                             Err(e) => {
-                                app.recording = Some(Err(e.to_string()));
+                                self.app.recording = Some(Err(e.to_string()));
                                 None
                             }
                         };
-                        app.status = Some(format!("switched to profile '{}'", p.name));
-                        sent_needs = Needs::default();
-                        profile = p;
+                        self.app.status = Some(format!("switched to profile '{}'", p.name));
+                        self.sent_needs = Needs::default();
+                        self.profile = p;
                     }
-                    Some(Err(e)) => app.status = Some(e.to_string()),
+                    Some(Err(e)) => self.app.status = Some(e.to_string()),
                     None => {
-                        app.status = Some("this session has no profile file to switch in".into())
+                        self.app.status = Some(if self.app.view.in_fleet {
+                            "in the fleet each environment keeps its profile: F returns to the fleet, Enter opens another".into()
+                        } else {
+                            "this session has no profile file to switch in".into()
+                        })
                     }
                 },
             }
         }
-        let needs = app.needs();
-        if needs != sent_needs {
-            send(&handle, ToCollector::Needs(needs.clone()));
-            sent_needs = needs;
+        false
+    }
+
+    /// Stop polling and close the link (`-O exit` for a tunnel).
+    pub fn close(self) {
+        if let Some(l) = &self.link {
+            l.close();
+        }
+    }
+}
+
+/// What the loop draws and sends keys to: one dashboard, or a fleet with
+/// one of its environments open (or none: the fleet's table).
+pub enum Screen {
+    Dashboard,
+    Fleet(crate::ui::fleet::Fleet),
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    link: crate::connect::Link,
+    theme: Theme,
+    switcher: Option<Switcher>,
+    profiles: Vec<String>,
+) -> Result<()> {
+    let mut envs = vec![Env::start(link, theme, &profiles)?];
+    let r = run_loop(terminal, &mut envs, Screen::Dashboard, switcher, profiles).await;
+    for e in envs {
+        e.close();
+    }
+    r
+}
+
+/// The loop over terminal events, every environment's collector, the
+/// tasks' answers and a render tick.
+pub async fn run_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    envs: &mut [Env],
+    mut screen: Screen,
+    switcher: Option<Switcher>,
+    profiles: Vec<String>,
+) -> Result<()> {
+    let mut events = EventStream::new();
+    let (write_tx, mut write_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (sample_tx, mut sample_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (resolve_tx, mut resolve_rx) = tokio::sync::mpsc::unbounded_channel();
+    let tasks = Tasks {
+        write: write_tx,
+        sample: sample_tx,
+        resolve: resolve_tx,
+    };
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| Failure::runtime(format!("cannot watch SIGTERM: {e}")))?;
+    // The SSH session dropping sends SIGHUP: restore the terminal as for SIGTERM.
+    #[cfg(unix)]
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .map_err(|e| Failure::runtime(format!("cannot watch SIGHUP: {e}")))?;
+    // Which collector is asked first, turn about, so a busy environment
+    // cannot starve the others.
+    let mut first = 0usize;
+    loop {
+        let now = crate::time::now_ms();
+        for e in envs.iter_mut() {
+            e.app.now_ms = now;
+        }
+        let open = match &screen {
+            Screen::Dashboard => Some(0),
+            Screen::Fleet(f) => f.open,
+        };
+        terminal
+            .draw(|f| match (&screen, open) {
+                (_, Some(i)) => render::draw(f, &envs[i].app),
+                (Screen::Fleet(fleet), None) => crate::ui::fleet::draw(f, fleet, envs),
+                (Screen::Dashboard, None) => {}
+            })
+            .map_err(|e| Failure::runtime(format!("cannot draw to the terminal: {e}")))?;
+        let mut effects = Vec::new();
+        #[cfg(unix)]
+        let sigterm = term.recv();
+        #[cfg(not(unix))]
+        let sigterm = std::future::pending::<Option<()>>();
+        #[cfg(unix)]
+        let sighup = hup.recv();
+        #[cfg(not(unix))]
+        let sighup = std::future::pending::<Option<()>>();
+        let n = envs.len();
+        let collected = std::future::poll_fn(|cx| {
+            for k in 0..n {
+                let i = (first + k) % n;
+                if let std::task::Poll::Ready(m) = envs[i].handle.rx.poll_recv(cx) {
+                    return std::task::Poll::Ready((i, m));
+                }
+            }
+            std::task::Poll::Pending
+        });
+        tokio::select! {
+            // A key waiting beside a snapshot goes first: with thousands of
+            // streams a snapshot's history and alerts take the loop a while.
+            biased;
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => match (&mut screen, open) {
+                    (Screen::Fleet(fleet), Some(i)) if crate::ui::fleet::is_back(&envs[i].app, k) => fleet.open = None,
+                    (Screen::Fleet(fleet), None) => match crate::ui::fleet::on_key(fleet, envs, k) {
+                        crate::ui::fleet::Outcome::Quit => return Ok(()),
+                        crate::ui::fleet::Outcome::Stay => {}
+                    },
+                    (_, Some(i)) => effects.push((i, envs[i].app.handle_key(k))),
+                    (Screen::Dashboard, None) => {}
+                },
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(Failure::runtime(format!("terminal input failed: {e}"))),
+                None => return Ok(()),
+            },
+            (i, msg) = collected => {
+                first = (i + 1) % n;
+                match msg {
+                    Some(m) => envs[i].on_message(m),
+                    None => return Err(Failure::runtime(format!(
+                        "the collector of {} stopped unexpectedly",
+                        envs[i].profile.name
+                    ))),
+                }
+            },
+            Some((i, sample)) = sample_rx.recv() => envs[i].app.on_sample(sample),
+            Some((i, resolved)) = resolve_rx.recv() => envs[i].app.on_resolved(resolved),
+            Some((i, result)) = write_rx.recv() => {
+                envs[i].app.on_write_done(result);
+                send(&envs[i].handle, ToCollector::Refresh);
+            }
+            _ = tick.tick() => {}
+            _ = ctrl_c() => return Ok(()),
+            _ = sigterm => return Ok(()),
+            _ = sighup => return Ok(()),
+        }
+        for (i, effects) in effects {
+            if envs[i].apply(i, effects, &tasks, switcher.as_ref(), &profiles) {
+                return Ok(());
+            }
+        }
+        let open = match &screen {
+            Screen::Dashboard => Some(0),
+            Screen::Fleet(f) => f.open,
+        };
+        for (i, e) in envs.iter_mut().enumerate() {
+            e.sync_needs(open == Some(i));
         }
     }
 }

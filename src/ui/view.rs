@@ -112,6 +112,8 @@ pub struct List {
 /// The state every pane shares.
 pub struct View {
     pub profile: ProfileInfo,
+    /// Opened from `redeye fleet`: F returns to the fleet's table.
+    pub in_fleet: bool,
     pub theme: Theme,
     pub history: History,
     pub alerts: Vec<Alert>,
@@ -187,6 +189,7 @@ impl View {
             marks: Default::default(),
             select_all: false,
             confirmed: None,
+            in_fleet: false,
             confirm: None,
             claim_consumer: crate::ops::runner::claim_consumer_default(),
             busy: None,

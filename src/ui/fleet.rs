@@ -1,0 +1,576 @@
+//! `redeye fleet`: every environment on one screen, worst first, and one
+//! key into any of them. Each environment is an `ui::run::Env` with its own
+//! link, collector (at its own refresh) and dashboard state; this module
+//! draws their table from those states and takes the table's keys. The
+//! event loop (`ui::run::run_loop`) owns the environments.
+
+use crate::config::Profile;
+use crate::error::{Failure, Result};
+use crate::format::{age, count, spark};
+use crate::model::alerts::Level;
+use crate::model::health::Status;
+use crate::sanitize;
+use crate::ui::app::App;
+use crate::ui::run::{Env, Screen};
+use crate::ui::theme::Theme;
+use crate::ui::view::ConnState;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+/// The fleet table's state: which row is chosen, its filter, and which
+/// environment's dashboard is open (None: the table).
+#[derive(Debug, Default)]
+pub struct Fleet {
+    pub open: Option<usize>,
+    pub selected: usize,
+    pub filter: String,
+    /// `/` was pressed: keys edit the filter.
+    pub typing: bool,
+    /// Environments that could not be started (profile or tunnel): name, why.
+    pub broken: Vec<(String, String)>,
+}
+
+/// What the table shows of one environment, from its dashboard's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FleetRow {
+    pub index: usize,
+    pub name: String,
+    pub environment: crate::config::Environment,
+    pub mode: String,
+    /// live, connecting, stale since …, tunnel down
+    pub state: String,
+    pub state_bad: bool,
+    /// The worst group: `stream/group`, its status word, time behind, lag.
+    pub worst: Option<(String, String, Option<u64>, Option<u64>)>,
+    /// How bad the worst group's status is (3 critical … 0 fine).
+    pub severity: u8,
+    pub lag_series: Vec<Option<u64>>,
+    pub dead_letters: u64,
+    pub dlq_growth: i64,
+    pub memory_pct: Option<f64>,
+    pub ops: Option<u64>,
+    pub crit: usize,
+    pub warn: usize,
+}
+
+fn severity(s: Option<Status>) -> u8 {
+    match s {
+        Some(s) if s.is_critical() => 3,
+        Some(Status::FallingBehind) => 2,
+        Some(Status::CatchingUp) => 1,
+        _ => 0,
+    }
+}
+
+/// One environment's row.
+pub fn row(index: usize, app: &App) -> FleetRow {
+    let v = &app.view;
+    let snap = v.snapshot();
+    let (state, state_bad) = match &v.conn {
+        ConnState::Connecting => ("connecting".to_string(), false),
+        ConnState::Live if v.paused => ("paused".into(), false),
+        ConnState::Live => ("live".into(), false),
+        ConnState::Failed {
+            cause, since_ms, ..
+        } => {
+            let since = age(app.now_ms.saturating_sub(*since_ms));
+            match cause {
+                crate::collect::collector::Cause::TunnelDown => {
+                    (format!("tunnel down {since}"), true)
+                }
+                crate::collect::collector::Cause::Lost if snap.is_some() => {
+                    (format!("stale {since}"), true)
+                }
+                crate::collect::collector::Cause::Lost => ("unreachable".into(), true),
+            }
+        }
+    };
+    let mut worst = None;
+    let mut sev = 0;
+    let mut lag_series = Vec::new();
+    if let Some(s) = snap {
+        let best = s
+            .streams
+            .iter()
+            .flat_map(|st| st.groups.iter().filter(|g| g.exists).map(move |g| (st, g)))
+            .max_by_key(|(st, g)| {
+                (
+                    severity(g.health.status),
+                    g.behind_ms.unwrap_or(0),
+                    g.lag.unwrap_or(0),
+                    std::cmp::Reverse((st.name.clone(), g.name.clone())),
+                )
+            });
+        if let Some((st, g)) = best {
+            sev = severity(g.health.status);
+            worst = Some((
+                format!("{}/{}", st.name.escaped(), g.name.escaped()),
+                g.health
+                    .status
+                    .map(|s| s.word().to_string())
+                    .unwrap_or_else(|| "UNKNOWN".into()),
+                g.behind_ms,
+                g.lag,
+            ));
+            lag_series = v.history.group_lag(&st.name, &g.name);
+        }
+    }
+    let dead_letters = snap
+        .map(|s| {
+            s.streams
+                .iter()
+                .filter_map(|st| st.dlq.as_ref())
+                .map(|d| d.length)
+                .sum()
+        })
+        .unwrap_or(0);
+    FleetRow {
+        index,
+        name: v.profile.name.clone(),
+        environment: v.profile.environment,
+        mode: v.mode().as_str().to_string(),
+        state,
+        state_bad,
+        worst,
+        severity: sev,
+        lag_series,
+        dead_letters,
+        dlq_growth: v.history.rates.dlq_growth.values().sum(),
+        memory_pct: snap
+            .and_then(|s| s.memory.as_ref())
+            .and_then(|m| m.used_percent_of_max),
+        ops: snap.and_then(|s| s.stats.as_ref()).map(|s| s.ops_per_sec),
+        crit: v.alerts.iter().filter(|a| a.level == Level::Crit).count(),
+        warn: v.alerts.iter().filter(|a| a.level == Level::Warn).count(),
+    }
+}
+
+/// The rows the table shows: filtered (name, environment, mode, state or
+/// worst group contain the filter), worst first — unreachable or stale,
+/// then critical alerts, warnings, the worst group's status, its time
+/// behind; ties in the file's order.
+pub fn rows(envs: &[Env], filter: &str) -> Vec<FleetRow> {
+    let f = filter.to_lowercase();
+    let mut rows: Vec<FleetRow> = envs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| row(i, &e.app))
+        .filter(|r| {
+            f.is_empty()
+                || [
+                    r.name.as_str(),
+                    &r.environment.to_string(),
+                    &r.mode,
+                    &r.state,
+                    r.worst.as_ref().map(|w| w.0.as_str()).unwrap_or(""),
+                ]
+                .iter()
+                .any(|s| s.to_lowercase().contains(&f))
+        })
+        .collect();
+    rows.sort_by_key(|r| {
+        std::cmp::Reverse((
+            r.state_bad,
+            r.crit,
+            r.warn,
+            r.severity,
+            r.worst.as_ref().and_then(|w| w.2).unwrap_or(0),
+            std::cmp::Reverse(r.index),
+        ))
+    });
+    rows
+}
+
+pub fn draw(f: &mut Frame, fleet: &Fleet, envs: &[Env]) {
+    let theme = envs
+        .first()
+        .map(|e| e.app.theme.clone())
+        .unwrap_or_else(Theme::monochrome);
+    let t = &theme;
+    let [head, body, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
+    let rows = rows(envs, &fleet.filter);
+    let live = envs
+        .iter()
+        .filter(|e| matches!(e.app.view.conn, ConnState::Live))
+        .count();
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(" redeye fleet ", t.title().add_modifier(Modifier::REVERSED)),
+            Span::raw(format!(
+                " {} environments · {live} live{}",
+                envs.len() + fleet.broken.len(),
+                if fleet.broken.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {} could not start", fleet.broken.len())
+                }
+            )),
+        ])),
+        head,
+    );
+    let header = [
+        "ENVIRONMENT",
+        "MODE",
+        "STATE",
+        "WORST GROUP",
+        "STATUS",
+        "BEHIND",
+        "LAG",
+        "LAG TREND",
+        "DLQ",
+        "MEM",
+        "OPS/S",
+        "ALERTS",
+    ];
+    let mut table_rows: Vec<Vec<Cell<'static>>> = rows
+        .iter()
+        .map(|r| {
+            let band = t.header(r.environment);
+            let (group, status, behind, lag) = match &r.worst {
+                Some((g, s, b, l)) => (
+                    g.clone(),
+                    s.clone(),
+                    b.map(|b| if b == 0 { "0".into() } else { age(b) })
+                        .unwrap_or_else(|| "n/a".into()),
+                    l.map(count).unwrap_or_else(|| "n/a".into()),
+                ),
+                None => ("-".into(), "-".into(), "-".into(), "-".into()),
+            };
+            let status_style = match r.severity {
+                3 => t.crit(),
+                2 => t.warn(),
+                _ => Style::default(),
+            };
+            let alerts = match (r.crit, r.warn) {
+                (0, 0) => Span::styled("-", t.dim()),
+                (c, w) => Span::styled(
+                    format!("▲{c} △{w}"),
+                    if c > 0 { t.crit() } else { t.warn() },
+                ),
+            };
+            vec![
+                Cell::from(Line::from(vec![
+                    Span::styled(" ", band),
+                    Span::raw(format!(" {}", sanitize::text(&r.name))),
+                    Span::styled(format!(" {}", r.environment), t.dim()),
+                ])),
+                Cell::from(r.mode.clone()),
+                Cell::from(r.state.clone()).style(if r.state_bad { t.crit() } else { t.ok() }),
+                Cell::from(group),
+                Cell::from(status).style(status_style),
+                Cell::from(behind),
+                Cell::from(lag),
+                Cell::from(spark(&r.lag_series, 10)),
+                Cell::from(Line::from(vec![
+                    Span::raw(count(r.dead_letters)),
+                    Span::styled(
+                        if r.dlq_growth > 0 {
+                            format!(" +{}", r.dlq_growth)
+                        } else {
+                            String::new()
+                        },
+                        t.crit(),
+                    ),
+                ])),
+                Cell::from(
+                    r.memory_pct
+                        .map(|p| format!("{p:.0}%"))
+                        .unwrap_or_else(|| "-".into()),
+                ),
+                Cell::from(r.ops.map(count).unwrap_or_else(|| "-".into())),
+                Cell::from(Line::from(alerts)),
+            ]
+        })
+        .collect();
+    for (name, why) in &fleet.broken {
+        let mut cells = vec![
+            Cell::from(format!("  {}", sanitize::text(name))),
+            Cell::from("-"),
+            Cell::from("not started").style(t.crit()),
+            Cell::from(sanitize::text(why)).style(t.crit()),
+        ];
+        cells.resize(12, Cell::from(""));
+        table_rows.push(cells);
+    }
+    // Columns by what they are worth at 3 a.m.: the group's name is cut
+    // last; the trend, the mode, ops/s and memory go first when the
+    // terminal is narrow.
+    let env_w = rows
+        .iter()
+        .map(|r| r.name.chars().count() + r.environment.to_string().len() + 3)
+        .chain(fleet.broken.iter().map(|(n, _)| n.chars().count() + 2))
+        .max()
+        .unwrap_or(12)
+        .max(12) as u16;
+    let group_w = rows
+        .iter()
+        .filter_map(|r| r.worst.as_ref().map(|w| w.0.chars().count()))
+        .max()
+        .unwrap_or(11)
+        .max(11) as u16;
+    let widest = |f: &dyn Fn(&FleetRow) -> usize, min: usize| -> u16 {
+        rows.iter().map(f).max().unwrap_or(min).max(min) as u16
+    };
+    let state_w =
+        widest(&|r| r.state.chars().count(), 5).max(if fleet.broken.is_empty() { 5 } else { 11 });
+    let status_w = widest(&|r| r.worst.as_ref().map(|w| w.1.len()).unwrap_or(1), 6);
+    let mut widths: Vec<(usize, u16)> = vec![
+        (0, env_w),
+        (1, 10),
+        (2, state_w),
+        (3, group_w),
+        (4, status_w),
+        (5, 7),
+        (6, 8),
+        (7, 10),
+        (8, 8),
+        (9, 4),
+        (10, 7),
+        (11, 7),
+    ];
+    let inner = body.width.saturating_sub(2);
+    for drop in [7, 1, 10, 9] {
+        let need: u16 = widths.iter().map(|(_, w)| w + 1).sum();
+        if need <= inner {
+            break;
+        }
+        widths.retain(|(i, _)| *i != drop);
+    }
+    let keep: Vec<usize> = widths.iter().map(|(i, _)| *i).collect();
+    let pick = |cells: Vec<Cell<'static>>| -> Vec<Cell<'static>> {
+        cells
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| keep.contains(i))
+            .map(|(_, c)| c)
+            .collect()
+    };
+    let table_rows: Vec<Row> = table_rows
+        .into_iter()
+        .map(|cells| Row::new(pick(cells)))
+        .collect();
+    let header: Vec<&str> = header
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| keep.contains(i))
+        .map(|(_, h)| *h)
+        .collect();
+    let widths: Vec<Constraint> = widths
+        .iter()
+        .map(|(i, w)| {
+            if *i == 3 {
+                Constraint::Fill(1)
+            } else {
+                Constraint::Length(*w)
+            }
+        })
+        .collect();
+    let title = if fleet.filter.is_empty() {
+        " environments — worst first · Enter open · F back from one · / filter ".to_string()
+    } else {
+        format!(
+            " environments — worst first · filter: {} ",
+            sanitize::text(&fleet.filter)
+        )
+    };
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(header).style(t.title()))
+        .row_highlight_style(t.selected())
+        .block(Block::default().borders(Borders::ALL).title(title));
+    let mut state = TableState::default();
+    if !rows.is_empty() {
+        state.select(Some(fleet.selected.min(rows.len() - 1)));
+    }
+    f.render_stateful_widget(table, body, &mut state);
+    let footer = if fleet.typing {
+        Line::from(vec![
+            Span::styled("/", t.accent()),
+            Span::raw(sanitize::text(&fleet.filter)),
+            Span::styled("█", t.accent()),
+        ])
+    } else {
+        Line::styled(
+            "q quit  j/k move  Enter open the environment's dashboard (F returns)  / filter  Esc clear",
+            t.dim(),
+        )
+    };
+    f.render_widget(Paragraph::new(footer), foot);
+}
+
+/// What a key on the table asks the loop for.
+pub enum Outcome {
+    Stay,
+    Quit,
+}
+
+pub fn on_key(fleet: &mut Fleet, envs: &[Env], k: KeyEvent) -> Outcome {
+    if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+        return Outcome::Quit;
+    }
+    if fleet.typing {
+        match k.code {
+            KeyCode::Enter | KeyCode::Esc => fleet.typing = false,
+            KeyCode::Backspace => {
+                fleet.filter.pop();
+            }
+            KeyCode::Char(c) => fleet.filter.push(c),
+            _ => {}
+        }
+        fleet.selected = 0;
+        return Outcome::Stay;
+    }
+    let n = rows(envs, &fleet.filter).len();
+    match k.code {
+        KeyCode::Char('q') => return Outcome::Quit,
+        KeyCode::Down | KeyCode::Char('j') => {
+            fleet.selected = (fleet.selected + 1).min(n.saturating_sub(1))
+        }
+        KeyCode::Up | KeyCode::Char('k') => fleet.selected = fleet.selected.saturating_sub(1),
+        KeyCode::Char('g') | KeyCode::Home => fleet.selected = 0,
+        KeyCode::Char('G') | KeyCode::End => fleet.selected = n.saturating_sub(1),
+        KeyCode::Char('/') => fleet.typing = true,
+        KeyCode::Esc => {
+            fleet.filter.clear();
+            fleet.selected = 0;
+        }
+        KeyCode::Enter => {
+            if let Some(r) = rows(envs, &fleet.filter).get(fleet.selected) {
+                fleet.open = Some(r.index);
+            }
+        }
+        _ => {}
+    }
+    Outcome::Stay
+}
+
+/// `F` in an environment's dashboard goes back to the fleet, unless the
+/// dashboard is taking text or waiting for a confirmation.
+pub fn is_back(app: &App, k: KeyEvent) -> bool {
+    k.code == KeyCode::Char('F')
+        && app.view.input.is_none()
+        && app.view.confirm.is_none()
+        && !app.view.help
+}
+
+/// Open every member's link in parallel, in BatchMode (no prompt); those
+/// whose tunnel wanted a passphrase, a password or a host-key answer are
+/// then opened one after another with ssh allowed to ask, before the
+/// terminal is taken. The rest that failed are rows saying why.
+async fn open_links(
+    members: Vec<crate::fleet::Member>,
+) -> (Vec<crate::connect::Link>, Vec<(String, String)>) {
+    let tasks: Vec<_> = members
+        .into_iter()
+        .map(|m| {
+            tokio::spawn(async move {
+                match m.profile {
+                    Err(e) => (m.name, None, Err(e)),
+                    Ok(p) => {
+                        let r = crate::connect::Link::open_with(&p, false).await;
+                        (m.name, Some(p), r)
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut links = Vec::new();
+    let mut broken = Vec::new();
+    let interactive = {
+        use std::io::IsTerminal;
+        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    };
+    for t in tasks {
+        let (name, profile, r) = t.await.expect("a link task panicked");
+        match (r, profile) {
+            (Ok(l), _) => links.push(l),
+            (Err(e), Some(p)) if interactive && p.ssh.is_some() && wants_an_answer(&e) => {
+                eprintln!(
+                    "redeye: {name}: the SSH tunnel needs an answer; opening it with ssh allowed to ask ..."
+                );
+                match crate::connect::Link::open_with(&p, true).await {
+                    Ok(l) => links.push(l),
+                    Err(e) => broken.push((name, e.to_string())),
+                }
+            }
+            (Err(e), _) => broken.push((name, e.to_string())),
+        }
+    }
+    (links, broken)
+}
+
+/// A BatchMode ssh refused for want of a passphrase, a password or a
+/// host-key answer (what an interactive retry can give it).
+fn wants_an_answer(e: &Failure) -> bool {
+    let m = e.to_string();
+    [
+        "Permission denied",
+        "Host key verification failed",
+        "passphrase",
+        "password",
+    ]
+    .iter()
+    .any(|s| m.contains(s))
+}
+
+/// `redeye fleet`: start every environment, take the terminal, run the
+/// loop with the fleet's table on screen.
+pub async fn run(members: Vec<crate::fleet::Member>, cli_theme: Option<&str>) -> Result<()> {
+    let names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
+    if members
+        .iter()
+        .any(|m| m.profile.as_ref().is_ok_and(|p| p.ssh.is_some()))
+    {
+        eprintln!("redeye: opening the SSH tunnels ...");
+    }
+    let first_profile: Option<Profile> = members
+        .iter()
+        .find_map(|m| m.profile.as_ref().ok().cloned());
+    let theme = match &first_profile {
+        Some(p) => crate::ui::run::theme_for(cli_theme, p)?,
+        None => Theme::monochrome(),
+    };
+    let (links, broken) = open_links(members).await;
+    let mut envs = Vec::new();
+    let mut broken = broken;
+    for l in links {
+        let name = l.profile().name.clone();
+        match Env::start(l.clone(), theme.clone(), &names) {
+            Ok(mut e) => {
+                e.app.view.in_fleet = true;
+                envs.push(e);
+            }
+            Err(e) => {
+                l.close();
+                broken.push((name, e.to_string()));
+            }
+        }
+    }
+    if envs.is_empty() {
+        let why: Vec<String> = broken.iter().map(|(n, w)| format!("{n}: {w}")).collect();
+        return Err(Failure::runtime(format!(
+            "no environment of the fleet could be started ({})",
+            why.join("; ")
+        )));
+    }
+    let mut terminal = crate::ui::run::open_terminal()?;
+    let fleet = Fleet {
+        broken,
+        ..Default::default()
+    };
+    let result =
+        crate::ui::run::run_loop(&mut terminal, &mut envs, Screen::Fleet(fleet), None, names).await;
+    ratatui::restore();
+    for e in envs {
+        e.close();
+    }
+    result
+}
