@@ -1,0 +1,311 @@
+//! The fleet: several environments at once, on real servers — `snapshot
+//! --fleet`, `check --fleet`, and `redeye fleet` in tmux.
+
+mod common;
+
+use common::tmux::Tmux;
+use common::{Home, Server, code_out};
+use std::time::{Duration, Instant};
+
+/// A free port nothing listens on (an environment whose server is down).
+fn down() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("127.0.0.1:{port}")
+}
+
+/// A profile on `addr` naming `orders` / `billing`; `extra` is indented
+/// under the profile.
+fn profile(name: &str, addr: &str, extra: &str) -> String {
+    format!(
+        "  {name}:\n    redis:\n      address: {addr}\n      streams:\n        orders: orders\n        consumer_groups:\n          billing:\n            stream: orders\n        config:\n          claim_min_idle: 1s\n{extra}"
+    )
+}
+
+/// `orders` / `billing` with `n` entries delivered to `w1` and not acked.
+fn held(srv: &Server, n: usize) {
+    srv.run(&["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"]);
+    for i in 0..n {
+        srv.run(&["XADD", "orders", "*", "n", &i.to_string()]);
+    }
+    if n > 0 {
+        srv.run(&[
+            "XREADGROUP",
+            "GROUP",
+            "billing",
+            "w1",
+            "COUNT",
+            "10000",
+            "STREAMS",
+            "orders",
+            ">",
+        ]);
+    }
+}
+
+#[test]
+fn check_fleet_the_worst_environment_decides_the_exit_code() {
+    let ok = Server::plain();
+    held(&ok, 0);
+    let warn = Server::plain();
+    held(&warn, 150); // pending_warn 100, pending_crit 1000
+    let acl = Server::builder()
+        .conf("user watcher on >watch-pw ~* +ping +info +config|get +slowlog +client|list +latency +cluster|info")
+        .start();
+    held(&acl, 0);
+    let home = Home::new();
+    let cfg = home.config(&format!(
+        "profiles:\n{}{}{}{}fleets:\n  all-ok: [ok]\n  one-warning: [ok, warn]\n  one-down: [ok, warn, down]\n  unknown-beside-warning: [warn, acl]\n  unknown-alone: [ok, acl]\n",
+        profile("ok", &ok.addr(), ""),
+        profile("warn", &warn.addr(), ""),
+        profile("down", &down(), ""),
+        profile(
+            "acl",
+            &acl.addr(),
+            "      username: watcher\n      password: watch-pw\n"
+        ),
+    ));
+    let check = |fleet: &str| {
+        let (code, out, err) = code_out(home.redeye().args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "check",
+            "--sample",
+            "0s",
+            "--fleet",
+            fleet,
+        ]));
+        (code, format!("{out}{err}"))
+    };
+    let (code, o) = check("all-ok");
+    assert_eq!(code, 0, "{o}");
+    assert!(o.starts_with("OK - 1 environments OK |"), "{o}");
+    let (code, o) = check("one-warning");
+    assert_eq!(code, 1, "{o}");
+    assert!(
+        o.starts_with("WARNING - warn WARNING (orders/billing pending 150"),
+        "{o}"
+    );
+    assert!(o.contains("; 1 OK |"), "{o}");
+    assert!(
+        o.contains("'warn orders/billing pending'=150;"),
+        "perfdata per environment: {o}"
+    );
+    assert!(o.contains("'ok orders/billing pending'=0;"), "{o}");
+    let (code, o) = check("one-down");
+    assert_eq!(code, 2, "an unreachable environment is CRITICAL: {o}");
+    assert!(
+        o.starts_with("CRITICAL - down CRITICAL (cannot reach Redis"),
+        "{o}"
+    );
+    assert!(
+        o.contains("; warn WARNING ("),
+        "each environment past OK is named: {o}"
+    );
+    let (code, o) = check("unknown-beside-warning");
+    assert_eq!(code, 1, "WARNING outranks UNKNOWN: {o}");
+    assert!(o.contains("acl UNKNOWN ("), "{o}");
+    let (code, o) = check("unknown-alone");
+    assert_eq!(code, 3, "{o}");
+    // A name that is neither a profile nor a fleet: UNKNOWN, naming both.
+    let (code, o) = check("nosuch");
+    assert_eq!(code, 3, "{o}");
+    assert!(o.contains("profiles: ok, warn, down, acl; fleets: "), "{o}");
+}
+
+#[test]
+fn snapshot_fleet_is_a_json_array_in_file_order_with_the_reason_of_the_unreachable() {
+    let a = Server::plain();
+    held(&a, 7);
+    let b = Server::plain();
+    held(&b, 3);
+    let home = Home::new();
+    // Not in alphabetical order: the file's order is kept.
+    let cfg = home.config(&format!(
+        "profiles:\n{}{}{}",
+        profile("zeta", &a.addr(), ""),
+        profile("alpha-down", &down(), ""),
+        profile("mid", &b.addr(), ""),
+    ));
+    let (code, out, err) = code_out(home.redeye().args([
+        "--config",
+        cfg.to_str().unwrap(),
+        "snapshot",
+        "--fleet",
+        "--json",
+        "--sample",
+        "0s",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let envs = v.as_array().unwrap();
+    let names: Vec<&str> = envs
+        .iter()
+        .map(|e| e["profile"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["zeta", "alpha-down", "mid"]);
+    assert_eq!(envs[1]["state"], "unreachable");
+    assert!(
+        envs[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot reach Redis"),
+        "{}",
+        envs[1]
+    );
+    assert!(envs[1]["snapshot"].is_null());
+    // Each live one is its own server's figures (the oracle: XPENDING).
+    for (env, srv) in [(&envs[0], &a), (&envs[2], &b)] {
+        assert_eq!(env["state"], "live");
+        let g = &env["snapshot"]["streams"][0]["groups"][0];
+        let pending = match srv.run(&["XPENDING", "orders", "billing"]) {
+            redis::Value::Array(v) => match &v[0] {
+                redis::Value::Int(n) => *n as u64,
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            g["pending"].as_u64().unwrap(),
+            pending,
+            "{}",
+            env["profile"]
+        );
+    }
+}
+
+/// `redeye fleet` in tmux on `cfg`, in `home`.
+fn fleet(home: &Home, cfg: &std::path::Path, w: u16, h: u16) -> Tmux {
+    let bin = assert_cmd::cargo::cargo_bin("redeye");
+    let tmux = Tmux::new();
+    let shell = format!(
+        "HOME={home} XDG_DATA_HOME={home}/xdg-data NO_COLOR=1 {} --config {} fleet 2>/dev/null",
+        bin.display(),
+        cfg.display(),
+        home = home.dir.path().display(),
+    );
+    let o = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        &w.to_string(),
+        "-y",
+        &h.to_string(),
+        &shell,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    tmux.wait_for("redeye fleet");
+    tmux
+}
+
+/// The table row of environment `name`.
+fn row_of(screen: &str, name: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.contains(&format!(" {name} ")))
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn the_fleet_shows_every_environment_and_a_killed_server_turns_only_its_row_stale() {
+    let a = Server::plain();
+    held(&a, 5);
+    let b = Server::plain();
+    held(&b, 0);
+    let home = Home::new();
+    let cfg = home.config(&format!(
+        "profiles:\n{}{}{}",
+        profile("east", &a.addr(), ""),
+        profile("west", &b.addr(), ""),
+        profile("gone", &down(), ""),
+    ));
+    let tmux = fleet(&home, &cfg, 120, 20);
+    let s = tmux.wait_for("2 live");
+    assert!(row_of(&s, "gone").contains("unreachable"), "{s}");
+    // The unreachable one first, then east (5 pending, its worst group).
+    let order: Vec<usize> = ["gone", "east", "west"]
+        .iter()
+        .map(|n| s.find(&format!(" {n} ")).unwrap())
+        .collect();
+    assert!(
+        order[0] < order[1] && order[1] < order[2],
+        "worst first:\n{s}"
+    );
+    assert!(row_of(&s, "east").contains("orders/billing"), "{s}");
+    // Kill west's server: its row turns stale within 3 s; east stays live.
+    let killed = Instant::now();
+    std::process::Command::new("kill")
+        .args(["-9", &b.pid().to_string()])
+        .status()
+        .unwrap();
+    loop {
+        let s = tmux.screen();
+        if row_of(&s, "west").contains("stale") {
+            assert!(row_of(&s, "east").contains("live"), "{s}");
+            break;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(3),
+            "west never turned stale within 3 s:\n{s}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The keys answer meanwhile: the filter narrows the table.
+    tmux.keys("/");
+    tmux.cmd(&["send-keys", "-t", "t", "-l", "east"]);
+    tmux.keys("Enter");
+    let s = tmux.wait_for("filter: east");
+    assert!(row_of(&s, "west").is_empty(), "{s}");
+    tmux.keys("q");
+    tmux.wait_exit();
+}
+
+#[test]
+fn enter_opens_an_environment_where_a_claim_is_confirmed_and_audited_under_its_profile() {
+    let a = Server::plain();
+    held(&a, 0);
+    let b = Server::plain();
+    held(&b, 40);
+    std::thread::sleep(Duration::from_millis(1200)); // idle past claim_min_idle
+    let home = Home::new();
+    let writable = "    read_only: false\n    environment: development\n";
+    let cfg = home.config(&format!(
+        "profiles:\n{}{}",
+        profile("quiet", &a.addr(), writable),
+        profile("busy", &b.addr(), writable),
+    ));
+    let tmux = fleet(&home, &cfg, 120, 36);
+    tmux.wait_for("2 live");
+    // busy (40 pending) is first: Enter opens its dashboard.
+    tmux.keys("Enter");
+    tmux.wait_for("busy · development");
+    tmux.keys("5");
+    tmux.wait_for("pending entries");
+    tmux.keys("a");
+    let s = tmux.wait_for("40 now");
+    assert!(
+        s.contains("busy"),
+        "the confirmation names the profile:\n{s}"
+    );
+    tmux.keys("y");
+    tmux.wait_for("claimed 40");
+    tmux.keys("F");
+    tmux.wait_for("redeye fleet");
+    tmux.keys("q");
+    tmux.wait_exit();
+    let (code, out, err) = code_out(home.redeye().args(["audit", "--json"]));
+    assert_eq!(code, 0, "{err}");
+    let claims: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(claims.len(), 1, "{out}");
+    assert_eq!(claims[0]["profile"], "busy", "{out}");
+    assert_eq!(claims[0]["count"], 40, "{out}");
+}
