@@ -309,3 +309,141 @@ fn enter_opens_an_environment_where_a_claim_is_confirmed_and_audited_under_its_p
     assert_eq!(claims[0]["profile"], "busy", "{out}");
     assert_eq!(claims[0]["count"], 40, "{out}");
 }
+
+/// `orders` / `billing` with `n` entries delivered to `w1`, through `cli`
+/// (a redis-cli of a deployment: Sentinel's master, a cluster, a namespace).
+fn seed(cli: &dyn Fn(&[&str]) -> String, n: usize) {
+    cli(&["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"]);
+    for i in 0..n {
+        cli(&["XADD", "orders", "*", "n", &i.to_string()]);
+    }
+    cli(&[
+        "XREADGROUP",
+        "GROUP",
+        "billing",
+        "w1",
+        "COUNT",
+        "1000",
+        "STREAMS",
+        "orders",
+        ">",
+    ]);
+}
+
+/// The group's pending count as the server itself says it (XPENDING's summary).
+fn pending_by(cli: &dyn Fn(&[&str]) -> String) -> u64 {
+    cli(&["XPENDING", "orders", "billing"])
+        .lines()
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+const STREAMS: &str = "      streams:\n        orders: orders\n        consumer_groups:\n          billing:\n            stream: orders\n";
+
+#[test]
+fn standalone_sentinel_cluster_and_a_tunnelled_one_each_live_with_their_true_worst_group() {
+    use common::net::{
+        Bastion, ClusterSet, MASTER_NAME, Netns, SentinelSet, Spot, cluster_ports, redis_at,
+    };
+    let edge = Server::plain();
+    held(&edge, 5);
+    let ports: Vec<u16> = (0..5).map(|_| common::free_port()).collect();
+    let ha = SentinelSet::start(Spot::host(), &ports, &[]);
+    let ha_cli = |a: &[&str]| ha.spot.cli(ha.master, a);
+    seed(&ha_cli, 9);
+    let grid = ClusterSet::start(Spot::host(), &cluster_ports(6));
+    let grid_cli = |a: &[&str]| grid.cli(a);
+    seed(&grid_cli, 3);
+    // A Redis only a bastion in a network namespace reaches.
+    let ns = Netns::new();
+    let ns_dir = tempfile::tempdir().unwrap();
+    let _private = redis_at(&ns.spot(), ns_dir.path(), 6379, &[]);
+    let private_cli = |a: &[&str]| ns.spot().cli(6379, a);
+    seed(&private_cli, 2);
+    let bastion = Bastion::start(&ns, &[]);
+    let home = Home::new();
+    let cfg = home.config(&format!(
+        "profiles:\n  edge:\n    redis:\n      address: {}\n{STREAMS}  ha:\n    redis:\n      sentinel:\n        enabled: true\n        master_name: {MASTER_NAME}\n        addresses: [{}]\n{STREAMS}  grid:\n    redis:\n      cluster:\n        enabled: true\n        addresses: [{}]\n{STREAMS}  private:\n{}    redis:\n      address: 127.0.0.1:6379\n{STREAMS}  down:\n    redis:\n      address: {}\n{STREAMS}",
+        edge.addr(),
+        ha.sentinel_addrs(),
+        grid.seeds(),
+        bastion.ssh_yaml(),
+        down(),
+    ));
+    let (code, out, err) = code_out(home.redeye().args([
+        "--config",
+        cfg.to_str().unwrap(),
+        "snapshot",
+        "--fleet",
+        "--json",
+        "--sample",
+        "0s",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let by = |name: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["profile"] == name)
+            .unwrap()
+            .clone()
+    };
+    let edge_pending = match edge.run(&["XPENDING", "orders", "billing"]) {
+        redis::Value::Array(v) => match &v[0] {
+            redis::Value::Int(n) => *n as u64,
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    };
+    for (name, mode, pending) in [
+        ("edge", "standalone", edge_pending),
+        ("ha", "sentinel", pending_by(&ha_cli)),
+        ("grid", "cluster", pending_by(&grid_cli)),
+        ("private", "standalone", pending_by(&private_cli)),
+    ] {
+        let e = by(name);
+        assert_eq!(e["state"], "live", "{e}");
+        assert_eq!(e["snapshot"]["mode"], mode, "{name}");
+        let g = &e["snapshot"]["streams"][0]["groups"][0];
+        assert_eq!(g["pending"].as_u64().unwrap(), pending, "{name}: {g}");
+    }
+    assert_eq!(
+        by("private")["snapshot"]["deployment"]["tunnel"]["via"],
+        "bastion-test"
+    );
+    assert_eq!(by("down")["state"], "unreachable");
+
+    // The screen: four live, one unreachable with its reason; edge's
+    // server killed turns only edge's row stale, within 3 s.
+    let tmux = fleet(&home, &cfg, 160, 20);
+    let s = tmux.wait_for("4 live");
+    assert!(row_of(&s, "down").contains("unreachable"), "{s}");
+    for name in ["ha", "grid", "private", "edge"] {
+        assert!(row_of(&s, name).contains("orders/billing"), "{name}:\n{s}");
+    }
+    let killed = Instant::now();
+    std::process::Command::new("kill")
+        .args(["-9", &edge.pid().to_string()])
+        .status()
+        .unwrap();
+    loop {
+        let s = tmux.screen();
+        if row_of(&s, "edge").contains("stale") {
+            for name in ["ha", "grid", "private"] {
+                assert!(row_of(&s, name).contains("live"), "{name}:\n{s}");
+            }
+            break;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(3),
+            "edge never turned stale within 3 s:\n{s}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    tmux.keys("q");
+    tmux.wait_exit();
+}

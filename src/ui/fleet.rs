@@ -335,7 +335,7 @@ pub fn draw(f: &mut Frame, fleet: &Fleet, envs: &[Env]) {
         (8, 8),
         (9, 4),
         (10, 7),
-        (11, 7),
+        (11, 8),
     ];
     let inner = body.width.saturating_sub(2);
     for drop in [7, 1, 10, 9] {
