@@ -179,10 +179,15 @@ fn snapshot_fleet_is_a_json_array_in_file_order_with_the_reason_of_the_unreachab
 
 /// `redeye fleet` in tmux on `cfg`, in `home`.
 fn fleet(home: &Home, cfg: &std::path::Path, w: u16, h: u16) -> Tmux {
+    fleet_with(home, cfg, w, h, "")
+}
+
+/// The same with root flags (`--record`) before `fleet`.
+fn fleet_with(home: &Home, cfg: &std::path::Path, w: u16, h: u16, flags: &str) -> Tmux {
     let bin = assert_cmd::cargo::cargo_bin("redeye");
     let tmux = Tmux::new();
     let shell = format!(
-        "HOME={home} XDG_DATA_HOME={home}/xdg-data NO_COLOR=1 {} --config {} fleet 2>/dev/null",
+        "HOME={home} XDG_DATA_HOME={home}/xdg-data NO_COLOR=1 {} --config {} {flags} fleet 2>/dev/null",
         bin.display(),
         cfg.display(),
         home = home.dir.path().display(),
@@ -267,30 +272,36 @@ fn the_fleet_shows_every_environment_and_a_killed_server_turns_only_its_row_stal
 }
 
 #[test]
-fn enter_opens_an_environment_where_a_claim_is_confirmed_and_audited_under_its_profile() {
+fn enter_opens_the_cluster_environment_where_a_claim_is_confirmed_and_audited_under_its_profile() {
+    use common::net::{ClusterSet, Spot, cluster_ports};
     let a = Server::plain();
     held(&a, 0);
-    let b = Server::plain();
-    held(&b, 40);
+    let grid = ClusterSet::start(Spot::host(), &cluster_ports(6));
+    seed(&|x: &[&str]| grid.cli(x), 40);
     std::thread::sleep(Duration::from_millis(1200)); // idle past claim_min_idle
     let home = Home::new();
     let writable = "    read_only: false\n    environment: development\n";
     let cfg = home.config(&format!(
-        "profiles:\n{}{}",
+        "profiles:\n{}  grid:\n{writable}    redis:\n      cluster:\n        enabled: true\n        addresses: [{}]\n{STREAMS}        config:\n          claim_min_idle: 1s\n",
         profile("quiet", &a.addr(), writable),
-        profile("busy", &b.addr(), writable),
+        grid.seeds(),
     ));
     let tmux = fleet(&home, &cfg, 120, 36);
     tmux.wait_for("2 live");
-    // busy (40 pending) is first: Enter opens its dashboard.
+    // grid (40 pending) is first: Enter opens its dashboard.
+    let s = tmux.wait_for("cluster");
+    assert!(
+        s.find(" grid ").unwrap() < s.find(" quiet ").unwrap(),
+        "worst first:\n{s}"
+    );
     tmux.keys("Enter");
-    tmux.wait_for("busy · development");
+    tmux.wait_for("grid · development");
     tmux.keys("5");
     tmux.wait_for("pending entries");
     tmux.keys("a");
     let s = tmux.wait_for("40 now");
     assert!(
-        s.contains("busy"),
+        s.contains("grid"),
         "the confirmation names the profile:\n{s}"
     );
     tmux.keys("y");
@@ -306,7 +317,7 @@ fn enter_opens_an_environment_where_a_claim_is_confirmed_and_audited_under_its_p
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(claims.len(), 1, "{out}");
-    assert_eq!(claims[0]["profile"], "busy", "{out}");
+    assert_eq!(claims[0]["profile"], "grid", "{out}");
     assert_eq!(claims[0]["count"], 40, "{out}");
 }
 
@@ -446,4 +457,54 @@ fn standalone_sentinel_cluster_and_a_tunnelled_one_each_live_with_their_true_wor
     }
     tmux.keys("q");
     tmux.wait_exit();
+}
+
+#[test]
+fn record_in_the_fleet_records_each_environment_to_its_own_recording() {
+    let a = Server::plain();
+    held(&a, 2);
+    let b = Server::plain();
+    held(&b, 6);
+    let home = Home::new();
+    let cfg = home.config(&format!(
+        "profiles:\n{}{}",
+        profile("east", &a.addr(), ""),
+        profile("west", &b.addr(), ""),
+    ));
+    let tmux = fleet_with(&home, &cfg, 120, 20, "--record");
+    tmux.wait_for("2 live");
+    std::thread::sleep(Duration::from_millis(2500));
+    tmux.keys("q");
+    tmux.wait_exit();
+    for (name, pending) in [("east", 2), ("west", 6)] {
+        let (code, out, err) = code_out(home.redeye().args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--profile",
+            name,
+            "replay",
+            "--json",
+        ]));
+        assert_eq!(code, 0, "{name}: {err}");
+        let frames: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(frames.len() >= 2, "{name}: {} frames", frames.len());
+        for f in &frames {
+            let snap = if f.get("snapshot").is_some() {
+                &f["snapshot"]
+            } else {
+                f
+            };
+            assert_eq!(
+                snap["profile"], name,
+                "{name}'s recording holds only its own frames"
+            );
+            assert_eq!(
+                snap["streams"][0]["groups"][0]["pending"], pending,
+                "{name}"
+            );
+        }
+    }
 }
