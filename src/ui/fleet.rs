@@ -80,10 +80,10 @@ pub fn row(index: usize, app: &App) -> FleetRow {
             let since = age(app.now_ms.saturating_sub(*since_ms));
             match cause {
                 crate::collect::collector::Cause::TunnelDown => {
-                    (format!("tunnel down {since}"), true)
+                    (format!("tunnel down for {since}"), true)
                 }
                 crate::collect::collector::Cause::Lost if snap.is_some() => {
-                    (format!("stale {since}"), true)
+                    (format!("stale for {since}"), true)
                 }
                 crate::collect::collector::Cause::Lost => ("unreachable".into(), true),
             }
