@@ -432,6 +432,13 @@ impl App {
             l.extend(REPLAY_KEYS.iter().map(|(k, h)| format!("{k:<12} {h}")));
             l.push(String::new());
         }
+        if self.view.in_fleet {
+            l.push(format!(
+                "{:<12} back to the fleet (this environment keeps polling)",
+                "F"
+            ));
+            l.push(String::new());
+        }
         let pane = self.pane;
         let own = pane.keys();
         let sorts = pane.sorts();
