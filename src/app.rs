@@ -96,8 +96,11 @@ pub async fn run(cli: Cli) -> Result<()> {
                         "--fleet polls each environment as the dashboard does; --discover and --keys work on one profile: drop them, or name the profile with --profile",
                     ));
                 }
-                let envs =
-                    crate::fleet::snapshots(crate::fleet::members(&cli, names)?, *sample).await;
+                let envs = crate::fleet::snapshots(
+                    crate::fleet::members(cli.config.as_deref(), names, cli.read_only, cli.record)?,
+                    *sample,
+                )
+                .await;
                 if *json {
                     println!(
                         "{}",
@@ -161,7 +164,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             let started = std::time::Instant::now();
             if let Some(names) = &args.fleet {
                 // A fleet that cannot be listed is a usage error (UNKNOWN).
-                let members = match crate::fleet::members(&cli, names) {
+                let members = match crate::fleet::members(
+                    cli.config.as_deref(),
+                    names,
+                    cli.read_only,
+                    cli.record,
+                ) {
                     Ok(m) => m,
                     Err(e) => {
                         println!("UNKNOWN - {}", crate::sanitize::text(&e.to_string()));
@@ -213,7 +221,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Record(cmd)) => record(&cli, cmd),
         Some(Command::Fleet { names }) => {
-            crate::ui::fleet::run(crate::fleet::members(&cli, names)?, cli.theme.as_deref()).await
+            crate::ui::run::fleet(
+                crate::fleet::members(cli.config.as_deref(), names, cli.read_only, cli.record)?,
+                cli.theme.as_deref(),
+            )
+            .await
         }
         None => {
             let mut profile = select_profile(&cli)?;

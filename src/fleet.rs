@@ -3,25 +3,21 @@
 //! environment polled in a task of its own so a slow one delays none of
 //! the others. The fleet screen is `ui::fleet`.
 
-use crate::cli::Cli;
-use crate::config::{self, Profile};
+use crate::config::{self, Member};
 use crate::error::{Failure, Result};
 use crate::model::Snapshot;
 use serde::Serialize;
 
-/// One environment of the fleet: its profile name and the resolved
-/// profile, or why it could not be resolved (a failed password_command, a
-/// bad value): that environment shows the error, the others still run.
-pub struct Member {
-    pub name: String,
-    pub profile: Result<Profile>,
-}
-
 /// The members of `redeye fleet NAMES` (none: every profile of the file,
 /// in the file's order), with the root flags applied as the dashboard
 /// applies them (`--read-only`, `--record`).
-pub fn members(cli: &Cli, names: &[String]) -> Result<Vec<Member>> {
-    let loaded = config::load(cli.config.as_deref())?.ok_or_else(|| {
+pub fn members(
+    config: Option<&std::path::Path>,
+    names: &[String],
+    read_only: bool,
+    record: bool,
+) -> Result<Vec<Member>> {
+    let loaded = config::load(config)?.ok_or_else(|| {
         let path = config::default_config_path()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "the default location".into());
@@ -32,25 +28,14 @@ pub fn members(cli: &Cli, names: &[String]) -> Result<Vec<Member>> {
     for w in &loaded.warnings {
         eprintln!("{w}");
     }
-    let names = loaded.fleet(names)?;
-    if names.is_empty() {
-        return Err(Failure::config(format!(
-            "{} has no profiles; add one under profiles:",
-            loaded.path.display()
-        )));
+    let mut members = loaded.members(names, &config::interp::env_lookup)?;
+    for m in &mut members {
+        if let Ok(p) = &mut m.profile {
+            p.read_only |= read_only;
+            p.record.enabled |= record;
+        }
     }
-    Ok(names
-        .into_iter()
-        .map(|name| {
-            let profile =
-                config::resolve(&loaded, &name, &config::interp::env_lookup).map(|mut p| {
-                    p.read_only |= cli.read_only;
-                    p.record.enabled |= cli.record;
-                    p
-                });
-            Member { name, profile }
-        })
-        .collect())
+    Ok(members)
 }
 
 /// One environment in `snapshot --fleet --json`.

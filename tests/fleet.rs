@@ -130,17 +130,7 @@ fn snapshot_fleet_is_a_json_array_in_file_order_with_the_reason_of_the_unreachab
         profile("alpha-down", &down(), ""),
         profile("mid", &b.addr(), ""),
     ));
-    let (code, out, err) = code_out(home.redeye().args([
-        "--config",
-        cfg.to_str().unwrap(),
-        "snapshot",
-        "--fleet",
-        "--json",
-        "--sample",
-        "0s",
-    ]));
-    assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = snapshot_fleet(&home, &cfg);
     let envs = v.as_array().unwrap();
     let names: Vec<&str> = envs
         .iter()
@@ -161,19 +151,63 @@ fn snapshot_fleet_is_a_json_array_in_file_order_with_the_reason_of_the_unreachab
     for (env, srv) in [(&envs[0], &a), (&envs[2], &b)] {
         assert_eq!(env["state"], "live");
         let g = &env["snapshot"]["streams"][0]["groups"][0];
-        let pending = match srv.run(&["XPENDING", "orders", "billing"]) {
-            redis::Value::Array(v) => match &v[0] {
-                redis::Value::Int(n) => *n as u64,
-                other => panic!("{other:?}"),
-            },
-            other => panic!("{other:?}"),
-        };
+        let pending = pending_on(srv);
         assert_eq!(
             g["pending"].as_u64().unwrap(),
             pending,
             "{}",
             env["profile"]
         );
+    }
+}
+
+/// `redeye snapshot --fleet --json --sample 0s` on `cfg`: the array.
+fn snapshot_fleet(home: &Home, cfg: &std::path::Path) -> serde_json::Value {
+    let (code, out, err) = code_out(home.redeye().args([
+        "--config",
+        cfg.to_str().unwrap(),
+        "snapshot",
+        "--fleet",
+        "--json",
+        "--sample",
+        "0s",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+/// `orders` / `billing`'s pending count as `srv` itself says it.
+fn pending_on(srv: &Server) -> u64 {
+    match srv.run(&["XPENDING", "orders", "billing"]) {
+        redis::Value::Array(v) => match &v[0] {
+            redis::Value::Int(n) => *n as u64,
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Kill `srv` (SIGKILL): the row of `name` must say stale within 3 s, and
+/// the rows of `others` still live then.
+fn kill_then_stale(tmux: &Tmux, srv: &Server, name: &str, others: &[&str]) {
+    let killed = Instant::now();
+    std::process::Command::new("kill")
+        .args(["-9", &srv.pid().to_string()])
+        .status()
+        .unwrap();
+    loop {
+        let s = tmux.screen();
+        if row_of(&s, name).contains("stale") {
+            for o in others {
+                assert!(row_of(&s, o).contains("live"), "{o}:\n{s}");
+            }
+            return;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(3),
+            "{name} never turned stale within 3 s:\n{s}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -185,25 +219,13 @@ fn fleet(home: &Home, cfg: &std::path::Path, w: u16, h: u16) -> Tmux {
 /// The same with root flags (`--record`) before `fleet`.
 fn fleet_with(home: &Home, cfg: &std::path::Path, w: u16, h: u16, flags: &str) -> Tmux {
     let bin = assert_cmd::cargo::cargo_bin("redeye");
-    let tmux = Tmux::new();
     let shell = format!(
         "HOME={home} XDG_DATA_HOME={home}/xdg-data NO_COLOR=1 {} --config {} {flags} fleet 2>/dev/null",
         bin.display(),
         cfg.display(),
         home = home.dir.path().display(),
     );
-    let o = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        &w.to_string(),
-        "-y",
-        &h.to_string(),
-        &shell,
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tmux = Tmux::start(w, h, &shell);
     tmux.wait_for("redeye fleet");
     tmux
 }
@@ -244,23 +266,7 @@ fn the_fleet_shows_every_environment_and_a_killed_server_turns_only_its_row_stal
     );
     assert!(row_of(&s, "east").contains("orders/billing"), "{s}");
     // Kill west's server: its row turns stale within 3 s; east stays live.
-    let killed = Instant::now();
-    std::process::Command::new("kill")
-        .args(["-9", &b.pid().to_string()])
-        .status()
-        .unwrap();
-    loop {
-        let s = tmux.screen();
-        if row_of(&s, "west").contains("stale") {
-            assert!(row_of(&s, "east").contains("live"), "{s}");
-            break;
-        }
-        assert!(
-            killed.elapsed() < Duration::from_secs(3),
-            "west never turned stale within 3 s:\n{s}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    kill_then_stale(&tmux, &b, "west", &["east"]);
     // The keys answer meanwhile: the filter narrows the table.
     tmux.keys("/");
     tmux.cmd(&["send-keys", "-t", "t", "-l", "east"]);
@@ -384,17 +390,7 @@ fn standalone_sentinel_cluster_and_a_tunnelled_one_each_live_with_their_true_wor
         bastion.ssh_yaml(),
         down(),
     ));
-    let (code, out, err) = code_out(home.redeye().args([
-        "--config",
-        cfg.to_str().unwrap(),
-        "snapshot",
-        "--fleet",
-        "--json",
-        "--sample",
-        "0s",
-    ]));
-    assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = snapshot_fleet(&home, &cfg);
     let by = |name: &str| {
         v.as_array()
             .unwrap()
@@ -403,13 +399,7 @@ fn standalone_sentinel_cluster_and_a_tunnelled_one_each_live_with_their_true_wor
             .unwrap()
             .clone()
     };
-    let edge_pending = match edge.run(&["XPENDING", "orders", "billing"]) {
-        redis::Value::Array(v) => match &v[0] {
-            redis::Value::Int(n) => *n as u64,
-            other => panic!("{other:?}"),
-        },
-        other => panic!("{other:?}"),
-    };
+    let edge_pending = pending_on(&edge);
     for (name, mode, pending) in [
         ("edge", "standalone", edge_pending),
         ("ha", "sentinel", pending_by(&ha_cli)),
@@ -436,25 +426,7 @@ fn standalone_sentinel_cluster_and_a_tunnelled_one_each_live_with_their_true_wor
     for name in ["ha", "grid", "private", "edge"] {
         assert!(row_of(&s, name).contains("orders/billing"), "{name}:\n{s}");
     }
-    let killed = Instant::now();
-    std::process::Command::new("kill")
-        .args(["-9", &edge.pid().to_string()])
-        .status()
-        .unwrap();
-    loop {
-        let s = tmux.screen();
-        if row_of(&s, "edge").contains("stale") {
-            for name in ["ha", "grid", "private"] {
-                assert!(row_of(&s, name).contains("live"), "{name}:\n{s}");
-            }
-            break;
-        }
-        assert!(
-            killed.elapsed() < Duration::from_secs(3),
-            "edge never turned stale within 3 s:\n{s}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    kill_then_stale(&tmux, &edge, "edge", &["ha", "grid", "private"]);
     tmux.keys("q");
     tmux.wait_exit();
 }

@@ -16,25 +16,13 @@ fn dashboard(srv: &Server, home: &Home, w: u16, h: u16, extra: &str) -> Tmux {
         srv.addr()
     ));
     let bin = assert_cmd::cargo::cargo_bin("redeye");
-    let tmux = Tmux::new();
     let shell = format!(
         "HOME={home} XDG_DATA_HOME={home}/data NO_COLOR=1 {} --config {} --profile t 2>/dev/null",
         bin.display(),
         cfg.display(),
         home = home.dir.path().display(),
     );
-    let o = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        &w.to_string(),
-        "-y",
-        &h.to_string(),
-        &shell,
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tmux = Tmux::start(w, h, &shell);
     tmux.wait_for("● live");
     tmux
 }
@@ -108,6 +96,7 @@ fn help_shows_the_panes_write_keys_first_and_scrolls_to_its_end_at_80x24() {
     tmux.keys("g");
     tmux.wait_for(" 1-");
     tmux.keys("Escape");
+    tmux.wait_without("keys — Pending");
     tmux.keys("q");
     tmux.wait_exit();
 }
@@ -124,6 +113,7 @@ fn the_palette_completes_panes_and_profile_names() {
     assert!(s.contains(":pending"), "{s}");
     tmux.keys("Tab");
     tmux.keys("Escape");
+    tmux.wait_without("Tab complete");
     // `:persi` + Tab completes to the pane; Enter opens it.
     tmux.keys(":");
     typed(&tmux, "persi");
@@ -141,6 +131,7 @@ fn the_palette_completes_panes_and_profile_names() {
         "{s}"
     );
     tmux.keys("Escape");
+    tmux.wait_without("Tab complete");
     // `:help` lists the commands.
     tmux.keys(":");
     typed(&tmux, "help");
@@ -148,6 +139,7 @@ fn the_palette_completes_panes_and_profile_names() {
     let s = tmux.wait_for("commands (:)");
     assert!(s.contains(":requeue-all") && s.contains(":profile"), "{s}");
     tmux.keys("Escape");
+    tmux.wait_without("commands (:)");
     tmux.keys("q");
     tmux.wait_exit();
 }

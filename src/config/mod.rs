@@ -34,7 +34,37 @@ pub struct Loaded {
     pub order: Vec<String>,
 }
 
+/// One environment of a fleet: its profile name and the resolved profile,
+/// or why it could not be resolved (a failed password_command, a bad
+/// value): that environment shows the error, the others still run.
+pub struct Member {
+    pub name: String,
+    pub profile: Result<Profile>,
+}
+
 impl Loaded {
+    /// The members of a fleet named by `names` (see `fleet`), each resolved.
+    pub fn members(
+        &self,
+        names: &[String],
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Vec<Member>> {
+        let names = self.fleet(names)?;
+        if names.is_empty() {
+            return Err(Failure::config(format!(
+                "{} has no profiles; add one under profiles:",
+                self.path.display()
+            )));
+        }
+        Ok(names
+            .into_iter()
+            .map(|name| Member {
+                profile: resolve(self, &name, lookup),
+                name,
+            })
+            .collect())
+    }
+
     /// The profiles a fleet covers: none named, every profile in file
     /// order; else each name is a profile or a `fleets:` group (expanded),
     /// duplicates dropped. An unknown name is an error naming what exists.

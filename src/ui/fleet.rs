@@ -1,17 +1,15 @@
-//! `redeye fleet`: every environment on one screen, worst first, and one
-//! key into any of them. Each environment is an `ui::run::Env` with its own
-//! link, collector (at its own refresh) and dashboard state; this module
-//! draws their table from those states and takes the table's keys. The
-//! event loop (`ui::run::run_loop`) owns the environments.
+//! `redeye fleet`'s table: every environment on one screen, worst first,
+//! and one key into any of them. Each environment is a `ui::run::Env` with
+//! its own link, collector (at its own refresh) and dashboard `App`; this
+//! module draws the table from those `App`s and takes the table's keys.
+//! The event loop (`ui::run::run_loop`, started by `ui::run::fleet`) owns
+//! the environments.
 
-use crate::config::Profile;
-use crate::error::{Failure, Result};
 use crate::format::{age, count, spark};
 use crate::model::alerts::Level;
 use crate::model::health::Status;
 use crate::sanitize;
 use crate::ui::app::App;
-use crate::ui::run::{Env, Screen};
 use crate::ui::theme::Theme;
 use crate::ui::view::ConnState;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -153,12 +151,12 @@ pub fn row(index: usize, app: &App) -> FleetRow {
 /// worst group contain the filter), worst first — unreachable or stale,
 /// then critical alerts, warnings, the worst group's status, its time
 /// behind; ties in the file's order.
-pub fn rows(envs: &[Env], filter: &str) -> Vec<FleetRow> {
+pub fn rows(apps: &[&App], filter: &str) -> Vec<FleetRow> {
     let f = filter.to_lowercase();
-    let mut rows: Vec<FleetRow> = envs
+    let mut rows: Vec<FleetRow> = apps
         .iter()
         .enumerate()
-        .map(|(i, e)| row(i, &e.app))
+        .map(|(i, a)| row(i, a))
         .filter(|r| {
             f.is_empty()
                 || [
@@ -185,10 +183,10 @@ pub fn rows(envs: &[Env], filter: &str) -> Vec<FleetRow> {
     rows
 }
 
-pub fn draw(f: &mut Frame, fleet: &Fleet, envs: &[Env]) {
-    let theme = envs
+pub fn draw(f: &mut Frame, fleet: &Fleet, apps: &[&App]) {
+    let theme = apps
         .first()
-        .map(|e| e.app.theme.clone())
+        .map(|a| a.theme.clone())
         .unwrap_or_else(Theme::monochrome);
     let t = &theme;
     let [head, body, foot] = Layout::vertical([
@@ -197,17 +195,17 @@ pub fn draw(f: &mut Frame, fleet: &Fleet, envs: &[Env]) {
         Constraint::Length(1),
     ])
     .areas(f.area());
-    let rows = rows(envs, &fleet.filter);
-    let live = envs
+    let rows = rows(apps, &fleet.filter);
+    let live = apps
         .iter()
-        .filter(|e| matches!(e.app.view.conn, ConnState::Live))
+        .filter(|a| matches!(a.view.conn, ConnState::Live))
         .count();
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(" redeye fleet ", t.title().add_modifier(Modifier::REVERSED)),
             Span::raw(format!(
                 " {} environments · {live} live{}",
-                envs.len() + fleet.broken.len(),
+                apps.len() + fleet.broken.len(),
                 if fleet.broken.is_empty() {
                     String::new()
                 } else {
@@ -412,7 +410,7 @@ pub enum Outcome {
     Quit,
 }
 
-pub fn on_key(fleet: &mut Fleet, envs: &[Env], k: KeyEvent) -> Outcome {
+pub fn on_key(fleet: &mut Fleet, apps: &[&App], k: KeyEvent) -> Outcome {
     if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
         return Outcome::Quit;
     }
@@ -428,7 +426,7 @@ pub fn on_key(fleet: &mut Fleet, envs: &[Env], k: KeyEvent) -> Outcome {
         fleet.selected = 0;
         return Outcome::Stay;
     }
-    let n = rows(envs, &fleet.filter).len();
+    let n = rows(apps, &fleet.filter).len();
     match k.code {
         KeyCode::Char('q') => return Outcome::Quit,
         KeyCode::Down | KeyCode::Char('j') => {
@@ -443,7 +441,7 @@ pub fn on_key(fleet: &mut Fleet, envs: &[Env], k: KeyEvent) -> Outcome {
             fleet.selected = 0;
         }
         KeyCode::Enter => {
-            if let Some(r) = rows(envs, &fleet.filter).get(fleet.selected) {
+            if let Some(r) = rows(apps, &fleet.filter).get(fleet.selected) {
                 fleet.open = Some(r.index);
             }
         }
@@ -459,118 +457,4 @@ pub fn is_back(app: &App, k: KeyEvent) -> bool {
         && app.view.input.is_none()
         && app.view.confirm.is_none()
         && !app.view.help
-}
-
-/// Open every member's link in parallel, in BatchMode (no prompt); those
-/// whose tunnel wanted a passphrase, a password or a host-key answer are
-/// then opened one after another with ssh allowed to ask, before the
-/// terminal is taken. The rest that failed are rows saying why.
-async fn open_links(
-    members: Vec<crate::fleet::Member>,
-) -> (Vec<crate::connect::Link>, Vec<(String, String)>) {
-    let tasks: Vec<_> = members
-        .into_iter()
-        .map(|m| {
-            tokio::spawn(async move {
-                match m.profile {
-                    Err(e) => (m.name, None, Err(e)),
-                    Ok(p) => {
-                        let r = crate::connect::Link::open_with(&p, false).await;
-                        (m.name, Some(p), r)
-                    }
-                }
-            })
-        })
-        .collect();
-    let mut links = Vec::new();
-    let mut broken = Vec::new();
-    let interactive = {
-        use std::io::IsTerminal;
-        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
-    };
-    for t in tasks {
-        let (name, profile, r) = t.await.expect("a link task panicked");
-        match (r, profile) {
-            (Ok(l), _) => links.push(l),
-            (Err(e), Some(p)) if interactive && p.ssh.is_some() && wants_an_answer(&e) => {
-                eprintln!(
-                    "redeye: {name}: the SSH tunnel needs an answer; opening it with ssh allowed to ask ..."
-                );
-                match crate::connect::Link::open_with(&p, true).await {
-                    Ok(l) => links.push(l),
-                    Err(e) => broken.push((name, e.to_string())),
-                }
-            }
-            (Err(e), _) => broken.push((name, e.to_string())),
-        }
-    }
-    (links, broken)
-}
-
-/// A BatchMode ssh refused for want of a passphrase, a password or a
-/// host-key answer (what an interactive retry can give it).
-fn wants_an_answer(e: &Failure) -> bool {
-    let m = e.to_string();
-    [
-        "Permission denied",
-        "Host key verification failed",
-        "passphrase",
-        "password",
-    ]
-    .iter()
-    .any(|s| m.contains(s))
-}
-
-/// `redeye fleet`: start every environment, take the terminal, run the
-/// loop with the fleet's table on screen.
-pub async fn run(members: Vec<crate::fleet::Member>, cli_theme: Option<&str>) -> Result<()> {
-    let names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
-    if members
-        .iter()
-        .any(|m| m.profile.as_ref().is_ok_and(|p| p.ssh.is_some()))
-    {
-        eprintln!("redeye: opening the SSH tunnels ...");
-    }
-    let first_profile: Option<Profile> = members
-        .iter()
-        .find_map(|m| m.profile.as_ref().ok().cloned());
-    let theme = match &first_profile {
-        Some(p) => crate::ui::run::theme_for(cli_theme, p)?,
-        None => Theme::monochrome(),
-    };
-    let (links, broken) = open_links(members).await;
-    let mut envs = Vec::new();
-    let mut broken = broken;
-    for l in links {
-        let name = l.profile().name.clone();
-        match Env::start(l.clone(), theme.clone(), &names) {
-            Ok(mut e) => {
-                e.app.view.in_fleet = true;
-                envs.push(e);
-            }
-            Err(e) => {
-                l.close();
-                broken.push((name, e.to_string()));
-            }
-        }
-    }
-    if envs.is_empty() {
-        let why: Vec<String> = broken.iter().map(|(n, w)| format!("{n}: {w}")).collect();
-        return Err(Failure::runtime(format!(
-            "no environment of the fleet could be started ({})",
-            why.join("; ")
-        )));
-    }
-    let mut terminal = crate::ui::run::open_terminal()?;
-    let fleet = Fleet {
-        broken,
-        ..Default::default()
-    };
-    let result =
-        crate::ui::run::run_loop(&mut terminal, &mut envs, Screen::Fleet(fleet), None, names).await;
-    ratatui::restore();
-    for e in envs {
-        e.close();
-    }
-    result
 }

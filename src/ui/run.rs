@@ -239,9 +239,13 @@ impl Env {
         false
     }
 
-    /// Stop polling and close the link (`-O exit` for a tunnel).
+    /// Stop polling, then close the link (`-O exit` for a tunnel): the
+    /// collector goes first, so it holds no part of the tunnel's state
+    /// when it is stopped.
     pub fn close(self) {
-        if let Some(l) = &self.link {
+        let Env { link, handle, .. } = self;
+        drop(handle);
+        if let Some(l) = link {
             l.close();
         }
     }
@@ -310,7 +314,7 @@ pub async fn run_loop(
         terminal
             .draw(|f| match (&screen, open) {
                 (_, Some(i)) => render::draw(f, &envs[i].app),
-                (Screen::Fleet(fleet), None) => crate::ui::fleet::draw(f, fleet, envs),
+                (Screen::Fleet(fleet), None) => crate::ui::fleet::draw(f, fleet, &apps(envs)),
                 (Screen::Dashboard, None) => {}
             })
             .map_err(|e| Failure::runtime(format!("cannot draw to the terminal: {e}")))?;
@@ -340,7 +344,7 @@ pub async fn run_loop(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => match (&mut screen, open) {
                     (Screen::Fleet(fleet), Some(i)) if crate::ui::fleet::is_back(&envs[i].app, k) => fleet.open = None,
-                    (Screen::Fleet(fleet), None) => match crate::ui::fleet::on_key(fleet, envs, k) {
+                    (Screen::Fleet(fleet), None) => match crate::ui::fleet::on_key(fleet, &apps(envs), k) {
                         crate::ui::fleet::Outcome::Quit => return Ok(()),
                         crate::ui::fleet::Outcome::Stay => {}
                     },
@@ -385,6 +389,124 @@ pub async fn run_loop(
             e.sync_needs(open == Some(i));
         }
     }
+}
+
+/// The environments' dashboards, for the fleet's table.
+fn apps(envs: &[Env]) -> Vec<&App> {
+    envs.iter().map(|e| &e.app).collect()
+}
+
+/// Open every member's link in parallel, in BatchMode (no prompt); those
+/// whose tunnel wanted a passphrase, a password or a host-key answer are
+/// then opened one after another with ssh allowed to ask, before the
+/// terminal is taken. The rest that failed are rows saying why.
+async fn open_links(
+    members: Vec<crate::config::Member>,
+) -> (Vec<crate::connect::Link>, Vec<(String, String)>) {
+    let tasks: Vec<_> = members
+        .into_iter()
+        .map(|m| {
+            tokio::spawn(async move {
+                match m.profile {
+                    Err(e) => (m.name, None, Err(e)),
+                    Ok(p) => {
+                        let r = crate::connect::Link::open_with(&p, false).await;
+                        (m.name, Some(p), r)
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut links = Vec::new();
+    let mut broken = Vec::new();
+    let interactive = {
+        use std::io::IsTerminal;
+        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    };
+    for t in tasks {
+        let (name, profile, r) = t.await.expect("a link task panicked");
+        match (r, profile) {
+            (Ok(l), _) => links.push(l),
+            (Err(e), Some(p)) if interactive && p.ssh.is_some() && wants_an_answer(&e) => {
+                eprintln!(
+                    "redeye: {name}: the SSH tunnel needs an answer; opening it with ssh allowed to ask ..."
+                );
+                match crate::connect::Link::open_with(&p, true).await {
+                    Ok(l) => links.push(l),
+                    Err(e) => broken.push((name, e.to_string())),
+                }
+            }
+            (Err(e), _) => broken.push((name, e.to_string())),
+        }
+    }
+    (links, broken)
+}
+
+/// A BatchMode ssh refused for want of a passphrase, a password or a
+/// host-key answer (what an interactive retry can give it).
+fn wants_an_answer(e: &Failure) -> bool {
+    let m = e.to_string();
+    [
+        "Permission denied",
+        "Host key verification failed",
+        "passphrase",
+        "password",
+    ]
+    .iter()
+    .any(|s| m.contains(s))
+}
+
+/// `redeye fleet`: start every environment, take the terminal, run the
+/// loop with the fleet's table (`ui::fleet`) on screen.
+pub async fn fleet(members: Vec<crate::config::Member>, cli_theme: Option<&str>) -> Result<()> {
+    let names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
+    if members
+        .iter()
+        .any(|m| m.profile.as_ref().is_ok_and(|p| p.ssh.is_some()))
+    {
+        eprintln!("redeye: opening the SSH tunnels ...");
+    }
+    let first_profile: Option<Profile> = members
+        .iter()
+        .find_map(|m| m.profile.as_ref().ok().cloned());
+    let theme = match &first_profile {
+        Some(p) => theme_for(cli_theme, p)?,
+        None => Theme::monochrome(),
+    };
+    let (links, broken) = open_links(members).await;
+    let mut envs = Vec::new();
+    let mut broken = broken;
+    for l in links {
+        let name = l.profile().name.clone();
+        match Env::start(l.clone(), theme.clone(), &names) {
+            Ok(mut e) => {
+                e.app.view.in_fleet = true;
+                envs.push(e);
+            }
+            Err(e) => {
+                l.close();
+                broken.push((name, e.to_string()));
+            }
+        }
+    }
+    if envs.is_empty() {
+        let why: Vec<String> = broken.iter().map(|(n, w)| format!("{n}: {w}")).collect();
+        return Err(Failure::runtime(format!(
+            "no environment of the fleet could be started ({})",
+            why.join("; ")
+        )));
+    }
+    let mut terminal = open_terminal()?;
+    let table = crate::ui::fleet::Fleet {
+        broken,
+        ..Default::default()
+    };
+    let result = run_loop(&mut terminal, &mut envs, Screen::Fleet(table), None, names).await;
+    ratatui::restore();
+    for e in envs {
+        e.close();
+    }
+    result
 }
 
 /// Take the terminal (alternate screen, raw mode); `ratatui::restore` gives it back.

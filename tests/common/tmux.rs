@@ -20,6 +20,24 @@ impl Tmux {
         }
     }
 
+    /// A session `t` of `w`x`h` running `shell` (a sh command line).
+    pub fn start(w: u16, h: u16, shell: &str) -> Tmux {
+        let tmux = Tmux::new();
+        let o = tmux.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+            shell,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        tmux
+    }
+
     pub fn cmd(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .args(["-L", &self.socket])
@@ -48,6 +66,24 @@ impl Tmux {
                 "`{what}` never appeared; screen:\n{s}"
             );
             std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Wait until `what` is off the screen (a popup closed). After `Escape`,
+    /// a key sent at once can reach the program in the same read and be
+    /// taken for Alt+key: wait for the Escape to act first.
+    pub fn wait_without(&self, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if !s.contains(what) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{what}` never went away; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
