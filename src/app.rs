@@ -295,6 +295,7 @@ async fn replay(
     let info = match &profile {
         Some(p) => crate::ui::app::ProfileInfo::of(p),
         None => crate::ui::app::ProfileInfo {
+            elasticache: false,
             name: first.profile.clone(),
             environment: crate::config::Environment::from_name(&first.profile),
             endpoint: first.endpoint.clone(),

@@ -314,6 +314,9 @@ pub enum Origin {
 #[derive(Debug, Clone)]
 pub struct Profile {
     pub name: String,
+    /// `redis.elasticache.enabled`: the mode the fleet names (a cluster or
+    /// a single node underneath).
+    pub elasticache: bool,
     pub origin: Origin,
     pub environment: Environment,
     pub read_only: bool,
@@ -379,6 +382,7 @@ impl Profile {
     pub fn local(name: &str, origin: Origin, endpoint: Endpoint) -> Self {
         Profile {
             name: name.into(),
+            elasticache: false,
             origin,
             environment: Environment::Development,
             read_only: false,

@@ -130,7 +130,11 @@ pub fn row(index: usize, app: &App) -> FleetRow {
         index,
         name: v.profile.name.clone(),
         environment: v.profile.environment,
-        mode: v.mode().as_str().to_string(),
+        mode: if v.profile.elasticache {
+            format!("elasticache {}", v.mode())
+        } else {
+            v.mode().as_str().to_string()
+        },
         state,
         state_bad,
         worst,
@@ -321,9 +325,10 @@ pub fn draw(f: &mut Frame, fleet: &Fleet, apps: &[&App]) {
     let state_w =
         widest(&|r| r.state.chars().count(), 5).max(if fleet.broken.is_empty() { 5 } else { 11 });
     let status_w = widest(&|r| r.worst.as_ref().map(|w| w.1.len()).unwrap_or(1), 6);
+    let mode_w = widest(&|r| r.mode.len(), 4);
     let mut widths: Vec<(usize, u16)> = vec![
         (0, env_w),
-        (1, 10),
+        (1, mode_w),
         (2, state_w),
         (3, group_w),
         (4, status_w),

@@ -517,6 +517,7 @@ fn keys(now: u64) -> insight::KeyFamilies {
 /// The header facts matching [`snapshot`]: a read-only production profile.
 pub fn profile_info() -> crate::ui::app::ProfileInfo {
     crate::ui::app::ProfileInfo {
+        elasticache: false,
         name: "production".into(),
         environment: crate::config::Environment::Production,
         endpoint: "10.0.4.21:6379".into(),

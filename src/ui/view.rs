@@ -79,11 +79,14 @@ pub struct ProfileInfo {
     pub mode: crate::model::Mode,
     /// The profile file's profile names (`:profile` completes them).
     pub profiles: Vec<String>,
+    /// An ElastiCache profile (the fleet names its mode so).
+    pub elasticache: bool,
 }
 
 impl ProfileInfo {
     pub fn of(p: &Profile) -> Self {
         ProfileInfo {
+            elasticache: p.elasticache,
             name: p.name.clone(),
             environment: p.environment,
             endpoint: p.target.describe(),

@@ -276,8 +276,12 @@ pub(crate) fn resolve_raw(
         },
     };
 
+    let elasticache = r
+        .bool(&raw.redis.elasticache.enabled, "redis.elasticache.enabled")?
+        .unwrap_or(false);
     Ok(Profile {
         name: name.to_string(),
+        elasticache,
         origin,
         environment,
         read_only,
