@@ -245,18 +245,27 @@ fn the_fleet_shows_every_environment_and_a_killed_server_turns_only_its_row_stal
     held(&a, 5);
     let b = Server::plain();
     held(&b, 0);
+    let locked = Server::builder().password().start();
     let home = Home::new();
     let cfg = home.config(&format!(
-        "profiles:\n{}{}{}",
+        "profiles:\n{}{}{}{}",
         profile("east", &a.addr(), ""),
         profile("west", &b.addr(), ""),
         profile("gone", &down(), ""),
+        profile(
+            "locked",
+            &locked.addr(),
+            "      password: not-the-password\n"
+        ),
     ));
     let tmux = fleet(&home, &cfg, 120, 20);
     let s = tmux.wait_for("2 live");
     assert!(row_of(&s, "gone").contains("unreachable"), "{s}");
-    // The unreachable one first, then east (5 pending, its worst group).
-    let order: Vec<usize> = ["gone", "east", "west"]
+    let s = tmux.wait_for("login refused");
+    assert!(row_of(&s, "locked").contains("login refused"), "{s}");
+    // The unreachable and refused ones first, then east (5 pending, its
+    // worst group), then west.
+    let order: Vec<usize> = ["locked", "east", "west"]
         .iter()
         .map(|n| s.find(&format!(" {n} ")).unwrap())
         .collect();

@@ -73,6 +73,10 @@ pub enum Cause {
     /// The SSH tunnel's master is down: nothing behind it can be reached
     /// until it is restarted.
     TunnelDown,
+    /// The server answered but refused: the login (AUTH / ACL) or a
+    /// command the poll needs. Retrying will not help until someone
+    /// changes the profile or the ACL.
+    Refused,
 }
 
 impl Cause {
@@ -564,6 +568,10 @@ async fn failed(
 ) -> Option<Duration> {
     *attempt += 1;
     let wait = backoff(*attempt);
+    let cause = match e {
+        crate::error::Failure::Refused(_) => Cause::Refused,
+        _ => cause,
+    };
     let msg = FromCollector::Failed {
         error: e.to_string(),
         attempt: *attempt,

@@ -84,6 +84,7 @@ pub fn row(index: usize, app: &App) -> FleetRow {
                     (format!("stale for {since}"), true)
                 }
                 crate::collect::collector::Cause::Lost => ("unreachable".into(), true),
+                crate::collect::collector::Cause::Refused => ("login refused".into(), true),
             }
         }
     };
@@ -233,6 +234,66 @@ pub fn draw(f: &mut Frame, fleet: &Fleet, apps: &[&App]) {
         "OPS/S",
         "ALERTS",
     ];
+    // Columns by what they are worth at 3 a.m.: the group's name is cut
+    // last; the trend, the mode, ops/s and memory go first when the
+    // terminal is narrow.
+    let env_width = |word: bool| {
+        rows.iter()
+            .map(|r| {
+                r.name.chars().count()
+                    + 2
+                    + if word {
+                        r.environment.to_string().len() + 1
+                    } else {
+                        0
+                    }
+            })
+            .chain(fleet.broken.iter().map(|(n, _)| n.chars().count() + 2))
+            .max()
+            .unwrap_or(12)
+            .max(12) as u16
+    };
+    let env_w = env_width(true);
+    let group_w = rows
+        .iter()
+        .filter_map(|r| r.worst.as_ref().map(|w| w.0.chars().count()))
+        .max()
+        .unwrap_or(11)
+        .max(11) as u16;
+    let widest = |f: &dyn Fn(&FleetRow) -> usize, min: usize| -> u16 {
+        rows.iter().map(f).max().unwrap_or(min).max(min) as u16
+    };
+    let state_w =
+        widest(&|r| r.state.chars().count(), 5).max(if fleet.broken.is_empty() { 5 } else { 11 });
+    let status_w = widest(&|r| r.worst.as_ref().map(|w| w.1.len()).unwrap_or(1), 6);
+    let mode_w = widest(&|r| r.mode.len(), 4);
+    let mut widths: Vec<(usize, u16)> = vec![
+        (0, env_w),
+        (1, mode_w),
+        (2, state_w),
+        (3, group_w),
+        (4, status_w),
+        (5, 7),
+        (6, 8),
+        (7, 10),
+        (8, 8),
+        (9, 4),
+        (10, 7),
+        (11, 8),
+    ];
+    let inner = body.width.saturating_sub(2);
+    for drop in [7, 1, 10, 9] {
+        let need: u16 = widths.iter().map(|(_, w)| w + 1).sum();
+        if need <= inner {
+            break;
+        }
+        widths.retain(|(i, _)| *i != drop);
+    }
+    // Still too narrow: the environment's word goes (its colour band stays).
+    let short_env = widths.iter().map(|(_, w)| w + 1).sum::<u16>() > inner;
+    if short_env {
+        widths[0].1 = env_width(false);
+    }
     let mut table_rows: Vec<Vec<Cell<'static>>> = rows
         .iter()
         .map(|r| {
@@ -263,7 +324,14 @@ pub fn draw(f: &mut Frame, fleet: &Fleet, apps: &[&App]) {
                 Cell::from(Line::from(vec![
                     Span::styled(" ", band),
                     Span::raw(format!(" {}", sanitize::text(&r.name))),
-                    Span::styled(format!(" {}", r.environment), t.dim()),
+                    Span::styled(
+                        if short_env {
+                            String::new()
+                        } else {
+                            format!(" {}", r.environment)
+                        },
+                        t.dim(),
+                    ),
                 ])),
                 Cell::from(r.mode.clone()),
                 Cell::from(r.state.clone()).style(if r.state_bad { t.crit() } else { t.ok() }),
@@ -302,51 +370,6 @@ pub fn draw(f: &mut Frame, fleet: &Fleet, apps: &[&App]) {
         ];
         cells.resize(12, Cell::from(""));
         table_rows.push(cells);
-    }
-    // Columns by what they are worth at 3 a.m.: the group's name is cut
-    // last; the trend, the mode, ops/s and memory go first when the
-    // terminal is narrow.
-    let env_w = rows
-        .iter()
-        .map(|r| r.name.chars().count() + r.environment.to_string().len() + 3)
-        .chain(fleet.broken.iter().map(|(n, _)| n.chars().count() + 2))
-        .max()
-        .unwrap_or(12)
-        .max(12) as u16;
-    let group_w = rows
-        .iter()
-        .filter_map(|r| r.worst.as_ref().map(|w| w.0.chars().count()))
-        .max()
-        .unwrap_or(11)
-        .max(11) as u16;
-    let widest = |f: &dyn Fn(&FleetRow) -> usize, min: usize| -> u16 {
-        rows.iter().map(f).max().unwrap_or(min).max(min) as u16
-    };
-    let state_w =
-        widest(&|r| r.state.chars().count(), 5).max(if fleet.broken.is_empty() { 5 } else { 11 });
-    let status_w = widest(&|r| r.worst.as_ref().map(|w| w.1.len()).unwrap_or(1), 6);
-    let mode_w = widest(&|r| r.mode.len(), 4);
-    let mut widths: Vec<(usize, u16)> = vec![
-        (0, env_w),
-        (1, mode_w),
-        (2, state_w),
-        (3, group_w),
-        (4, status_w),
-        (5, 7),
-        (6, 8),
-        (7, 10),
-        (8, 8),
-        (9, 4),
-        (10, 7),
-        (11, 8),
-    ];
-    let inner = body.width.saturating_sub(2);
-    for drop in [7, 1, 10, 9] {
-        let need: u16 = widths.iter().map(|(_, w)| w + 1).sum();
-        if need <= inner {
-            break;
-        }
-        widths.retain(|(i, _)| *i != drop);
     }
     let keep: Vec<usize> = widths.iter().map(|(i, _)| *i).collect();
     let pick = |cells: Vec<Cell<'static>>| -> Vec<Cell<'static>> {
