@@ -128,6 +128,14 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
             t.crit(),
         ),
         ConnState::Failed {
+            attempt,
+            cause: Cause::Refused,
+            ..
+        } => Span::styled(
+            format!(" REFUSED (login or permission) · retrying, attempt {attempt} "),
+            t.crit(),
+        ),
+        ConnState::Failed {
             attempt, since_ms, ..
         } => Span::styled(
             format!(
