@@ -4,7 +4,7 @@
 mod common;
 
 use common::tmux::Tmux;
-use common::{Home, Server, code_out};
+use common::{Home, Server, code_out, held};
 use std::time::{Duration, Instant};
 
 /// A free port nothing listens on (an environment whose server is down).
@@ -23,27 +23,6 @@ fn profile(name: &str, addr: &str, extra: &str) -> String {
     format!(
         "  {name}:\n    redis:\n      address: {addr}\n      streams:\n        orders: orders\n        consumer_groups:\n          billing:\n            stream: orders\n        config:\n          claim_min_idle: 1s\n{extra}"
     )
-}
-
-/// `orders` / `billing` with `n` entries delivered to `w1` and not acked.
-fn held(srv: &Server, n: usize) {
-    srv.run(&["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"]);
-    for i in 0..n {
-        srv.run(&["XADD", "orders", "*", "n", &i.to_string()]);
-    }
-    if n > 0 {
-        srv.run(&[
-            "XREADGROUP",
-            "GROUP",
-            "billing",
-            "w1",
-            "COUNT",
-            "10000",
-            "STREAMS",
-            "orders",
-            ">",
-        ]);
-    }
 }
 
 #[test]

@@ -5,7 +5,7 @@
 mod common;
 
 use common::tmux::Tmux;
-use common::{Home, Server};
+use common::{Home, Server, held, held_by};
 use std::time::Duration;
 
 /// A dashboard on `srv` in tmux at `w`x`h`, with a profile file naming
@@ -34,25 +34,6 @@ fn typed(tmux: &Tmux, text: &str) {
 
 fn line(screen: &str, n: usize) -> String {
     screen.lines().nth(n).unwrap_or("").to_string()
-}
-
-/// A stream `orders` whose group `billing` has entries held by `w1`.
-fn held(srv: &Server, n: usize) {
-    srv.run(&["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"]);
-    for i in 0..n {
-        srv.run(&["XADD", "orders", "*", "n", &i.to_string()]);
-    }
-    srv.run(&[
-        "XREADGROUP",
-        "GROUP",
-        "billing",
-        "w1",
-        "COUNT",
-        "1000",
-        "STREAMS",
-        "orders",
-        ">",
-    ]);
 }
 
 #[test]
@@ -198,24 +179,6 @@ fn a_standalone_tab_bar_has_no_sentinel_or_nodes_and_does_not_move_with_alerts()
 
 /// A profile that may write, with entries claimable after a second.
 const WRITABLE: &str = "      streams:\n        orders: orders\n        consumer_groups:\n          billing:\n            stream: orders\n        config:\n          claim_min_idle: 1s\n    read_only: false\n    environment: development\n";
-
-/// Pending entries of `orders` / `billing` held by `consumer`.
-fn held_by(srv: &Server, consumer: &str, n: usize) {
-    for i in 0..n {
-        srv.run(&["XADD", "orders", "*", "n", &i.to_string()]);
-    }
-    srv.run(&[
-        "XREADGROUP",
-        "GROUP",
-        "billing",
-        consumer,
-        "COUNT",
-        &n.to_string(),
-        "STREAMS",
-        "orders",
-        ">",
-    ]);
-}
 
 fn pending_of(srv: &Server, consumer: &str) -> usize {
     match srv.run(&["XPENDING", "orders", "billing", "-", "+", "10000", consumer]) {

@@ -432,3 +432,31 @@ pub fn net_out(srv: &Server) -> u64 {
         .parse()
         .unwrap()
 }
+
+/// `n` new entries of `orders`, delivered to `consumer` of its group
+/// `billing` and not acknowledged.
+pub fn held_by(srv: &Server, consumer: &str, n: usize) {
+    for i in 0..n {
+        srv.run(&["XADD", "orders", "*", "n", &i.to_string()]);
+    }
+    if n > 0 {
+        srv.run(&[
+            "XREADGROUP",
+            "GROUP",
+            "billing",
+            consumer,
+            "COUNT",
+            &n.to_string(),
+            "STREAMS",
+            "orders",
+            ">",
+        ]);
+    }
+}
+
+/// `orders` with a group `billing` created at its end, then `n` entries
+/// held by `w1`.
+pub fn held(srv: &Server, n: usize) {
+    srv.run(&["XGROUP", "CREATE", "orders", "billing", "$", "MKSTREAM"]);
+    held_by(srv, "w1", n);
+}
