@@ -55,6 +55,45 @@ pub struct FleetRow {
     pub warn: usize,
 }
 
+impl FleetRow {
+    /// The worst group's time behind as the table shows it.
+    pub fn behind_text(&self) -> String {
+        match &self.worst {
+            Some((_, _, Some(0), _)) => "0".into(),
+            Some((_, _, Some(b), _)) => age(*b),
+            Some((_, _, None, _)) => "n/a".into(),
+            None => "-".into(),
+        }
+    }
+
+    pub fn lag_text(&self) -> String {
+        match &self.worst {
+            Some((_, _, _, Some(l))) => count(*l),
+            Some((_, _, _, None)) => "n/a".into(),
+            None => "-".into(),
+        }
+    }
+
+    /// Dead letters, and their growth since the last poll.
+    pub fn dlq_text(&self) -> (String, String) {
+        (
+            count(self.dead_letters),
+            if self.dlq_growth > 0 {
+                format!(" +{}", self.dlq_growth)
+            } else {
+                String::new()
+            },
+        )
+    }
+
+    pub fn alerts_text(&self) -> String {
+        match (self.crit, self.warn) {
+            (0, 0) => "-".into(),
+            (c, w) => format!("▲{c} △{w}"),
+        }
+    }
+}
+
 fn severity(s: Option<Status>) -> u8 {
     match s {
         Some(s) if s.is_critical() => 3,
@@ -267,19 +306,30 @@ pub fn draw(f: &mut Frame, fleet: &Fleet, apps: &[&App]) {
         widest(&|r| r.state.chars().count(), 5).max(if fleet.broken.is_empty() { 5 } else { 11 });
     let status_w = widest(&|r| r.worst.as_ref().map(|w| w.1.len()).unwrap_or(1), 6);
     let mode_w = widest(&|r| r.mode.len(), 4);
+    // The figures' columns are as wide as what they show (and their header).
+    let behind_w = widest(&|r| r.behind_text().chars().count(), 6);
+    let lag_w = widest(&|r| r.lag_text().chars().count(), 3);
+    let dlq_w = widest(
+        &|r| {
+            let (a, b) = r.dlq_text();
+            a.chars().count() + b.chars().count()
+        },
+        3,
+    );
+    let alerts_w = widest(&|r| r.alerts_text().chars().count(), 6);
     let mut widths: Vec<(usize, u16)> = vec![
         (0, env_w),
         (1, mode_w),
         (2, state_w),
         (3, group_w),
         (4, status_w),
-        (5, 7),
-        (6, 8),
+        (5, behind_w),
+        (6, lag_w),
         (7, 10),
-        (8, 8),
+        (8, dlq_w),
         (9, 4),
         (10, 7),
-        (11, 8),
+        (11, alerts_w),
     ];
     let inner = body.width.saturating_sub(2);
     for drop in [7, 1, 10, 9] {
@@ -298,28 +348,25 @@ pub fn draw(f: &mut Frame, fleet: &Fleet, apps: &[&App]) {
         .iter()
         .map(|r| {
             let band = t.header(r.environment);
-            let (group, status, behind, lag) = match &r.worst {
-                Some((g, s, b, l)) => (
-                    g.clone(),
-                    s.clone(),
-                    b.map(|b| if b == 0 { "0".into() } else { age(b) })
-                        .unwrap_or_else(|| "n/a".into()),
-                    l.map(count).unwrap_or_else(|| "n/a".into()),
-                ),
-                None => ("-".into(), "-".into(), "-".into(), "-".into()),
+            let (group, status) = match &r.worst {
+                Some((g, s, _, _)) => (g.clone(), s.clone()),
+                None => ("-".into(), "-".into()),
             };
+            let (behind, lag) = (r.behind_text(), r.lag_text());
             let status_style = match r.severity {
                 3 => t.crit(),
                 2 => t.warn(),
                 _ => Style::default(),
             };
-            let alerts = match (r.crit, r.warn) {
-                (0, 0) => Span::styled("-", t.dim()),
-                (c, w) => Span::styled(
-                    format!("▲{c} △{w}"),
-                    if c > 0 { t.crit() } else { t.warn() },
-                ),
-            };
+            let alerts = Span::styled(
+                r.alerts_text(),
+                match (r.crit, r.warn) {
+                    (0, 0) => t.dim(),
+                    (0, _) => t.warn(),
+                    _ => t.crit(),
+                },
+            );
+            let (dead, growth) = r.dlq_text();
             vec![
                 Cell::from(Line::from(vec![
                     Span::styled(" ", band),
@@ -341,15 +388,8 @@ pub fn draw(f: &mut Frame, fleet: &Fleet, apps: &[&App]) {
                 Cell::from(lag),
                 Cell::from(spark(&r.lag_series, 10)),
                 Cell::from(Line::from(vec![
-                    Span::raw(count(r.dead_letters)),
-                    Span::styled(
-                        if r.dlq_growth > 0 {
-                            format!(" +{}", r.dlq_growth)
-                        } else {
-                            String::new()
-                        },
-                        t.crit(),
-                    ),
+                    Span::raw(dead),
+                    Span::styled(growth, t.crit()),
                 ])),
                 Cell::from(
                     r.memory_pct
