@@ -468,3 +468,39 @@ fn record_in_the_fleet_records_each_environment_to_its_own_recording() {
         }
     }
 }
+
+#[test]
+fn a_tunnel_that_could_not_open_is_tried_again_and_its_environment_joins() {
+    use common::net::{Bastion, Netns, redis_at};
+    let a = Server::plain();
+    held(&a, 1);
+    let ns = Netns::new();
+    let ns_dir = tempfile::tempdir().unwrap();
+    let _private = redis_at(&ns.spot(), ns_dir.path(), 6379, &[]);
+    seed(&|x: &[&str]| ns.spot().cli(6379, x), 4);
+    let bastion = Bastion::start(&ns, &[]);
+    // The bastion unreachable at the start: its ProxyCommand points nowhere.
+    let good = std::fs::read_to_string(&bastion.config).unwrap();
+    std::fs::write(
+        &bastion.config,
+        good.replace("TCP:127.0.0.1:2222", "TCP:127.0.0.1:2223"),
+    )
+    .unwrap();
+    let home = Home::new();
+    let cfg = home.config(&format!(
+        "profiles:\n{}  private:\n{}    redis:\n      address: 127.0.0.1:6379\n{STREAMS}",
+        profile("open", &a.addr(), ""),
+        bastion.ssh_yaml(),
+    ));
+    let tmux = fleet(&home, &cfg, 140, 20);
+    let s = tmux.wait_for("1 live");
+    assert!(row_of(&s, "private").contains("not started"), "{s}");
+    assert!(s.contains("could not start"), "{s}");
+    // The bastion back: within a retry or two the environment is live.
+    std::fs::write(&bastion.config, good).unwrap();
+    let s = tmux.wait_for("2 live");
+    assert!(row_of(&s, "private").contains("orders/billing"), "{s}");
+    assert!(!s.contains("could not start"), "{s}");
+    tmux.keys("q");
+    tmux.wait_exit();
+}

@@ -266,7 +266,15 @@ async fn event_loop(
     profiles: Vec<String>,
 ) -> Result<()> {
     let mut envs = vec![Env::start(link, theme, &profiles)?];
-    let r = run_loop(terminal, &mut envs, Screen::Dashboard, switcher, profiles).await;
+    let r = run_loop(
+        terminal,
+        &mut envs,
+        Screen::Dashboard,
+        switcher,
+        profiles,
+        None,
+    )
+    .await;
     for e in envs {
         e.close();
     }
@@ -275,12 +283,15 @@ async fn event_loop(
 
 /// The loop over terminal events, every environment's collector, the
 /// tasks' answers and a render tick.
+/// `late`: members of a fleet whose link opens after the start (their
+/// tunnel retried in the background); each joins the table when it does.
 pub async fn run_loop(
     terminal: &mut ratatui::DefaultTerminal,
-    envs: &mut [Env],
+    envs: &mut Vec<Env>,
     mut screen: Screen,
     switcher: Option<Switcher>,
     profiles: Vec<String>,
+    mut late: Option<tokio::sync::mpsc::UnboundedReceiver<Late>>,
 ) -> Result<()> {
     let mut events = EventStream::new();
     let (write_tx, mut write_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -337,6 +348,12 @@ pub async fn run_loop(
             }
             std::task::Poll::Pending
         });
+        let joined = async {
+            match &mut late {
+                Some(rx) => rx.recv().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             // A key waiting beside a snapshot goes first: with thousands of
             // streams a snapshot's history and alerts take the loop a while.
@@ -363,6 +380,34 @@ pub async fn run_loop(
                         "the collector of {} stopped unexpectedly",
                         envs[i].profile.name
                     ))),
+                }
+            },
+            Some(l) = joined => {
+                if let Screen::Fleet(table) = &mut screen {
+                    match l {
+                        Late::Still(name, why) => {
+                            if let Some(b) = table.broken.iter_mut().find(|b| b.0 == name) {
+                                b.1 = why;
+                            }
+                        }
+                        Late::Up(link) => {
+                            let name = link.profile().name.clone();
+                            let theme = envs[0].app.theme.clone();
+                            match Env::start(link.clone(), theme, &profiles) {
+                                Ok(mut e) => {
+                                    e.app.view.in_fleet = true;
+                                    table.broken.retain(|b| b.0 != name);
+                                    envs.push(e);
+                                }
+                                Err(err) => {
+                                    link.close();
+                                    if let Some(b) = table.broken.iter_mut().find(|b| b.0 == name) {
+                                        b.1 = err.to_string();
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             },
             Some((i, sample)) = sample_rx.recv() => envs[i].app.on_sample(sample),
@@ -402,7 +447,11 @@ fn apps(envs: &[Env]) -> Vec<&App> {
 /// terminal is taken. The rest that failed are rows saying why.
 async fn open_links(
     members: Vec<crate::config::Member>,
-) -> (Vec<crate::connect::Link>, Vec<(String, String)>) {
+) -> (
+    Vec<crate::connect::Link>,
+    Vec<(String, String)>,
+    Vec<Profile>,
+) {
     let tasks: Vec<_> = members
         .into_iter()
         .map(|m| {
@@ -419,6 +468,7 @@ async fn open_links(
         .collect();
     let mut links = Vec::new();
     let mut broken = Vec::new();
+    let mut retry = Vec::new();
     let interactive = {
         use std::io::IsTerminal;
         std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
@@ -436,10 +486,43 @@ async fn open_links(
                     Err(e) => broken.push((name, e.to_string())),
                 }
             }
-            (Err(e), _) => broken.push((name, e.to_string())),
+            // A tunnel that could not open (the bastion down, say) is
+            // tried again in the background, in BatchMode.
+            (Err(e), Some(p)) => {
+                broken.push((name, e.to_string()));
+                retry.push(p);
+            }
+            (Err(e), None) => broken.push((name, e.to_string())),
         }
     }
-    (links, broken)
+    (links, broken, retry)
+}
+
+/// How often a fleet member whose tunnel could not open is tried again.
+const RETRY_LINK: Duration = Duration::from_secs(5);
+
+/// What a retried member's task reports: its link, or why not yet.
+pub enum Late {
+    Up(crate::connect::Link),
+    Still(String, String),
+}
+
+/// Try `p`'s link again every `RETRY_LINK` (BatchMode) until it opens or
+/// the fleet is gone.
+fn retry_link(p: Profile, tx: tokio::sync::mpsc::UnboundedSender<Late>) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(RETRY_LINK).await;
+            let msg = match crate::connect::Link::open_with(&p, false).await {
+                Ok(l) => Late::Up(l),
+                Err(e) => Late::Still(p.name.clone(), e.to_string()),
+            };
+            let up = matches!(msg, Late::Up(_));
+            if tx.send(msg).is_err() || up {
+                return;
+            }
+        }
+    });
 }
 
 /// A BatchMode ssh refused for want of a passphrase, a password or a
@@ -473,7 +556,11 @@ pub async fn fleet(members: Vec<crate::config::Member>, cli_theme: Option<&str>)
         Some(p) => theme_for(cli_theme, p)?,
         None => Theme::monochrome(),
     };
-    let (links, broken) = open_links(members).await;
+    let (links, broken, retry) = open_links(members).await;
+    let (late_tx, late_rx) = tokio::sync::mpsc::unbounded_channel();
+    for p in retry {
+        retry_link(p, late_tx.clone());
+    }
     let mut envs = Vec::new();
     let mut broken = broken;
     for l in links {
@@ -501,7 +588,15 @@ pub async fn fleet(members: Vec<crate::config::Member>, cli_theme: Option<&str>)
         broken,
         ..Default::default()
     };
-    let result = run_loop(&mut terminal, &mut envs, Screen::Fleet(table), None, names).await;
+    let result = run_loop(
+        &mut terminal,
+        &mut envs,
+        Screen::Fleet(table),
+        None,
+        names,
+        Some(late_rx),
+    )
+    .await;
     ratatui::restore();
     for e in envs {
         e.close();
