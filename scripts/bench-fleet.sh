@@ -11,7 +11,7 @@
 #   N=10 S=10 BIG=1000 scripts/bench-fleet.sh   # one of them with 1,000 streams
 #   N=1 DASH=1 scripts/bench-fleet.sh      # the same on the single dashboard (Overview), to compare
 #
-# Needs tmux, redis-server, redis-cli. Writes only under a temp dir.
+# Needs tmux, redis-server, redis-cli, bc and python3. Writes only under a temp dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-10}
