@@ -45,7 +45,10 @@ fn help_shows_the_panes_write_keys_first_and_scrolls_to_its_end_at_80x24() {
     tmux.keys("5");
     tmux.wait_for("pending entries");
     tmux.keys("?");
-    let first = tmux.wait_for("keys — Pending");
+    tmux.wait_for("keys — Pending");
+    // The footer is drawn last (rows top to bottom): wait for it, or a
+    // capture taken mid-draw has the title and not the count.
+    let first = tmux.wait_for(" · j/k");
     assert!(
         first.contains("c a R D A"),
         "the write keys on the first screen:\n{first}"
