@@ -209,6 +209,27 @@ fn fleet_with(home: &Home, cfg: &std::path::Path, w: u16, h: u16, flags: &str) -
     tmux
 }
 
+/// Wait until the screen passes `ok` (a capture can be taken mid-draw:
+/// the header of the new frame over the rows of the last).
+fn wait_screen(tmux: &Tmux, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let s = tmux.screen();
+        if ok(&s) {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "never {what}:\n{s}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Wait until each row `name` contains its `what`.
+fn wait_rows(tmux: &Tmux, rows: &[(&str, &str)]) -> String {
+    wait_screen(tmux, &format!("{rows:?}"), |s| {
+        rows.iter().all(|(n, w)| row_of(s, n).contains(w))
+    })
+}
+
 /// The table row of environment `name`.
 fn row_of(screen: &str, name: &str) -> String {
     screen
@@ -238,10 +259,16 @@ fn the_fleet_shows_every_environment_and_a_killed_server_turns_only_its_row_stal
         ),
     ));
     let tmux = fleet(&home, &cfg, 120, 20);
-    let s = tmux.wait_for("2 live");
-    assert!(row_of(&s, "gone").contains("unreachable"), "{s}");
-    let s = tmux.wait_for("login refused");
-    assert!(row_of(&s, "locked").contains("login refused"), "{s}");
+    tmux.wait_for("2 live");
+    let s = wait_rows(
+        &tmux,
+        &[
+            ("gone", "unreachable"),
+            ("locked", "login refused"),
+            ("east", "orders/billing"),
+            ("west", "live"),
+        ],
+    );
     // The unreachable and refused ones first, then east (5 pending, its
     // worst group), then west.
     let order: Vec<usize> = ["locked", "east", "west"]
@@ -259,8 +286,10 @@ fn the_fleet_shows_every_environment_and_a_killed_server_turns_only_its_row_stal
     tmux.keys("/");
     tmux.cmd(&["send-keys", "-t", "t", "-l", "east"]);
     tmux.keys("Enter");
-    let s = tmux.wait_for("filter: east");
-    assert!(row_of(&s, "west").is_empty(), "{s}");
+    tmux.wait_for("filter: east");
+    wait_screen(&tmux, "west filtered out", |s| {
+        row_of(s, "west").is_empty() && !row_of(s, "east").is_empty()
+    });
     tmux.keys("q");
     tmux.wait_exit();
 }
@@ -283,7 +312,7 @@ fn enter_opens_the_cluster_environment_where_a_claim_is_confirmed_and_audited_un
     let tmux = fleet(&home, &cfg, 120, 36);
     tmux.wait_for("2 live");
     // grid (40 pending) is first: Enter opens its dashboard.
-    let s = tmux.wait_for("cluster");
+    let s = wait_rows(&tmux, &[("grid", "orders/billing"), ("quiet", "live")]);
     assert!(
         s.find(" grid ").unwrap() < s.find(" quiet ").unwrap(),
         "worst first:\n{s}"
@@ -409,11 +438,17 @@ fn standalone_sentinel_cluster_and_a_tunnelled_one_each_live_with_their_true_wor
     // The screen: four live, one unreachable with its reason; edge's
     // server killed turns only edge's row stale, within 3 s.
     let tmux = fleet(&home, &cfg, 160, 20);
-    let s = tmux.wait_for("4 live");
-    assert!(row_of(&s, "down").contains("unreachable"), "{s}");
-    for name in ["ha", "grid", "private", "edge"] {
-        assert!(row_of(&s, name).contains("orders/billing"), "{name}:\n{s}");
-    }
+    tmux.wait_for("4 live");
+    wait_rows(
+        &tmux,
+        &[
+            ("down", "unreachable"),
+            ("ha", "orders/billing"),
+            ("grid", "orders/billing"),
+            ("private", "orders/billing"),
+            ("edge", "orders/billing"),
+        ],
+    );
     kill_then_stale(&tmux, &edge, "edge", &["ha", "grid", "private"]);
     tmux.keys("q");
     tmux.wait_exit();
@@ -493,14 +528,16 @@ fn a_tunnel_that_could_not_open_is_tried_again_and_its_environment_joins() {
         bastion.ssh_yaml(),
     ));
     let tmux = fleet(&home, &cfg, 140, 20);
-    let s = tmux.wait_for("1 live");
-    assert!(row_of(&s, "private").contains("not started"), "{s}");
+    tmux.wait_for("1 live");
+    let s = wait_rows(&tmux, &[("private", "not started")]);
     assert!(s.contains("could not start"), "{s}");
     // The bastion back: within a retry or two the environment is live.
     std::fs::write(&bastion.config, good).unwrap();
-    let s = tmux.wait_for("2 live");
-    assert!(row_of(&s, "private").contains("orders/billing"), "{s}");
-    assert!(!s.contains("could not start"), "{s}");
+    tmux.wait_for("2 live");
+    wait_rows(&tmux, &[("private", "orders/billing")]);
+    wait_screen(&tmux, "the row of the retried one replaced", |s| {
+        !s.contains("could not start")
+    });
     tmux.keys("q");
     tmux.wait_exit();
 }
