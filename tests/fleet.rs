@@ -74,6 +74,30 @@ fn check_fleet_the_worst_environment_decides_the_exit_code() {
         "perfdata per environment: {o}"
     );
     assert!(o.contains("'ok orders/billing pending'=0;"), "{o}");
+    // --json: the fleet's status and each environment's own verdict.
+    let (code, out, err) = code_out(home.redeye().args([
+        "--config",
+        cfg.to_str().unwrap(),
+        "check",
+        "--sample",
+        "0s",
+        "--json",
+        "--fleet",
+        "one-warning",
+    ]));
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "WARNING");
+    let envs = v["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), 2, "{out}");
+    assert_eq!(
+        (envs[0]["profile"].as_str(), envs[0]["code"].as_i64()),
+        (Some("ok"), Some(0))
+    );
+    assert_eq!(
+        (envs[1]["profile"].as_str(), envs[1]["code"].as_i64()),
+        (Some("warn"), Some(1))
+    );
     let (code, o) = check("one-down");
     assert_eq!(code, 2, "an unreachable environment is CRITICAL: {o}");
     assert!(
