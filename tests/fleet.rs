@@ -7,6 +7,13 @@ use common::tmux::Tmux;
 use common::{Home, Server, code_out, held};
 use std::time::{Duration, Instant};
 
+/// A private server whose `orders` / `billing` has `n` entries held by `w1`.
+fn backlog(n: usize) -> Server {
+    let srv = Server::plain();
+    held(&srv, n);
+    srv
+}
+
 /// A free port nothing listens on (an environment whose server is down).
 fn down() -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -27,10 +34,8 @@ fn profile(name: &str, addr: &str, extra: &str) -> String {
 
 #[test]
 fn check_fleet_the_worst_environment_decides_the_exit_code() {
-    let ok = Server::plain();
-    held(&ok, 0);
-    let warn = Server::plain();
-    held(&warn, 150); // pending_warn 100, pending_crit 1000
+    let ok = backlog(0);
+    let warn = backlog(150); // pending_warn 100, pending_crit 1000
     let acl = Server::builder()
         .conf("user watcher on >watch-pw ~* +ping +info +config|get +slowlog +client|list +latency +cluster|info")
         .start();
@@ -121,10 +126,8 @@ fn check_fleet_the_worst_environment_decides_the_exit_code() {
 
 #[test]
 fn snapshot_fleet_is_a_json_array_in_file_order_with_the_reason_of_the_unreachable() {
-    let a = Server::plain();
-    held(&a, 7);
-    let b = Server::plain();
-    held(&b, 3);
+    let a = backlog(7);
+    let b = backlog(3);
     let home = Home::new();
     // Not in alphabetical order: the file's order is kept.
     let cfg = home.config(&format!(
@@ -265,10 +268,8 @@ fn row_of(screen: &str, name: &str) -> String {
 
 #[test]
 fn the_fleet_shows_every_environment_and_a_killed_server_turns_only_its_row_stale() {
-    let a = Server::plain();
-    held(&a, 5);
-    let b = Server::plain();
-    held(&b, 0);
+    let a = backlog(5);
+    let b = backlog(0);
     let locked = Server::builder().password().start();
     let home = Home::new();
     let cfg = home.config(&format!(
@@ -321,8 +322,7 @@ fn the_fleet_shows_every_environment_and_a_killed_server_turns_only_its_row_stal
 #[test]
 fn enter_opens_the_cluster_environment_where_a_claim_is_confirmed_and_audited_under_its_profile() {
     use common::net::{ClusterSet, Spot, cluster_ports};
-    let a = Server::plain();
-    held(&a, 0);
+    let a = backlog(0);
     let grid = ClusterSet::start(Spot::host(), &cluster_ports(6));
     seed(&|x: &[&str]| grid.cli(x), 40);
     std::thread::sleep(Duration::from_millis(1200)); // idle past claim_min_idle
@@ -406,8 +406,7 @@ fn standalone_sentinel_cluster_and_a_tunnelled_one_each_live_with_their_true_wor
     use common::net::{
         Bastion, ClusterSet, MASTER_NAME, Netns, SentinelSet, Spot, cluster_ports, redis_at,
     };
-    let edge = Server::plain();
-    held(&edge, 5);
+    let edge = backlog(5);
     let ports: Vec<u16> = (0..5).map(|_| common::free_port()).collect();
     let ha = SentinelSet::start(Spot::host(), &ports, &[]);
     let ha_cli = |a: &[&str]| ha.spot.cli(ha.master, a);
@@ -480,10 +479,8 @@ fn standalone_sentinel_cluster_and_a_tunnelled_one_each_live_with_their_true_wor
 
 #[test]
 fn record_in_the_fleet_records_each_environment_to_its_own_recording() {
-    let a = Server::plain();
-    held(&a, 2);
-    let b = Server::plain();
-    held(&b, 6);
+    let a = backlog(2);
+    let b = backlog(6);
     let home = Home::new();
     let cfg = home.config(&format!(
         "profiles:\n{}{}",
@@ -531,8 +528,7 @@ fn record_in_the_fleet_records_each_environment_to_its_own_recording() {
 #[test]
 fn a_tunnel_that_could_not_open_is_tried_again_and_its_environment_joins() {
     use common::net::{Bastion, Netns, redis_at};
-    let a = Server::plain();
-    held(&a, 1);
+    let a = backlog(1);
     let ns = Netns::new();
     let ns_dir = tempfile::tempdir().unwrap();
     let _private = redis_at(&ns.spot(), ns_dir.path(), 6379, &[]);
