@@ -501,38 +501,27 @@ fn the_control_directory_is_private_and_gone_after_sighup_sigterm_and_sigkill() 
     let t = behind();
     let (b, home, cfg) = (&t.b, &t.home, &t.cfg);
     let bin = assert_cmd::cargo::cargo_bin("redeye");
-    let start = |tmux: &common::tmux::Tmux| -> u32 {
+    let start = || -> (common::tmux::Tmux, u32) {
         let shell = format!(
             "exec env HOME={h} XDG_DATA_HOME={h}/data NO_COLOR=1 {bin} --config {cfg} --profile behind 2>/dev/null",
             h = home.dir.path().display(),
             bin = bin.display(),
             cfg = cfg.display()
         );
-        let o = tmux.cmd(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "120",
-            "-y",
-            "30",
-            &shell,
-        ]);
-        assert!(o.status.success());
+        let tmux = common::tmux::Tmux::start(120, 30, &shell);
         tmux.wait_for("● live");
-        String::from_utf8_lossy(
+        let pid = String::from_utf8_lossy(
             &tmux
                 .cmd(&["list-panes", "-t", "t", "-F", "#{pane_pid}"])
                 .stdout,
         )
         .trim()
         .parse()
-        .unwrap()
+        .unwrap();
+        (tmux, pid)
     };
     for signal in ["HUP", "TERM"] {
-        let tmux = common::tmux::Tmux::new();
-        let pid = start(&tmux);
+        let (_tmux, pid) = start();
         let dirs = control_dirs(pid);
         assert_eq!(dirs.len(), 1, "{dirs:?}");
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -556,8 +545,7 @@ fn the_control_directory_is_private_and_gone_after_sighup_sigterm_and_sigkill() 
     }
     // SIGKILL: nothing can clean up; the next start does, and keeps the
     // live one's.
-    let tmux = common::tmux::Tmux::new();
-    let killed = start(&tmux);
+    let (_tmux, killed) = start();
     let left = control_dirs(killed);
     std::process::Command::new("kill")
         .args(["-KILL", &killed.to_string()])
@@ -565,8 +553,7 @@ fn the_control_directory_is_private_and_gone_after_sighup_sigterm_and_sigkill() 
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     assert!(left[0].exists());
-    let tmux2 = common::tmux::Tmux::new();
-    let live = start(&tmux2);
+    let (tmux2, live) = start();
     assert!(
         !left[0].exists(),
         "the dead dashboard's directory is removed at the next start"

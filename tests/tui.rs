@@ -14,25 +14,13 @@ fn demo_dashboard_in_a_terminal_then_q_cleans_up() {
     let home = Home::new();
     let bin = assert_cmd::cargo::cargo_bin("redeye");
     let stderr = home.dir.path().join("stderr.txt");
-    let tmux = Tmux::new();
     let shell = format!(
         "HOME={} NO_COLOR=1 {} demo --claim-min-idle 2s 2>{}",
         home.dir.path().display(),
         bin.display(),
         stderr.display()
     );
-    let o = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &shell,
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tmux = Tmux::start(80, 24, &shell);
 
     let s = tmux.wait_for("● live");
     assert!(s.contains("demo · development"), "{s}");
@@ -65,25 +53,13 @@ fn demo_dashboard_in_a_terminal_then_q_cleans_up() {
 fn mark_entries_press_requeue_confirm_and_see_the_result() {
     let home = Home::new();
     let bin = assert_cmd::cargo::cargo_bin("redeye");
-    let tmux = Tmux::new();
     let shell = format!(
         "HOME={} XDG_DATA_HOME={}/data USER=oncall-e2e NO_COLOR=1 {} demo --claim-min-idle 1s --failure-rate 0.5 2>/dev/null",
         home.dir.path().display(),
         home.dir.path().display(),
         bin.display(),
     );
-    let o = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &shell,
-    ]);
-    assert!(o.status.success());
+    let tmux = Tmux::start(100, 30, &shell);
     tmux.wait_for("● live");
     // Let failed webhook messages sit long enough to be claimable.
     std::thread::sleep(Duration::from_secs(4));
@@ -125,25 +101,13 @@ fn sighup_restores_the_terminal_like_sigterm() {
     let srv = common::Server::plain();
     let home = Home::new();
     let bin = assert_cmd::cargo::cargo_bin("redeye");
-    let tmux = Tmux::new();
     let shell = format!(
         "env HOME={} REDIS_ADDR={} NO_COLOR=1 {}; echo EXIT=$?; sleep 30",
         home.dir.path().display(),
         srv.addr(),
         bin.display()
     );
-    let o = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &shell,
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tmux = Tmux::start(80, 24, &shell);
     tmux.wait_for("● live");
     let sh = String::from_utf8_lossy(
         &tmux
