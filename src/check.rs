@@ -449,6 +449,22 @@ const LINE_MAX: usize = 300;
 
 /// The status line (with perfdata) and the exit status.
 pub fn report(findings: &[Finding], problems: &[String]) -> (Status, String) {
+    let (status, text, perf) = summarize(findings, problems);
+    (status, line_of(status, &text, perf.as_deref()))
+}
+
+/// `STATUS - text | perfdata`; without a perfdata section when there is none
+/// to give (nothing judged, or nothing polled).
+fn line_of(status: Status, text: &str, perf: Option<&[String]>) -> String {
+    match perf {
+        None => format!("{} - {text}", status.word()),
+        Some(p) => format!("{} - {text} | {}", status.word(), p.join(" ")),
+    }
+}
+
+/// The worst status, the text naming the findings (without the status
+/// word), and the perfdata items.
+fn summarize(findings: &[Finding], problems: &[String]) -> (Status, String, Option<Vec<String>>) {
     let mut worst = findings
         .iter()
         .map(|f| f.status)
@@ -460,7 +476,8 @@ pub fn report(findings: &[Finding], problems: &[String]) -> (Status, String) {
     if findings.is_empty() && problems.is_empty() {
         return (
             Status::Unknown,
-            "UNKNOWN - nothing to check: no stream or group matched".into(),
+            "nothing to check: no stream or group matched".into(),
+            None,
         );
     }
     let mut bad: Vec<&Finding> = findings.iter().filter(|f| f.status == worst).collect();
@@ -516,8 +533,7 @@ pub fn report(findings: &[Finding], problems: &[String]) -> (Status, String) {
         text.push_str(&format!("; {left} more"));
     }
     let perf: Vec<String> = findings.iter().filter_map(Finding::perfdata).collect();
-    let line = format!("{} - {text} | {}", worst.word(), perf.join(" "));
-    (worst, line)
+    (worst, text, Some(perf))
 }
 
 /// Run the check. A deployment that cannot be reached or does not answer
@@ -536,12 +552,14 @@ pub async fn run(
     v.status.code()
 }
 
-/// What a check found: its status, its one line (with perfdata), and the
-/// findings and problems behind it.
+/// What a check found: its status, the text naming why (without the
+/// status word), its perfdata items (none when nothing was polled), and
+/// the findings and problems behind it.
 #[derive(Debug, Clone)]
 pub struct Verdict {
     pub status: Status,
-    pub line: String,
+    pub summary: String,
+    pub perf: Option<Vec<String>>,
     pub findings: Vec<Finding>,
     pub problems: Vec<String>,
 }
@@ -550,28 +568,23 @@ impl Verdict {
     fn only(status: Status, why: &str) -> Verdict {
         Verdict {
             status,
-            line: format!("{} - {}", status.word(), crate::sanitize::text(why)),
+            summary: crate::sanitize::text(why),
+            perf: None,
             findings: Vec::new(),
             problems: Vec::new(),
         }
     }
 
-    /// The text before the perfdata, without the status word.
-    pub fn summary(&self) -> &str {
-        let text = self.line.split(" | ").next().unwrap_or("");
-        text.split_once(" - ").map(|(_, t)| t).unwrap_or(text)
-    }
-
-    /// The perfdata after `|`, if any.
-    pub fn perfdata(&self) -> &str {
-        self.line.split_once(" | ").map(|(_, p)| p).unwrap_or("")
+    /// The monitoring plugin's line: `STATUS - summary | perfdata`.
+    pub fn line(&self) -> String {
+        line_of(self.status, &self.summary, self.perf.as_deref())
     }
 
     pub fn json(&self) -> serde_json::Value {
         serde_json::json!({
             "status": self.status,
             "code": self.status.code(),
-            "summary": self.summary(),
+            "summary": self.summary,
             "findings": self.findings,
             "problems": self.problems,
         })
@@ -584,7 +597,7 @@ impl Verdict {
                 serde_json::to_string_pretty(&self.json()).expect("findings serialise")
             );
         } else {
-            println!("{}", self.line);
+            println!("{}", self.line());
         }
     }
 }
@@ -656,10 +669,11 @@ pub async fn judge(
         })
         .map(|p| format!("{}: {}", p.place(), p.message))
         .collect();
-    let (status, line) = report(&findings, &problems);
+    let (status, summary, perf) = summarize(&findings, &problems);
     Verdict {
         status,
-        line,
+        summary,
+        perf,
         findings,
         problems,
     }
@@ -670,17 +684,14 @@ pub async fn judge(
 /// environment past OK with its own summary, worst first, within
 /// `LINE_MAX`; the perfdata of each environment, its labels prefixed with
 /// the profile name.
-pub fn fleet_report(each: &[(String, Verdict)]) -> (Status, String) {
+pub fn fleet_report(each: &[(String, Verdict)]) -> Verdict {
     let worst = each
         .iter()
         .map(|(_, v)| v.status)
         .max()
         .unwrap_or(Status::Unknown);
     if each.is_empty() {
-        return (
-            Status::Unknown,
-            "UNKNOWN - the fleet has no environment".into(),
-        );
+        return Verdict::only(Status::Unknown, "the fleet has no environment");
     }
     let mut bad: Vec<&(String, Verdict)> = each
         .iter()
@@ -702,7 +713,7 @@ pub fn fleet_report(each: &[(String, Verdict)]) -> (Status, String) {
     for (name, v) in &bad {
         let head = format!("{name} {}", v.status.word());
         let room = share.saturating_sub(head.chars().count() + 3);
-        let summary = crate::format::cut(v.summary(), room.max(8));
+        let summary = crate::format::cut(&v.summary, room.max(8));
         let part = format!("{head} ({summary})");
         let sep = if text.is_empty() { "" } else { "; " };
         let tail = if left > 1 {
@@ -725,56 +736,26 @@ pub fn fleet_report(each: &[(String, Verdict)]) -> (Status, String) {
     if !bad.is_empty() && ok > 0 {
         text.push_str(&format!("; {ok} OK"));
     }
+    // Each environment's perfdata, its labels (always quoted) prefixed
+    // with the profile.
     let perf: Vec<String> = each
         .iter()
         .flat_map(|(name, v)| {
-            perf_items(v.perfdata())
-                .into_iter()
-                .map(move |p| prefix_label(name, &p))
+            v.perf
+                .iter()
+                .flatten()
+                .map(move |p| match p.strip_prefix('\'') {
+                    Some(rest) => format!("'{name} {rest}"),
+                    None => p.clone(),
+                })
         })
         .collect();
-    (
-        worst,
-        format!("{} - {text} | {}", worst.word(), perf.join(" ")),
-    )
-}
-
-/// Perfdata items (`'label'=value;warn;crit;min`), split on the spaces
-/// between them (labels are quoted and may hold spaces).
-fn perf_items(perf: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for c in perf.chars() {
-        match c {
-            '\'' => {
-                quoted = !quoted;
-                cur.push(c);
-            }
-            ' ' if !quoted => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            _ => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-fn prefix_label(profile: &str, item: &str) -> String {
-    match item.strip_prefix('\'') {
-        Some(rest) => format!("'{profile} {rest}"),
-        None => format!(
-            "'{profile} {}'{}",
-            item.split('=').next().unwrap_or(""),
-            item.split_once('=')
-                .map(|(_, v)| format!("={v}"))
-                .unwrap_or_default()
-        ),
+    Verdict {
+        status: worst,
+        summary: text,
+        perf: Some(perf),
+        findings: Vec::new(),
+        problems: Vec::new(),
     }
 }
 

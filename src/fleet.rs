@@ -116,7 +116,7 @@ pub async fn check(members: Vec<Member>, a: &crate::check::CheckArgs) -> i32 {
     for t in tasks {
         each.push(t.await.expect("a fleet check task panicked"));
     }
-    let (status, line) = crate::check::fleet_report(&each);
+    let fleet = crate::check::fleet_report(&each);
     if a.json {
         let envs: Vec<serde_json::Value> = each
             .iter()
@@ -129,15 +129,15 @@ pub async fn check(members: Vec<Member>, a: &crate::check::CheckArgs) -> i32 {
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
-                "status": status,
-                "code": status.code(),
-                "summary": line.split(" | ").next().unwrap_or("").split_once(" - ").map(|(_, t)| t).unwrap_or(""),
+                "status": fleet.status,
+                "code": fleet.status.code(),
+                "summary": fleet.summary,
                 "environments": envs,
             }))
             .expect("verdicts serialise")
         );
     } else {
-        println!("{line}");
+        println!("{}", fleet.line());
     }
-    status.code()
+    fleet.status.code()
 }
