@@ -42,8 +42,12 @@ pub struct FleetRow {
     /// live, connecting, stale since …, tunnel down
     pub state: String,
     pub state_bad: bool,
-    /// The worst group: `stream/group`, its status word, time behind, lag.
-    pub worst: Option<(String, String, Option<u64>, Option<u64>)>,
+    /// The worst group: `stream/group`, its status word and time behind as
+    /// the Streams pane writes them (`shared::status_cell`, `behind_cell`),
+    /// its lag.
+    pub worst: Option<(String, String, String, Option<u64>)>,
+    /// The worst group's time behind, for the order.
+    pub behind_ms: u64,
     /// How bad the worst group's status is (3 critical … 0 fine).
     pub severity: u8,
     pub lag_series: Vec<Option<u64>>,
@@ -59,9 +63,7 @@ impl FleetRow {
     /// The worst group's time behind as the table shows it.
     pub fn behind_text(&self) -> String {
         match &self.worst {
-            Some((_, _, Some(0), _)) => "0".into(),
-            Some((_, _, Some(b), _)) => age(*b),
-            Some((_, _, None, _)) => "n/a".into(),
+            Some((_, _, b, _)) => b.clone(),
             None => "-".into(),
         }
     }
@@ -127,8 +129,10 @@ pub fn row(index: usize, app: &App) -> FleetRow {
             }
         }
     };
+    let cx = app.cx();
     let mut worst = None;
     let mut sev = 0;
+    let mut behind_ms = 0;
     let mut lag_series = Vec::new();
     if let Some(s) = snap {
         let best = s
@@ -145,27 +149,20 @@ pub fn row(index: usize, app: &App) -> FleetRow {
             });
         if let Some((st, g)) = best {
             sev = severity(g.health.status);
+            behind_ms = g.behind_ms.unwrap_or(0);
             worst = Some((
                 format!("{}/{}", st.name.escaped(), g.name.escaped()),
-                g.health
-                    .status
-                    .map(|s| s.word().to_string())
-                    .unwrap_or_else(|| "UNKNOWN".into()),
-                g.behind_ms,
+                super::panes::shared::status_cell(&cx, g).0,
+                super::panes::shared::behind_cell(&cx, g).0,
                 g.lag,
             ));
             lag_series = v.history.group_lag(&st.name, &g.name);
         }
     }
-    let dead_letters = snap
-        .map(|s| {
-            s.streams
-                .iter()
-                .filter_map(|st| st.dlq.as_ref())
-                .map(|d| d.length)
-                .sum()
-        })
-        .unwrap_or(0);
+    let dead_letters = super::panes::shared::dlq_streams(&cx)
+        .iter()
+        .map(|(_, _, n)| n)
+        .sum();
     FleetRow {
         index,
         name: v.profile.name.clone(),
@@ -178,6 +175,7 @@ pub fn row(index: usize, app: &App) -> FleetRow {
         state,
         state_bad,
         worst,
+        behind_ms,
         severity: sev,
         lag_series,
         dead_letters,
@@ -220,7 +218,7 @@ pub fn rows(apps: &[&App], filter: &str) -> Vec<FleetRow> {
             r.crit,
             r.warn,
             r.severity,
-            r.worst.as_ref().and_then(|w| w.2).unwrap_or(0),
+            r.behind_ms,
             std::cmp::Reverse(r.index),
         ))
     });
