@@ -207,6 +207,12 @@ struct Down {
     trying: bool,
 }
 
+/// Whether ssh may ask on this terminal (stdin and stderr are one).
+pub fn interactive() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
 /// How often an unreachable cluster primary is tried again.
 const RETRY_DOWN: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -214,9 +220,7 @@ impl Link {
     /// Open the profile's tunnel, if any. ssh may prompt when a terminal is
     /// attached (stdin and stderr); otherwise it runs in BatchMode.
     pub async fn open(profile: &Profile) -> Result<Link> {
-        use std::io::IsTerminal;
-        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-        Link::open_with(profile, interactive).await
+        Link::open_with(profile, interactive()).await
     }
 
     pub async fn open_with(profile: &Profile, interactive: bool) -> Result<Link> {

@@ -90,6 +90,25 @@ impl Env {
         })
     }
 
+    /// An environment of the fleet (F returns from its dashboard); when it
+    /// cannot start (its recorder), its link is closed and the reason given.
+    fn in_fleet(
+        link: crate::connect::Link,
+        theme: Theme,
+        profiles: &[String],
+    ) -> std::result::Result<Env, String> {
+        match Env::start(link.clone(), theme, profiles) {
+            Ok(mut e) => {
+                e.app.view.in_fleet = true;
+                Ok(e)
+            }
+            Err(e) => {
+                link.close();
+                Err(e.to_string())
+            }
+        }
+    }
+
     /// A message from this environment's collector.
     fn on_message(&mut self, msg: FromCollector) {
         let app = &mut self.app;
@@ -258,6 +277,16 @@ pub enum Screen {
     Fleet(crate::ui::fleet::Fleet),
 }
 
+impl Screen {
+    /// The environment whose dashboard is on screen (none: the fleet's table).
+    fn open(&self) -> Option<usize> {
+        match self {
+            Screen::Dashboard => Some(0),
+            Screen::Fleet(f) => f.open,
+        }
+    }
+}
+
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     link: crate::connect::Link,
@@ -318,10 +347,7 @@ pub async fn run_loop(
         for e in envs.iter_mut() {
             e.app.now_ms = now;
         }
-        let open = match &screen {
-            Screen::Dashboard => Some(0),
-            Screen::Fleet(f) => f.open,
-        };
+        let open = screen.open();
         terminal
             .draw(|f| match (&screen, open) {
                 (_, Some(i)) => render::draw(f, &envs[i].app),
@@ -393,16 +419,14 @@ pub async fn run_loop(
                         Late::Up(link) => {
                             let name = link.profile().name.clone();
                             let theme = envs[0].app.theme.clone();
-                            match Env::start(link.clone(), theme, &profiles) {
-                                Ok(mut e) => {
-                                    e.app.view.in_fleet = true;
+                            match Env::in_fleet(link, theme, &profiles) {
+                                Ok(e) => {
                                     table.broken.retain(|b| b.0 != name);
                                     envs.push(e);
                                 }
                                 Err(err) => {
-                                    link.close();
                                     if let Some(b) = table.broken.iter_mut().find(|b| b.0 == name) {
-                                        b.1 = err.to_string();
+                                        b.1 = err;
                                     }
                                 }
                             }
@@ -426,10 +450,7 @@ pub async fn run_loop(
                 return Ok(());
             }
         }
-        let open = match &screen {
-            Screen::Dashboard => Some(0),
-            Screen::Fleet(f) => f.open,
-        };
+        let open = screen.open();
         for (i, e) in envs.iter_mut().enumerate() {
             e.sync_needs(open == Some(i));
         }
@@ -469,10 +490,7 @@ async fn open_links(
     let mut links = Vec::new();
     let mut broken = Vec::new();
     let mut retry = Vec::new();
-    let interactive = {
-        use std::io::IsTerminal;
-        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
-    };
+    let interactive = crate::connect::interactive();
     for t in tasks {
         let (name, profile, r) = t.await.expect("a link task panicked");
         match (r, profile) {
@@ -565,15 +583,9 @@ pub async fn fleet(members: Vec<crate::config::Member>, cli_theme: Option<&str>)
     let mut broken = broken;
     for l in links {
         let name = l.profile().name.clone();
-        match Env::start(l.clone(), theme.clone(), &names) {
-            Ok(mut e) => {
-                e.app.view.in_fleet = true;
-                envs.push(e);
-            }
-            Err(e) => {
-                l.close();
-                broken.push((name, e.to_string()));
-            }
+        match Env::in_fleet(l, theme.clone(), &names) {
+            Ok(e) => envs.push(e),
+            Err(why) => broken.push((name, why)),
         }
     }
     if envs.is_empty() {
