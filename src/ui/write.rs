@@ -148,16 +148,11 @@ pub async fn resolve(dep: &Deployment, r: Resolve) -> Result<Resolved, String> {
             )
             .await
             .map_err(|e| e.to_string())?;
-            if rows.len() > SELECT_MAX {
-                return Err(format!(
-                    "more than {} pending entries match: narrow the filter, or use the CLI (redeye requeue --stream … --group … --all pages through them)",
-                    count(SELECT_MAX as u64)
-                ));
-            }
-            let ids: Vec<String> = rows.into_iter().map(|e| e.id).collect();
-            if ids.is_empty() {
-                return Err("no pending entry matches on the server; nothing to do".into());
-            }
+            let ids = selected(
+                rows.into_iter().map(|e| e.id).collect(),
+                ("pending entries", "pending entry"),
+                "redeye requeue --stream … --group … --all pages through them",
+            )?;
             let scope = format!(
                 "all {} pending entries{}{} on the server, not only this page",
                 count(ids.len() as u64),
@@ -185,16 +180,11 @@ pub async fn resolve(dep: &Deployment, r: Resolve) -> Result<Resolved, String> {
             )
             .await
             .map_err(|e| e.to_string())?;
-            if rows.len() > SELECT_MAX {
-                return Err(format!(
-                    "more than {} dead letters match: narrow the filter, or use the CLI (redeye dlq requeue --all)",
-                    count(SELECT_MAX as u64)
-                ));
-            }
-            let ids: Vec<String> = rows.into_iter().map(|e| e.id).collect();
-            if ids.is_empty() {
-                return Err("no dead letter matches on the server; nothing to do".into());
-            }
+            let ids = selected(
+                rows.into_iter().map(|e| e.id).collect(),
+                ("dead letters", "dead letter"),
+                "redeye dlq requeue --all",
+            )?;
             let scope = format!(
                 "all {} dead letters of {dlq}{} on the server, not only this page",
                 count(ids.len() as u64),
@@ -208,6 +198,26 @@ pub async fn resolve(dep: &Deployment, r: Resolve) -> Result<Resolved, String> {
             Ok(Resolved { op, scope })
         }
     }
+}
+
+/// The ids select-all read (at most `SELECT_MAX + 1`), refused when there
+/// are more than `SELECT_MAX` (the CLI `cli` pages through them) or none.
+/// `what`: the entries' name, plural and singular.
+fn selected(ids: Vec<String>, what: (&str, &str), cli: &str) -> Result<Vec<String>, String> {
+    if ids.len() > SELECT_MAX {
+        return Err(format!(
+            "more than {} {} match: narrow the filter, or use the CLI ({cli})",
+            crate::format::count(SELECT_MAX as u64),
+            what.0
+        ));
+    }
+    if ids.is_empty() {
+        return Err(format!(
+            "no {} matches on the server; nothing to do",
+            what.1
+        ));
+    }
+    Ok(ids)
 }
 
 /// The write a Pending key makes on `ids`: `c` claim to `to`, `R` requeue,
